@@ -1,0 +1,126 @@
+//! Reading a project from disk into a `ProjectInput`: the CLI's own I/O.
+
+use anyhow::{Context, Result};
+use std::path::{Path, PathBuf};
+use trellis_compiler::input::load_profile;
+use trellis_compiler::ProjectInput;
+
+/// Directories never read as part of a project.
+const SKIP_DIRS: &[&str] = &["target", "logs", ".git", "node_modules", ".venv", "venv", "__pycache__"];
+
+/// File extensions the compiler reads.
+const EXTS: &[&str] = &["sql", "yml", "yaml", "csv", "md", "py"];
+
+/// Options shared by the commands that load a project.
+pub struct LoadOptions {
+    pub project_dir: PathBuf,
+    pub profiles_dir: Option<PathBuf>,
+    pub target: Option<String>,
+    pub vars: Option<String>,
+}
+
+fn walk(root: &Path, dir: &Path, prefix: &str, input: &mut ProjectInput, top: bool) -> Result<()> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .filter_map(|e| e.ok())
+        .collect();
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        let name = e.file_name().to_string_lossy().to_string();
+        let path = e.path();
+        let ft = e.file_type()?;
+        let is_dir = ft.is_dir() || (ft.is_symlink() && path.is_dir());
+        if is_dir {
+            if SKIP_DIRS.contains(&name.as_str()) && top {
+                continue;
+            }
+            if name.starts_with('.') {
+                continue;
+            }
+            walk(root, &path, prefix, input, false)?;
+        } else if path.extension().and_then(|x| x.to_str()).is_some_and(|x| EXTS.contains(&x)) {
+            let rel = path.strip_prefix(root).unwrap_or(&path).to_string_lossy().replace('\\', "/");
+            let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+            input.add_file(format!("{prefix}{rel}"), text);
+        }
+    }
+    Ok(())
+}
+
+/// Local packages named in `packages.yml` that are not installed yet.
+fn local_packages(project_dir: &Path, input: &ProjectInput) -> Vec<(String, PathBuf)> {
+    let mut out = Vec::new();
+    for file in ["packages.yml", "dependencies.yml"] {
+        let Some(text) = input.files.get(file) else { continue };
+        let Ok(v) = trellis_compiler::yaml::parse(file, text) else { continue };
+        let Some(pkgs) = v.get("packages").and_then(|p| p.as_array()) else { continue };
+        for p in pkgs {
+            if let Some(local) = p.get("local").and_then(|l| l.as_str()) {
+                let path = project_dir.join(local);
+                let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+                out.push((name, path));
+            }
+        }
+    }
+    out
+}
+
+/// Reads the project, its installed and local packages, the profile and vars.
+pub fn load(opts: &LoadOptions) -> Result<ProjectInput> {
+    let dir = &opts.project_dir;
+    if !dir.join("dbt_project.yml").exists() {
+        anyhow::bail!("no dbt_project.yml in {}", dir.display());
+    }
+    let mut input = ProjectInput::default();
+    input.env = std::env::vars().collect();
+    walk(dir, dir, "", &mut input, true)?;
+    // Installed packages are read with the rest (dbt_packages/ is not skipped);
+    // local packages that `dbt deps` has not installed are read from their source.
+    for (name, path) in local_packages(dir, &input) {
+        let prefix = format!("dbt_packages/{name}/");
+        if !input.files.contains_key(&format!("{prefix}dbt_project.yml")) && path.join("dbt_project.yml").exists() {
+            walk(&path, &path, &prefix, &mut input, true)?;
+        }
+    }
+    if let Some(vars) = &opts.vars {
+        let v = trellis_compiler::yaml::parse("--vars", vars).map_err(|d| anyhow::anyhow!("--vars: {}", d.message))?;
+        match v {
+            serde_json::Value::Object(m) => input.cli_vars = m,
+            serde_json::Value::Null => {}
+            _ => anyhow::bail!("--vars must be a YAML or JSON mapping"),
+        }
+    }
+    let project_yml = input.files.get("dbt_project.yml").cloned().unwrap_or_default();
+    let profile_name = trellis_compiler::yaml::parse("dbt_project.yml", &project_yml)
+        .ok()
+        .and_then(|v| v.get("profile").and_then(|p| p.as_str()).map(str::to_string))
+        .unwrap_or_else(|| "default".into());
+    let profiles_path = match &opts.profiles_dir {
+        Some(d) => Some(d.join("profiles.yml")),
+        None => {
+            let env_dir = std::env::var("DBT_PROFILES_DIR").ok().map(PathBuf::from);
+            let home = std::env::var("HOME").ok().map(|h| PathBuf::from(h).join(".dbt"));
+            [env_dir, Some(dir.clone()), home]
+                .into_iter()
+                .flatten()
+                .map(|d| d.join("profiles.yml"))
+                .find(|p| p.exists())
+        }
+    };
+    match profiles_path {
+        Some(p) if p.exists() => {
+            let text = std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))?;
+            input.target = load_profile(&text, &profile_name, opts.target.as_deref(), &input.env)
+                .map_err(|d| anyhow::anyhow!("{}: {}", p.display(), d.message))?;
+        }
+        Some(p) => anyhow::bail!("{} does not exist", p.display()),
+        None => {
+            // No profile: compile with the default DuckDB target.
+            input.target.profile_name = profile_name;
+            if let Some(t) = &opts.target {
+                input.target.name = t.clone();
+            }
+        }
+    }
+    Ok(input)
+}

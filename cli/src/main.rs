@@ -1,0 +1,75 @@
+//! `trellis`: compile dbt projects, list their resources, and write dbt's artifacts.
+
+use trellis_cli::load;
+mod output;
+
+use anyhow::Result;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "trellis", version, about = "A dbt-compatible compiler")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct ProjectArgs {
+    /// The dbt project directory.
+    #[arg(long, default_value = ".")]
+    project_dir: PathBuf,
+    /// Directory holding profiles.yml (default: $DBT_PROFILES_DIR, the project dir, ~/.dbt).
+    #[arg(long)]
+    profiles_dir: Option<PathBuf>,
+    /// Target of the profile to use.
+    #[arg(long, short = 't')]
+    target: Option<String>,
+    /// Variables as a YAML or JSON mapping.
+    #[arg(long)]
+    vars: Option<String>,
+    /// Where to write artifacts (relative to the project dir).
+    #[arg(long, default_value = "target")]
+    target_path: PathBuf,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Parse the project and write manifest.json.
+    Parse(ProjectArgs),
+    /// Compile every node and write target/compiled/ and manifest.json.
+    Compile(ProjectArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Parse(a) => output::compile_command(&a.into_opts(), false),
+        Command::Compile(a) => output::compile_command(&a.into_opts(), true),
+    }
+}
+
+impl ProjectArgs {
+    fn into_opts(self) -> output::CommandOptions {
+        output::CommandOptions {
+            load: load::LoadOptions {
+                project_dir: self.project_dir,
+                profiles_dir: self.profiles_dir,
+                target: self.target,
+                vars: self.vars,
+            },
+            target_path: self.target_path,
+        }
+    }
+}

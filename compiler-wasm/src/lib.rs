@@ -1,0 +1,1 @@
+//! wasm-bindgen API over the compiler core.

@@ -1,0 +1,1054 @@
+//! The pipeline: load projects, collect macros, discover nodes, apply
+//! properties, parse-render, resolve, build the graph, compile-render and
+//! inject ephemeral CTEs.
+
+use crate::config::{merge_into, project_levels};
+use crate::diagnostics::Diagnostic;
+use crate::graph::Graph;
+use crate::input::ProjectInput;
+use crate::jinja::context::{adapter_spec, Mode, NodeCtx, NodeFacts, Resolver, Shared, ADAPTERS};
+use crate::jinja::macros::{MacroDef, MacroTable};
+use crate::jinja::relation::{Policy, Relation};
+use crate::jinja::{self, Sources};
+use crate::nodes::*;
+use crate::parser::{self, find_files, PropertiesFile};
+use crate::project::{package_prefixes, Project};
+use minijinja::Value as JValue;
+use serde_json::{json, Map, Value};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, OnceLock};
+
+/// Everything `compile` produces.
+#[derive(Debug, Default)]
+pub struct CompileOutput {
+    pub manifest: Manifest,
+    pub macros: Vec<Arc<MacroDef>>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Parent -> children edges between unique ids.
+    pub graph: Graph,
+}
+
+const BUILTINS: &[(&str, &str)] = &[
+    ("naming.sql", include_str!("builtins/naming.sql")),
+    ("tests.sql", include_str!("builtins/tests.sql")),
+    ("incremental.sql", include_str!("builtins/incremental.sql")),
+];
+
+/// Compiles a project as dbt-core compiles it against an empty warehouse.
+pub fn compile(input: &ProjectInput) -> CompileOutput {
+    let mut out = CompileOutput::default();
+    let root = match Project::load(input, "", true) {
+        Ok(p) => p,
+        Err(d) => {
+            out.diagnostics.push(d);
+            return out;
+        }
+    };
+    let mut projects = vec![root.clone()];
+    for prefix in package_prefixes(input, &root.packages_install_path) {
+        match Project::load(input, &prefix, false) {
+            Ok(p) if p.name != root.name => projects.push(p),
+            Ok(_) => {}
+            Err(d) => out.diagnostics.push(d),
+        }
+    }
+    let adapter = match adapter_spec(&input.target.adapter_type) {
+        Some(a) => a,
+        None => {
+            out.diagnostics.push(Diagnostic::error(
+                "unknown-adapter",
+                format!(
+                    "adapter type '{}' is not supported; supported: {}",
+                    input.target.adapter_type,
+                    ADAPTERS.iter().map(|a| a.type_name).collect::<Vec<_>>().join(", ")
+                ),
+            ));
+            &ADAPTERS[0]
+        }
+    };
+    let prefixes: Vec<String> = projects.iter().map(|p| p.prefix.clone()).collect();
+
+    // Macros and docs.
+    let mut macro_defs = Vec::new();
+    let mut docs = Vec::new();
+    for (file, text) in BUILTINS {
+        let path = format!("<builtin>/{file}");
+        parser::parse_macro_file("dbt", &path, &path, text, &mut macro_defs, &mut docs, &mut out.diagnostics);
+    }
+    for p in &projects {
+        let mut dirs = p.macro_paths.clone();
+        dirs.extend(p.test_paths.iter().map(|t| format!("{t}/generic")));
+        for f in find_files(&input.files, p, &dirs, &[".sql"], &prefixes) {
+            parser::parse_macro_file(&p.name, f.file, &format!("{}/{}", f.dir, f.rel), &input.files[f.file], &mut macro_defs, &mut docs, &mut out.diagnostics);
+        }
+        for f in find_files(&input.files, p, &p.docs_paths, &[".md"], &prefixes) {
+            let mut ignored = Vec::new();
+            let before = docs.len();
+            parser::parse_macro_file(&p.name, f.file, &format!("{}/{}", f.dir, f.rel), &input.files[f.file], &mut ignored, &mut docs, &mut out.diagnostics);
+            for d in &mut docs[before..] {
+                d.path = f.rel.to_string();
+            }
+        }
+    }
+    let mut table = MacroTable::new(&root.name, vec![adapter.internal_package.to_string(), "dbt".to_string()]);
+    let mut sources: BTreeMap<String, String> = BTreeMap::new();
+    for m in macro_defs {
+        sources.insert(m.template_name.clone(), m.template_source.clone());
+        let file = m.file.clone();
+        let name = m.name.clone();
+        let package = m.package.clone();
+        if let Err(existing) = table.insert(m) {
+            out.diagnostics.push(
+                Diagnostic::error("duplicate-macro", format!("macro '{name}' is defined twice in package '{package}' (also in {})", existing.file))
+                    .in_file(file),
+            );
+        }
+    }
+    table.finish();
+    for d in docs {
+        out.manifest.docs.insert(d.unique_id.clone(), d);
+    }
+
+    // Nodes and properties.
+    let mut nodes: Vec<Node> = Vec::new();
+    let mut props: Vec<PropertiesFile> = Vec::new();
+    for p in &projects {
+        for f in find_files(&input.files, p, &p.model_paths, &[".sql"], &prefixes) {
+            nodes.push(parser::sql_node(ResourceType::Model, p, &f, &input.files[f.file]));
+        }
+        for f in find_files(&input.files, p, &p.analysis_paths, &[".sql"], &prefixes) {
+            nodes.push(parser::sql_node(ResourceType::Analysis, p, &f, &input.files[f.file]));
+        }
+        for f in find_files(&input.files, p, &p.test_paths, &[".sql"], &prefixes) {
+            if f.rel.starts_with("generic/") {
+                continue;
+            }
+            nodes.push(parser::sql_node(ResourceType::Test, p, &f, &input.files[f.file]));
+        }
+        for f in find_files(&input.files, p, &p.seed_paths, &[".csv"], &prefixes) {
+            let mut n = parser::sql_node(ResourceType::Seed, p, &f, "");
+            n.checksum = parser::sha256_hex(input.files[f.file].as_bytes());
+            nodes.push(n);
+        }
+        for f in find_files(&input.files, p, &p.snapshot_paths, &[".sql"], &prefixes) {
+            nodes.extend(parser::snapshot_nodes(p, &f, &input.files[f.file], &mut out.diagnostics));
+        }
+        let mut yaml_dirs: Vec<String> = Vec::new();
+        for d in [&p.model_paths, &p.seed_paths, &p.snapshot_paths, &p.analysis_paths, &p.macro_paths, &p.test_paths] {
+            yaml_dirs.extend(d.iter().cloned());
+        }
+        let mut seen = BTreeSet::new();
+        for f in find_files(&input.files, p, &yaml_dirs, &[".yml", ".yaml"], &prefixes) {
+            if seen.insert(f.file) {
+                if let Some(pf) = parser::properties_file(p, f.file, f.dir, f.rel, &input.files[f.file], &mut out.diagnostics) {
+                    props.push(pf);
+                }
+            }
+        }
+    }
+
+    let shared = Arc::new(Shared {
+        macros: table,
+        adapter,
+        target: input.target.clone(),
+        env: input.env.clone(),
+        invocation: input.invocation.clone(),
+        root_project: root.name.clone(),
+        dispatch: root.dispatch.iter().cloned().collect(),
+        dependencies: projects
+            .iter()
+            .map(|p| p.name.clone())
+            .chain(["dbt".to_string(), adapter.internal_package.to_string()])
+            .collect(),
+        target_value: OnceLock::new(),
+    });
+    let mut state = State {
+        input,
+        projects: &projects,
+        root: &root,
+        shared: shared.clone(),
+        sources,
+        diagnostics: std::mem::take(&mut out.diagnostics),
+        manifest: std::mem::take(&mut out.manifest),
+    };
+    state.manifest.project_name = root.name.clone();
+    state.manifest.adapter_type = adapter.type_name.to_string();
+
+    let mut nodes = state.apply_properties(nodes, &props);
+    state.parse_render(&mut nodes);
+    for n in nodes {
+        if n.enabled() {
+            if let Some(prev) = state.manifest.nodes.get(&n.unique_id) {
+                state.diagnostics.push(
+                    Diagnostic::error("duplicate-node", format!("two resources are named '{}': {} and {}", n.name, prev.original_file_path, n.original_file_path))
+                        .in_file(n.file.clone())
+                        .for_node(n.unique_id.clone()),
+                );
+                continue;
+            }
+            state.manifest.nodes.insert(n.unique_id.clone(), n);
+        } else {
+            state.manifest.disabled.insert(n.unique_id.clone(), n);
+        }
+    }
+    state.resolve_dependencies();
+    let graph = Graph::build(&state.manifest);
+    for cycle in graph.cycles() {
+        let first = cycle.first().cloned().unwrap_or_default();
+        let file = state.manifest.nodes.get(&first).map(|n| n.file.clone());
+        let mut d = Diagnostic::error("cycle", format!("found a cycle: {}", cycle.join(" --> "))).for_node(first);
+        if let Some(f) = file {
+            d = d.in_file(f);
+        }
+        state.diagnostics.push(d);
+    }
+    state.compile_render(&graph);
+
+    out.graph = graph;
+    out.macros = shared.macros.all().cloned().collect();
+    out.manifest = state.manifest;
+    out.diagnostics = state.diagnostics;
+    out
+}
+
+struct State<'a> {
+    input: &'a ProjectInput,
+    projects: &'a [Project],
+    root: &'a Project,
+    shared: Arc<Shared>,
+    sources: BTreeMap<String, String>,
+    diagnostics: Vec<Diagnostic>,
+    manifest: Manifest,
+}
+
+fn default_config(rt: ResourceType) -> Map<String, Value> {
+    crate::config::defaults(rt)
+}
+
+fn tags_of(v: Option<&Value>) -> Vec<String> {
+    match v {
+        Some(Value::Array(a)) => a.iter().filter_map(|t| t.as_str().map(str::to_string)).collect(),
+        Some(Value::String(s)) => vec![s.clone()],
+        _ => Vec::new(),
+    }
+}
+
+impl State<'_> {
+    fn shared_target_value(&self) -> JValue {
+        let facts_ctx = NodeCtx::new(
+            self.shared.clone(),
+            None,
+            Mode::Parse,
+            NodeFacts {
+                unique_id: String::new(),
+                package: self.root.name.clone(),
+                name: String::new(),
+                resource_type: String::new(),
+                file: String::new(),
+                this: None,
+                config: Map::new(),
+                model: Box::new(|| JValue::from(())),
+                vars: Map::new(),
+                extra: BTreeMap::new(),
+            },
+        );
+        facts_ctx.value().get_attr("target").unwrap_or_default()
+    }
+
+    fn project(&self, name: &str) -> Option<&Project> {
+        self.projects.iter().find(|p| p.name == name)
+    }
+
+    /// Configs from `dbt_project.yml`: the node's own package first, then the root project.
+    fn project_config(&self, rt: ResourceType, package: &str, fqn: &[String]) -> Map<String, Value> {
+        let mut cfg = default_config(rt);
+        let keys: &[&str] = match rt {
+            ResourceType::Test => &["tests", "data_tests"],
+            _ => &[rt.project_key()],
+        };
+        let mut order: Vec<&Project> = Vec::new();
+        if let Some(p) = self.project(package) {
+            if !p.is_root {
+                order.push(p);
+            }
+        }
+        order.push(self.root);
+        for p in order {
+            for key in keys {
+                if let Some(tree) = p.configs.get(*key) {
+                    for level in project_levels(tree, fqn) {
+                        merge_into(&mut cfg, &level);
+                    }
+                }
+            }
+        }
+        cfg
+    }
+
+    fn apply_properties(&mut self, mut nodes: Vec<Node>, props: &[PropertiesFile]) -> Vec<Node> {
+        for n in nodes.iter_mut() {
+            n.config = self.project_config(n.resource_type, &n.package_name, &n.fqn);
+        }
+        let mut index: BTreeMap<(String, String, String), usize> = BTreeMap::new();
+        for (i, n) in nodes.iter().enumerate() {
+            index.insert((n.resource_type.as_str().to_string(), n.package_name.clone(), n.name.clone()), i);
+        }
+        let mut tests: Vec<Node> = Vec::new();
+        let target_json = serde_json::to_value(crate::jinja::context::to_json(&self.shared_target_value())).unwrap_or_default();
+        for pf in props {
+            let mut renderer = crate::render::config_env(self.input.env.clone(), self.vars_for(&pf.project));
+            renderer.add_global("target", JValue::from(minijinja::value::Serde(target_json.clone())));
+            let rendered = crate::render::render_properties(&renderer, pf.value.clone());
+            let pf = &PropertiesFile { project: pf.project.clone(), file: pf.file.clone(), original_file_path: pf.original_file_path.clone(), value: rendered };
+            for (key, rt) in [("models", ResourceType::Model), ("seeds", ResourceType::Seed), ("snapshots", ResourceType::Snapshot), ("analyses", ResourceType::Analysis)] {
+                let Some(Value::Array(entries)) = pf.value.get(key) else { continue };
+                for entry in entries {
+                    let Some(name) = entry.get("name").and_then(|v| v.as_str()) else {
+                        self.diagnostics.push(Diagnostic::error("yaml-shape", format!("an entry under '{key}' has no name")).in_file(pf.file.clone()));
+                        continue;
+                    };
+                    let Some(&i) = index.get(&(rt.as_str().to_string(), pf.project.clone(), name.to_string())) else {
+                        self.diagnostics.push(Diagnostic::warning("unknown-patch", format!("{key} entry '{name}' matches no {} in the project", rt.as_str())).in_file(pf.file.clone()));
+                        continue;
+                    };
+                    let n = &mut nodes[i];
+                    n.patch_path = Some(format!("{}://{}", pf.project, pf.original_file_path));
+                    n.description = parser::str_of(entry.get("description")).unwrap_or_default();
+                    n.columns = parser::columns_of(entry.get("columns"));
+                    let mut yaml_cfg = entry.get("config").and_then(|c| c.as_object()).cloned().unwrap_or_default();
+                    for k in ["tags", "meta", "docs", "access", "group"] {
+                        if let Some(v) = entry.get(k) {
+                            if !yaml_cfg.contains_key(k) {
+                                yaml_cfg.insert(k.into(), v.clone());
+                            }
+                        }
+                    }
+                    merge_into(&mut n.config, &yaml_cfg);
+                    let target = TestTarget { kind: TargetKind::Node(rt), name: name.to_string(), package: pf.project.clone(), file: pf.file.clone(), original_file_path: pf.original_file_path.clone() };
+                    tests.extend(self.generic_tests(&target, entry, key));
+                }
+            }
+            if let Some(Value::Array(srcs)) = pf.value.get("sources") {
+                for s in srcs {
+                    tests.extend(self.add_source(pf, s));
+                }
+            }
+        }
+        nodes.extend(tests);
+        nodes
+    }
+
+    fn add_source(&mut self, pf: &PropertiesFile, s: &Value) -> Vec<Node> {
+        let mut tests = Vec::new();
+        let Some(source_name) = s.get("name").and_then(|v| v.as_str()) else {
+            self.diagnostics.push(Diagnostic::error("yaml-shape", "a source has no name").in_file(pf.file.clone()));
+            return tests;
+        };
+        let database = parser::str_of(s.get("database")).or_else(|| Some(self.input.target.database.clone()));
+        let schema = parser::str_of(s.get("schema")).unwrap_or_else(|| source_name.to_string());
+        let src_quoting = s.get("quoting").and_then(|q| q.as_object()).cloned().unwrap_or_default();
+        let Some(Value::Array(tables)) = s.get("tables") else { return tests };
+        for t in tables {
+            let Some(name) = t.get("name").and_then(|v| v.as_str()) else { continue };
+            let identifier = parser::str_of(t.get("identifier")).unwrap_or_else(|| name.to_string());
+            let mut quoting = src_quoting.clone();
+            if let Some(q) = t.get("quoting").and_then(|q| q.as_object()) {
+                quoting.extend(q.clone());
+            }
+            let policy = self.quote_policy(&quoting);
+            let rel = Relation::new(database.clone(), Some(schema.clone()), Some(identifier.clone()), policy, self.shared.adapter.quote_char);
+            let uid = format!("source.{}.{}.{}", pf.project, source_name, name);
+            let mut fqn = vec![pf.project.clone()];
+            let rel_path = pf.original_file_path.split_once('/').map(|x| x.1).unwrap_or(&pf.original_file_path);
+            let mut dirs: Vec<String> = rel_path.split('/').map(str::to_string).collect();
+            dirs.pop();
+            fqn.extend(dirs);
+            fqn.push(source_name.to_string());
+            fqn.push(name.to_string());
+            let st = SourceTable {
+                unique_id: uid.clone(),
+                package_name: pf.project.clone(),
+                source_name: source_name.to_string(),
+                name: name.to_string(),
+                identifier,
+                database: database.clone(),
+                schema: schema.clone(),
+                relation_name: rel.render(),
+                fqn,
+                path: pf.original_file_path.clone(),
+                original_file_path: pf.original_file_path.clone(),
+                description: parser::str_of(t.get("description")).unwrap_or_default(),
+                source_description: parser::str_of(s.get("description")).unwrap_or_default(),
+                columns: parser::columns_of(t.get("columns")),
+                meta: t.get("meta").and_then(|m| m.as_object()).cloned().unwrap_or_default(),
+                source_meta: s.get("meta").and_then(|m| m.as_object()).cloned().unwrap_or_default(),
+                tags: {
+                    let mut tg = tags_of(s.get("tags"));
+                    tg.extend(tags_of(t.get("tags")));
+                    tg
+                },
+                config: {
+                    let mut tags = tags_of(s.get("tags"));
+                    tags.extend(tags_of(t.get("tags")));
+                    let mut meta = s.get("meta").and_then(|m| m.as_object()).cloned().unwrap_or_default();
+                    if let Some(Value::Object(tm)) = t.get("meta") {
+                        meta.extend(tm.clone());
+                    }
+                    let freshness = t.get("freshness").or(s.get("freshness")).cloned().unwrap_or(json!({"warn_after": {"count": null, "period": null}, "error_after": {"count": null, "period": null}, "filter": null}));
+                    json!({
+                        "enabled": true, "event_time": null, "freshness": freshness,
+                        "loaded_at_field": t.get("loaded_at_field").or(s.get("loaded_at_field")).cloned().unwrap_or(Value::Null),
+                        "loaded_at_query": null, "meta": meta, "static_analysis": null, "tags": tags,
+                    })
+                    .as_object()
+                    .cloned()
+                    .unwrap_or_default()
+                },
+                loader: parser::str_of(s.get("loader")).unwrap_or_default(),
+                loaded_at_field: parser::str_of(t.get("loaded_at_field").or(s.get("loaded_at_field"))),
+                freshness: t.get("freshness").or(s.get("freshness")).cloned(),
+                quoting,
+                external: t.get("external").cloned(),
+            };
+            let target = TestTarget {
+                kind: TargetKind::Source(source_name.to_string()),
+                name: name.to_string(),
+                package: pf.project.clone(),
+                file: pf.file.clone(),
+                original_file_path: pf.original_file_path.clone(),
+            };
+            tests.extend(self.generic_tests(&target, t, "sources"));
+            self.manifest.sources.insert(uid, st);
+        }
+        tests
+    }
+
+    fn quote_policy(&self, overrides: &Map<String, Value>) -> Policy {
+        let mut p = self.shared.adapter.default_quoting;
+        for q in [&self.root.quoting, overrides] {
+            if let Some(b) = q.get("database").and_then(|v| v.as_bool()) {
+                p.database = b;
+            }
+            if let Some(b) = q.get("schema").and_then(|v| v.as_bool()) {
+                p.schema = b;
+            }
+            if let Some(b) = q.get("identifier").and_then(|v| v.as_bool()) {
+                p.identifier = b;
+            }
+        }
+        p
+    }
+
+    /// Generic tests declared on a model/source entry and its columns.
+    fn generic_tests(&mut self, target: &TestTarget, entry: &Value, yaml_key: &str) -> Vec<Node> {
+        let mut out = Vec::new();
+        let mut specs: Vec<(Option<String>, &Value)> = Vec::new();
+        for k in ["data_tests", "tests"] {
+            if let Some(Value::Array(ts)) = entry.get(k) {
+                specs.extend(ts.iter().map(|t| (None, t)));
+            }
+        }
+        if let Some(Value::Array(cols)) = entry.get("columns") {
+            for c in cols {
+                let Some(cname) = c.get("name").and_then(|v| v.as_str()) else { continue };
+                for k in ["data_tests", "tests"] {
+                    if let Some(Value::Array(ts)) = c.get(k) {
+                        specs.extend(ts.iter().map(|t| (Some(cname.to_string()), t)));
+                    }
+                }
+            }
+        }
+        for (column, spec) in specs {
+            match self.generic_test(target, column, spec, yaml_key) {
+                Ok(n) => out.push(n),
+                Err(d) => self.diagnostics.push(d),
+            }
+        }
+        out
+    }
+
+    fn generic_test(&mut self, target: &TestTarget, column: Option<String>, spec: &Value, yaml_key: &str) -> Result<Node, Diagnostic> {
+        let bad = |msg: String| Diagnostic::error("invalid-test", msg).in_file(target.file.clone());
+        let (full_test_name, mut args) = match spec {
+            Value::String(s) => (s.clone(), Map::new()),
+            Value::Object(o) => {
+                if let Some(tn) = o.get("test_name").and_then(|v| v.as_str()) {
+                    let mut a = o.clone();
+                    a.remove("test_name");
+                    (tn.to_string(), a)
+                } else if o.len() == 1 {
+                    let (k, v) = o.iter().next().ok_or_else(|| bad("empty test".into()))?;
+                    match v {
+                        Value::Object(a) => (k.clone(), a.clone()),
+                        Value::Null => (k.clone(), Map::new()),
+                        _ => return Err(bad(format!("arguments of test '{k}' must be a mapping"))),
+                    }
+                } else {
+                    return Err(bad(format!("a test entry must have exactly one key, got {}", o.len())));
+                }
+            }
+            _ => return Err(bad("a test must be a name or a mapping".into())),
+        };
+        if let Some(c) = &column {
+            args.insert("column_name".into(), Value::String(c.clone()));
+        }
+        if let Some(Value::Object(a)) = args.remove("arguments") {
+            for (k, v) in a {
+                args.insert(k, v);
+            }
+        }
+        let (namespace, test_name) = match full_test_name.split_once('.') {
+            Some((ns, n)) => (Some(ns.to_string()), n.to_string()),
+            None => (None, full_test_name.clone()),
+        };
+        let mut config = Map::new();
+        for key in ["severity", "tags", "enabled", "where", "limit", "warn_if", "error_if", "fail_calc", "store_failures", "store_failures_as", "meta", "database", "schema", "alias"] {
+            if let Some(v) = args.remove(key) {
+                if !v.is_null() {
+                    config.insert(key.into(), v);
+                }
+            }
+        }
+        if let Some(Value::Object(c)) = args.remove("config") {
+            for (k, v) in c {
+                config.insert(k, v);
+            }
+        }
+        let description = args.remove("description").and_then(|d| d.as_str().map(str::to_string)).unwrap_or_default();
+        let model_str = match &target.kind {
+            TargetKind::Source(src) => format!("{{{{ get_where_subquery(source('{src}', '{}')) }}}}", target.name),
+            TargetKind::Node(_) => format!("{{{{ get_where_subquery(ref('{}')) }}}}", target.name),
+        };
+        args.insert("model".into(), Value::String(model_str));
+        let prefix = match &target.kind {
+            TargetKind::Source(_) => format!("source_{test_name}"),
+            _ => test_name.clone(),
+        };
+        let prefix = match &namespace {
+            Some(ns) => format!("{ns}_{prefix}"),
+            None => prefix,
+        };
+        let target_name = match &target.kind {
+            TargetKind::Source(src) => format!("{src}_{}", target.name),
+            _ => target.name.clone(),
+        };
+        let explicit_name = args.remove("name").and_then(|v| v.as_str().map(str::to_string));
+        let (short, full) = match explicit_name {
+            Some(n) => (n.clone(), n),
+            None => parser::generic_test_names(&prefix, &target_name, &args),
+        };
+        if short != full && !config.contains_key("alias") {
+            config.insert("alias".into(), Value::String(short.clone()));
+        }
+        let mut metadata = Map::new();
+        metadata.insert("name".into(), Value::String(test_name.clone()));
+        metadata.insert("kwargs".into(), Value::Object(args.clone()));
+        metadata.insert("namespace".into(), namespace.clone().map(Value::String).unwrap_or(Value::Null));
+        let hash_src = format!("{full}{}", parser::python_repr(&parser::hashable(&Value::Object(metadata))));
+        let hash = parser::md5_hex(&hash_src);
+        let hash = &hash[hash.len() - 10..];
+        let package = target.package.clone();
+        let uid = format!("test.{package}.{full}.{hash}");
+        let mut n = Node::new(ResourceType::Test, &package, &full, uid);
+        n.file = target.file.clone();
+        n.original_file_path = target.original_file_path.clone();
+        n.path = format!("{short}.sql");
+        let rel_path = target.original_file_path.split_once('/').map(|x| x.1).unwrap_or(&target.original_file_path);
+        let mut fqn = vec![package.clone()];
+        let mut dirs: Vec<String> = rel_path.split('/').map(str::to_string).collect();
+        dirs.pop();
+        fqn.extend(dirs);
+        fqn.push(full.clone());
+        n.fqn = fqn;
+        let macro_name = match &namespace {
+            Some(ns) => format!("{ns}.test_{test_name}"),
+            None => format!("test_{test_name}"),
+        };
+        let cfg_str = config
+            .iter()
+            .map(|(k, v)| match v {
+                Value::String(s) => format!("{k}=\"{}\"", s.replace('"', "\\\"")),
+                other => format!("{k}={}", crate::parser::python_repr(other)),
+            })
+            .collect::<Vec<_>>()
+            .join(",");
+        n.raw_code = format!(
+            "{{{{ {macro_name}(**_dbt_generic_test_kwargs) }}}}{}",
+            if cfg_str.is_empty() { String::new() } else { format!("{{{{ config({cfg_str}) }}}}") }
+        );
+        n.config = self.project_config(ResourceType::Test, &package, &n.fqn);
+        merge_into(&mut n.config, &config);
+        n.column_name = column;
+        n.file_key_name = Some(match &target.kind {
+            TargetKind::Source(src) => format!("sources.{src}"),
+            _ => format!("{yaml_key}.{}", target.name),
+        });
+        n.description = description;
+        n.test_metadata = Some(TestMetadata { name: test_name, kwargs: args, namespace });
+        Ok(n)
+    }
+
+    fn template_for(&mut self, n: &Node) -> String {
+        let name = format!("node:{}#{}", n.file, n.unique_id);
+        if !self.sources.contains_key(&name) {
+            let mut text = String::new();
+            if n.raw_offset > 0 {
+                if let Some(full) = self.input.files.get(&n.file) {
+                    let line = full[..n.raw_offset.min(full.len())].matches('\n').count();
+                    text.push_str(&"\n".repeat(line));
+                }
+            }
+            text.push_str(&crate::jinja::lexer::rewrite_literals(&n.raw_code));
+            self.sources.insert(name.clone(), text);
+        }
+        name
+    }
+
+    fn vars_for(&self, package: &str) -> Map<String, Value> {
+        let mut vars = Map::new();
+        let mut add_from = |p: &Project| {
+            for (k, v) in &p.vars {
+                if !v.is_object() || !self.projects.iter().any(|q| &q.name == k) {
+                    vars.insert(k.clone(), v.clone());
+                }
+            }
+            if let Some(Value::Object(scoped)) = p.vars.get(package) {
+                for (k, v) in scoped {
+                    vars.insert(k.clone(), v.clone());
+                }
+            }
+        };
+        if let Some(p) = self.project(package) {
+            if !p.is_root {
+                add_from(p);
+            }
+        }
+        add_from(self.root);
+        for (k, v) in &self.input.cli_vars {
+            vars.insert(k.clone(), v.clone());
+        }
+        vars
+    }
+
+    fn facts(&self, n: &Node, this: Option<Relation>, model: Value) -> NodeFacts {
+        let extra = BTreeMap::new();
+        NodeFacts {
+            unique_id: n.unique_id.clone(),
+            package: n.package_name.clone(),
+            name: n.name.clone(),
+            resource_type: n.resource_type.as_str().to_string(),
+            file: n.file.clone(),
+            this,
+            config: n.config.clone(),
+            model: Box::new(move || JValue::from(minijinja::value::Serde(model.clone()))),
+            vars: self.vars_for(&n.package_name),
+            extra,
+        }
+    }
+
+    fn parse_render(&mut self, nodes: &mut [Node]) {
+        let env = self.environment_with(nodes);
+        let sources: Sources = Arc::new(self.sources.clone());
+        for n in nodes.iter_mut() {
+            if n.resource_type == ResourceType::Seed {
+                self.finish_naming(n);
+                continue;
+            }
+            let tname = format!("node:{}#{}", n.file, n.unique_id);
+            let facts = self.facts(n, None, model_json(n));
+            let ctx = NodeCtx::new(self.shared.clone(), None, Mode::Parse, facts);
+            let result = match &n.test_metadata {
+                Some(tm) => jinja::render_test_kwargs(&env, &sources, &tm.kwargs, &ctx),
+                None => Ok(()),
+            }
+            .and_then(|_| jinja::render(&env, &sources, &tname, &ctx));
+            let rec = std::mem::take(&mut *ctx.rec.lock().unwrap_or_else(|e| e.into_inner()));
+            if let Err(d) = result {
+                n.has_error = true;
+                self.diagnostics.push(d);
+            }
+            n.refs = rec.refs;
+            n.sources = rec.sources;
+            n.depends_on_macros = rec.macros;
+            for c in rec.configs {
+                merge_into(&mut n.config, &c);
+            }
+            self.finish_naming(n);
+        }
+    }
+
+    fn environment_with(&mut self, nodes: &[Node]) -> minijinja::Environment<'static> {
+        for n in nodes {
+            if n.resource_type != ResourceType::Seed {
+                self.template_for(n);
+            }
+        }
+        jinja::environment(Arc::new(self.sources.clone()))
+    }
+
+    /// Tags, database, schema, alias and relation name from the final config.
+    fn finish_naming(&mut self, n: &mut Node) {
+        let mut tags = tags_of(n.config.get("tags"));
+        tags.dedup();
+        let mut seen = BTreeSet::new();
+        tags.retain(|t| seen.insert(t.clone()));
+        n.tags = tags.clone();
+        n.config.insert("tags".into(), json!(tags));
+        n.meta = n.config.get("meta").and_then(|m| m.as_object()).cloned().unwrap_or_default();
+        let custom_schema = n.config.get("schema").and_then(|v| v.as_str()).map(str::to_string);
+        let custom_alias = n.config.get("alias").and_then(|v| v.as_str()).map(str::to_string);
+        let custom_db = n.config.get("database").and_then(|v| v.as_str()).map(str::to_string);
+        n.schema = self.naming_macro("generate_schema_name", custom_schema, n);
+        n.alias = self.naming_macro("generate_alias_name", custom_alias, n);
+        let db = self.naming_macro("generate_database_name", custom_db, n);
+        n.database = Some(db);
+        let policy = self.quote_policy(n.config.get("quoting").and_then(|q| q.as_object()).unwrap_or(&Map::new()));
+        n.relation_name = match n.resource_type {
+            ResourceType::Model if !n.is_ephemeral() => Some(self.relation(n, policy).render()),
+            ResourceType::Seed | ResourceType::Snapshot => Some(self.relation(n, policy).render()),
+            _ => None,
+        };
+    }
+
+    fn relation(&self, n: &Node, policy: Policy) -> Relation {
+        let mut r = Relation::new(n.database.clone(), Some(n.schema.clone()), Some(n.alias.clone()), policy, self.shared.adapter.quote_char);
+        r.relation_type = Some(match n.materialized() {
+            "table" | "incremental" | "seed" | "snapshot" => "table".into(),
+            "view" => "view".into(),
+            other => other.into(),
+        });
+        r
+    }
+
+    /// Calls `generate_*_name`: natively when the builtin is in effect, else through Jinja.
+    fn naming_macro(&mut self, macro_name: &str, custom: Option<String>, n: &Node) -> String {
+        let def = self.shared.macros.lookup(&n.package_name, macro_name);
+        let dispatched = self.shared.macros.lookup(&n.package_name, &format!("{}__{macro_name}", self.shared.adapter.type_name))
+            .or_else(|| self.shared.macros.lookup(&self.root.name, &format!("default__{macro_name}")));
+        let builtin = def.as_ref().map(|d| d.package == "dbt").unwrap_or(true)
+            && dispatched.as_ref().map(|d| d.package == "dbt").unwrap_or(true);
+        let target = &self.input.target;
+        if builtin {
+            return match macro_name {
+                "generate_schema_name" => match custom {
+                    None => target.schema.clone(),
+                    Some(c) => format!("{}_{}", target.schema, c.trim()),
+                },
+                "generate_alias_name" => match (custom, &n.version) {
+                    (Some(c), _) if !c.is_empty() => c.trim().to_string(),
+                    (_, Some(v)) => format!("{}_v{}", n.name, crate::parser::py_display(v).replace('.', "_")),
+                    _ => n.name.clone(),
+                },
+                _ => custom.unwrap_or_else(|| target.database.clone()),
+            };
+        }
+        let call_tmpl = format!("__naming__{macro_name}");
+        self.sources.entry(call_tmpl.clone()).or_insert_with(|| format!("{{{{ {macro_name}(__custom, __node) }}}}"));
+        let sources: Sources = Arc::new(self.sources.clone());
+        let env = jinja::environment(sources.clone());
+        let mut facts = self.facts(n, None, model_json(n));
+        facts.extra.insert("__custom".into(), custom.clone().map(JValue::from).unwrap_or(JValue::from(())));
+        facts.extra.insert("__node".into(), JValue::from(minijinja::value::Serde(model_json(n))));
+        let ctx = NodeCtx::new(self.shared.clone(), None, Mode::Parse, facts);
+        match jinja::render(&env, &sources, &call_tmpl, &ctx) {
+            Ok(s) => s.trim().to_string(),
+            Err(d) => {
+                self.diagnostics.push(d.for_node(n.unique_id.clone()));
+                custom.unwrap_or_default()
+            }
+        }
+    }
+
+    fn resolve_dependencies(&mut self) {
+        let lookup = RefLookup::new(&self.manifest, &self.root.name);
+        let mut diags = Vec::new();
+        for n in self.manifest.nodes.values_mut() {
+            let mut deps: Vec<String> = Vec::new();
+            for r in &n.refs {
+                match lookup.find(&n.package_name, r.package.as_deref(), &r.name, r.version.as_deref()) {
+                    Some(uid) => {
+                        if !deps.contains(&uid) {
+                            deps.push(uid);
+                        }
+                    }
+                    None => {
+                        n.has_error = true;
+                        let disabled = self.manifest.disabled.values().any(|d| d.name == r.name);
+                        let what = if disabled { "which is disabled" } else { "which was not found" };
+                        diags.push(
+                            Diagnostic::error("unknown-ref", format!("{} '{}' depends on a node named '{}' {what}", n.resource_type.as_str(), n.name, r.name))
+                                .in_file(n.file.clone())
+                                .for_node(n.unique_id.clone()),
+                        );
+                    }
+                }
+            }
+            for (s, t) in &n.sources {
+                let uid = self.manifest.sources.values().find(|x| &x.source_name == s && &x.name == t).map(|x| x.unique_id.clone());
+                match uid {
+                    Some(uid) => {
+                        if !deps.contains(&uid) {
+                            deps.push(uid);
+                        }
+                    }
+                    None => {
+                        n.has_error = true;
+                        diags.push(
+                            Diagnostic::error("unknown-source", format!("{} '{}' depends on a source named '{s}.{t}' which was not found", n.resource_type.as_str(), n.name))
+                                .in_file(n.file.clone())
+                                .for_node(n.unique_id.clone()),
+                        );
+                    }
+                }
+            }
+            if n.resource_type == ResourceType::Test && n.test_metadata.is_some() {
+                n.attached_node = deps.iter().find(|d| !d.starts_with("source.")).cloned();
+                let tm = n.test_metadata.as_ref().map(|t| (t.namespace.clone(), t.name.clone()));
+                if let Some((ns, name)) = tm {
+                    let mname = format!("test_{name}");
+                    let def = match &ns {
+                        Some(ns) => self.shared.macros.lookup_in(ns, &mname),
+                        None => self.shared.macros.lookup(&n.package_name, &mname),
+                    };
+                    match def {
+                        Some(d) => {
+                            let mut macros = vec![d.unique_id.clone()];
+                            macros.extend(n.depends_on_macros.drain(..).filter(|m| m != &d.unique_id));
+                            n.depends_on_macros = macros;
+                        }
+                        None => {
+                            n.has_error = true;
+                            diags.push(Diagnostic::error("unknown-test", format!("test '{}' is not defined (no macro named '{mname}')", name)).in_file(n.file.clone()).for_node(n.unique_id.clone()));
+                        }
+                    }
+                }
+            }
+            n.depends_on_nodes = deps;
+        }
+        self.diagnostics.extend(diags);
+    }
+
+    fn compile_render(&mut self, graph: &Graph) {
+        let order = graph.topo_order();
+        let mut all: Vec<Node> = self.manifest.nodes.values().cloned().collect();
+        let env = self.environment_with(&all);
+        all.clear();
+        let sources: Sources = Arc::new(self.sources.clone());
+        let resolver: Arc<CompileResolver> = Arc::new(CompileResolver::new(&self.manifest, &self.root.name, self.shared.adapter.quote_char));
+        let dyn_resolver: Arc<dyn Resolver> = resolver.clone();
+        let mut pre_injected: BTreeMap<String, String> = BTreeMap::new();
+        let mut extra_ctes: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+        for uid in order {
+            let Some(n) = self.manifest.nodes.get(&uid) else { continue };
+            if n.resource_type == ResourceType::Seed || n.has_error {
+                continue;
+            }
+            let this = match n.resource_type {
+                ResourceType::Model if n.is_ephemeral() => Some(Relation::ephemeral(&n.alias, self.shared.adapter.quote_char)),
+                _ => {
+                    let policy = self.quote_policy(n.config.get("quoting").and_then(|q| q.as_object()).unwrap_or(&Map::new()));
+                    Some(self.relation(n, policy))
+                }
+            };
+            let tname = format!("node:{}#{}", n.file, n.unique_id);
+            let facts = self.facts(n, this, model_json(n));
+            let ctx = NodeCtx::new(self.shared.clone(), Some(dyn_resolver.clone()), Mode::Compile, facts);
+            let result = match &n.test_metadata {
+                Some(tm) => jinja::render_test_kwargs(&env, &sources, &tm.kwargs, &ctx),
+                None => Ok(()),
+            }
+            .and_then(|_| jinja::render(&env, &sources, &tname, &ctx));
+            let rec = std::mem::take(&mut *ctx.rec.lock().unwrap_or_else(|e| e.into_inner()));
+            self.diagnostics.extend(rec.diagnostics);
+            let Some(n) = self.manifest.nodes.get_mut(&uid) else { continue };
+            for m in rec.macros {
+                if !n.depends_on_macros.contains(&m) {
+                    n.depends_on_macros.push(m);
+                }
+            }
+            match result {
+                Ok(sql) => {
+                    let mut prepended: Vec<(String, String)> = Vec::new();
+                    for eph in &rec.ephemeral {
+                        for c in extra_ctes.get(eph).cloned().unwrap_or_default() {
+                            add_cte(&mut prepended, c);
+                        }
+                        if let (Some(e), Some(body)) = (resolver.nodes.get(eph), pre_injected.get(eph)) {
+                            add_cte(&mut prepended, (eph.clone(), format!(" __dbt__cte__{} as (\n{}\n)", e.1, body)));
+                        }
+                    }
+                    let injected = crate::sql::inject_ctes(&sql, &prepended);
+                    pre_injected.insert(uid.clone(), sql);
+                    extra_ctes.insert(uid.clone(), prepended.clone());
+                    n.extra_ctes = prepended;
+                    n.compiled_code = Some(injected);
+                }
+                Err(d) => {
+                    n.has_error = true;
+                    self.diagnostics.push(d);
+                }
+            }
+        }
+    }
+}
+
+fn add_cte(list: &mut Vec<(String, String)>, cte: (String, String)) {
+    if let Some(existing) = list.iter_mut().find(|c| c.0 == cte.0) {
+        existing.1 = cte.1;
+    } else {
+        list.push(cte);
+    }
+}
+
+enum TargetKind {
+    Node(ResourceType),
+    Source(String),
+}
+
+struct TestTarget {
+    kind: TargetKind,
+    name: String,
+    package: String,
+    file: String,
+    original_file_path: String,
+}
+
+/// The `model` context variable: the node as dbt's manifest describes it.
+fn model_json(n: &Node) -> Value {
+    json!({
+        "unique_id": n.unique_id,
+        "name": n.name,
+        "resource_type": n.resource_type.as_str(),
+        "package_name": n.package_name,
+        "path": n.path,
+        "original_file_path": n.original_file_path,
+        "fqn": n.fqn,
+        "config": n.config,
+        "tags": n.tags,
+        "alias": n.alias,
+        "schema": n.schema,
+        "database": n.database,
+        "description": n.description,
+        "meta": n.meta,
+        "raw_code": n.raw_code,
+        "raw_sql": n.raw_code,
+        "language": n.language,
+        "version": n.version,
+        "relation_name": n.relation_name,
+        "depends_on": {"nodes": n.depends_on_nodes, "macros": n.depends_on_macros},
+        "columns": n.columns.iter().map(|(k, c)| (k.clone(), json!({"name": c.name, "description": c.description, "data_type": c.data_type, "meta": c.meta}))).collect::<Map<String, Value>>(),
+    })
+}
+
+/// Finds what `ref()` points at, with dbt's package search order.
+struct RefLookup {
+    by_name: BTreeMap<String, Vec<(String, String, Option<String>, bool)>>,
+    root: String,
+}
+
+impl RefLookup {
+    fn new(m: &Manifest, root: &str) -> RefLookup {
+        let mut by_name: BTreeMap<String, Vec<(String, String, Option<String>, bool)>> = BTreeMap::new();
+        for n in m.nodes.values() {
+            if matches!(n.resource_type, ResourceType::Model | ResourceType::Seed | ResourceType::Snapshot) {
+                let v = n.version.as_ref().map(crate::parser::py_display);
+                let latest = match (&n.version, &n.latest_version) {
+                    (None, _) => true,
+                    (Some(a), Some(b)) => crate::parser::py_display(a) == crate::parser::py_display(b),
+                    (Some(_), None) => false,
+                };
+                by_name.entry(n.name.clone()).or_default().push((n.package_name.clone(), n.unique_id.clone(), v, latest));
+            }
+        }
+        RefLookup { by_name, root: root.to_string() }
+    }
+
+    fn find(&self, node_package: &str, package: Option<&str>, name: &str, version: Option<&str>) -> Option<String> {
+        let candidates = self.by_name.get(name)?;
+        let order: Vec<Option<&str>> = match package {
+            Some(p) => vec![Some(p)],
+            None if node_package == self.root => vec![Some(self.root.as_str()), None],
+            None => vec![Some(self.root.as_str()), Some(node_package), None],
+        };
+        for pkg in order {
+            for (p, uid, v, latest) in candidates {
+                if pkg.is_some_and(|x| x != p) {
+                    continue;
+                }
+                let ok = match version {
+                    Some(want) => v.as_deref() == Some(want),
+                    None => *latest,
+                };
+                if ok {
+                    return Some(uid.clone());
+                }
+            }
+        }
+        None
+    }
+}
+
+/// `ref`/`source` during the compile pass.
+struct CompileResolver {
+    lookup: RefLookup,
+    /// unique id -> (relation, alias)
+    nodes: BTreeMap<String, (Relation, String)>,
+    sources: BTreeMap<(String, String), (Relation, String)>,
+    graph: OnceLock<JValue>,
+    graph_json: Value,
+}
+
+impl CompileResolver {
+    fn new(m: &Manifest, root: &str, quote_char: char) -> CompileResolver {
+        let mut nodes = BTreeMap::new();
+        for n in m.nodes.values() {
+            let rel = if n.is_ephemeral() {
+                Relation::ephemeral(&n.alias, quote_char)
+            } else {
+                let mut r = Relation::new(n.database.clone(), Some(n.schema.clone()), Some(n.alias.clone()), Policy::ALL, quote_char);
+                if let Some(rn) = &n.relation_name {
+                    // keep the node's own quoting by parsing nothing: policy is all-quoted unless configured
+                    let _ = rn;
+                }
+                r.relation_type = Some(if n.materialized() == "view" { "view".into() } else { "table".into() });
+                r
+            };
+            nodes.insert(n.unique_id.clone(), (rel, n.alias.clone()));
+        }
+        let mut sources = BTreeMap::new();
+        for s in m.sources.values() {
+            let policy = Policy {
+                database: s.quoting.get("database").and_then(|v| v.as_bool()).unwrap_or(true),
+                schema: s.quoting.get("schema").and_then(|v| v.as_bool()).unwrap_or(true),
+                identifier: s.quoting.get("identifier").and_then(|v| v.as_bool()).unwrap_or(true),
+            };
+            let r = Relation::new(s.database.clone(), Some(s.schema.clone()), Some(s.identifier.clone()), policy, quote_char);
+            sources.insert((s.source_name.clone(), s.name.clone()), (r, s.unique_id.clone()));
+        }
+        let graph_json = json!({
+            "nodes": m.nodes.values().map(|n| (n.unique_id.clone(), model_json(n))).collect::<Map<String, Value>>(),
+            "sources": m.sources.values().map(|s| (s.unique_id.clone(), json!({"unique_id": s.unique_id, "name": s.name, "source_name": s.source_name, "resource_type": "source", "package_name": s.package_name, "database": s.database, "schema": s.schema, "identifier": s.identifier, "relation_name": s.relation_name}))).collect::<Map<String, Value>>(),
+            "exposures": {}, "metrics": {}, "groups": {}, "semantic_models": {}, "saved_queries": {}, "unit_tests": {},
+        });
+        CompileResolver { lookup: RefLookup::new(m, root), nodes, sources, graph: OnceLock::new(), graph_json }
+    }
+}
+
+impl Resolver for CompileResolver {
+    fn resolve_ref(&self, from_package: &str, package: Option<&str>, name: &str, version: Option<&str>) -> Result<(Relation, String), String> {
+        let uid = self.lookup.find(from_package, package, name, version).ok_or_else(|| format!("depends on a node named '{name}' which was not found"))?;
+        let (rel, _) = self.nodes.get(&uid).ok_or_else(|| format!("node '{uid}' has no relation"))?;
+        Ok((rel.clone(), uid))
+    }
+
+    fn resolve_source(&self, source: &str, table: &str) -> Result<(Relation, String), String> {
+        self.sources
+            .get(&(source.to_string(), table.to_string()))
+            .cloned()
+            .ok_or_else(|| format!("depends on a source named '{source}.{table}' which was not found"))
+    }
+
+    fn graph(&self) -> JValue {
+        self.graph.get_or_init(|| JValue::from(minijinja::value::Serde(self.graph_json.clone()))).clone()
+    }
+}

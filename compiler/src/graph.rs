@@ -1,0 +1,110 @@
+//! The dependency graph between nodes and sources (petgraph), with cycles and order.
+
+use crate::nodes::Manifest;
+use petgraph::algo::{tarjan_scc, toposort};
+use petgraph::graph::{DiGraph, NodeIndex};
+use std::collections::BTreeMap;
+
+/// Directed graph, parent -> child, over unique ids.
+#[derive(Debug, Default, Clone)]
+pub struct Graph {
+    pub graph: DiGraph<String, ()>,
+    pub index: BTreeMap<String, NodeIndex>,
+}
+
+impl Graph {
+    pub fn build(m: &Manifest) -> Graph {
+        let mut g = Graph::default();
+        for id in m.sources.keys().chain(m.nodes.keys()) {
+            g.add(id);
+        }
+        for n in m.nodes.values() {
+            let child = g.add(&n.unique_id);
+            for p in &n.depends_on_nodes {
+                let parent = g.add(p);
+                g.graph.add_edge(parent, child, ());
+            }
+        }
+        g
+    }
+
+    fn add(&mut self, id: &str) -> NodeIndex {
+        if let Some(i) = self.index.get(id) {
+            return *i;
+        }
+        let i = self.graph.add_node(id.to_string());
+        self.index.insert(id.to_string(), i);
+        i
+    }
+
+    /// Every cycle, as a path of unique ids that ends where it starts.
+    pub fn cycles(&self) -> Vec<Vec<String>> {
+        let mut out = Vec::new();
+        for scc in tarjan_scc(&self.graph) {
+            let is_cycle = scc.len() > 1 || scc.first().is_some_and(|n| self.graph.contains_edge(*n, *n));
+            if !is_cycle {
+                continue;
+            }
+            // Walk the cycle inside the component from its smallest id.
+            let mut members: Vec<NodeIndex> = scc.clone();
+            members.sort_by(|a, b| self.graph[*a].cmp(&self.graph[*b]));
+            let start = members[0];
+            let mut path = vec![self.graph[start].clone()];
+            let mut cur = start;
+            for _ in 0..scc.len() {
+                let next = self
+                    .graph
+                    .neighbors(cur)
+                    .filter(|n| scc.contains(n))
+                    .min_by(|a, b| self.graph[*a].cmp(&self.graph[*b]));
+                match next {
+                    Some(n) => {
+                        path.push(self.graph[n].clone());
+                        if n == start {
+                            break;
+                        }
+                        cur = n;
+                    }
+                    None => break,
+                }
+            }
+            out.push(path);
+        }
+        out.sort();
+        out
+    }
+
+    /// Unique ids with parents before children; nodes in cycles come last, in id order.
+    pub fn topo_order(&self) -> Vec<String> {
+        match toposort(&self.graph, None) {
+            Ok(order) => order.into_iter().map(|i| self.graph[i].clone()).collect(),
+            Err(_) => {
+                let mut order = Vec::new();
+                let sccs = tarjan_scc(&self.graph);
+                // tarjan_scc returns components in reverse topological order.
+                for scc in sccs.into_iter().rev() {
+                    let mut ids: Vec<String> = scc.into_iter().map(|i| self.graph[i].clone()).collect();
+                    ids.sort();
+                    order.extend(ids);
+                }
+                order
+            }
+        }
+    }
+
+    pub fn parents(&self, id: &str) -> Vec<String> {
+        self.neighbors(id, petgraph::Direction::Incoming)
+    }
+
+    pub fn children(&self, id: &str) -> Vec<String> {
+        self.neighbors(id, petgraph::Direction::Outgoing)
+    }
+
+    fn neighbors(&self, id: &str, dir: petgraph::Direction) -> Vec<String> {
+        let Some(i) = self.index.get(id) else { return Vec::new() };
+        let mut v: Vec<String> = self.graph.neighbors_directed(*i, dir).map(|n| self.graph[n].clone()).collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+}

@@ -1,0 +1,169 @@
+//! What the caller hands the compiler: files in memory, the target, vars and env.
+//!
+//! The core never reads the file system; the CLI, the browser and the tests
+//! each build a [`ProjectInput`] their own way.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// A project as in-memory files, keyed by path relative to the project root
+/// with forward slashes (`models/stg/orders.sql`, `dbt_packages/utils/macros/x.sql`).
+#[derive(Debug, Clone, Default)]
+pub struct ProjectInput {
+    pub files: BTreeMap<String, Arc<str>>,
+    pub target: Target,
+    /// `--vars`, already parsed (YAML or JSON object).
+    pub cli_vars: serde_json::Map<String, serde_json::Value>,
+    /// Environment for `env_var()`.
+    pub env: BTreeMap<String, String>,
+    /// Fixed invocation values so that output is reproducible.
+    pub invocation: Invocation,
+}
+
+impl ProjectInput {
+    pub fn add_file(&mut self, path: impl Into<String>, content: impl Into<Arc<str>>) {
+        self.files
+            .insert(normalize_path(&path.into()), content.into());
+    }
+}
+
+/// Values that in dbt come from the clock or a random source.
+#[derive(Debug, Clone)]
+pub struct Invocation {
+    pub invocation_id: String,
+    /// ISO-8601 UTC timestamp used for `run_started_at`.
+    pub run_started_at: String,
+}
+
+impl Default for Invocation {
+    fn default() -> Self {
+        Invocation {
+            invocation_id: "00000000-0000-0000-0000-000000000000".into(),
+            run_started_at: "2000-01-01T00:00:00.000000+00:00".into(),
+        }
+    }
+}
+
+/// The active target of `profiles.yml`.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub name: String,
+    /// Adapter type: `duckdb`, `postgres`, ...
+    pub adapter_type: String,
+    pub database: String,
+    pub schema: String,
+    pub threads: u32,
+    /// Every key of the target as written (credentials are the caller's to strip).
+    pub extra: serde_json::Map<String, serde_json::Value>,
+    pub profile_name: String,
+}
+
+impl Default for Target {
+    fn default() -> Self {
+        Target {
+            name: "dev".into(),
+            adapter_type: "duckdb".into(),
+            database: "dev".into(),
+            schema: "main".into(),
+            threads: 1,
+            extra: Default::default(),
+            profile_name: "default".into(),
+        }
+    }
+}
+
+impl Target {
+    /// Builds a target from one output of `profiles.yml`, as dbt reads it.
+    pub fn from_profile_output(
+        profile_name: &str,
+        target_name: &str,
+        output: &serde_json::Value,
+    ) -> Result<Target, String> {
+        let obj = output
+            .as_object()
+            .ok_or_else(|| format!("target '{target_name}' is not a mapping"))?;
+        let s = |k: &str| obj.get(k).and_then(value_to_string);
+        let adapter_type = s("type").ok_or_else(|| format!("target '{target_name}' has no type"))?;
+        let database = match adapter_type.as_str() {
+            "duckdb" => s("database").unwrap_or_else(|| {
+                let path = s("path").unwrap_or_else(|| ":memory:".into());
+                duckdb_database_from_path(&path)
+            }),
+            _ => s("database")
+                .or_else(|| s("dbname"))
+                .or_else(|| s("project"))
+                .unwrap_or_default(),
+        };
+        let schema = s("schema").or_else(|| s("dataset")).unwrap_or_else(|| "main".into());
+        let threads = obj.get("threads").and_then(|v| v.as_u64()).unwrap_or(1) as u32;
+        Ok(Target {
+            name: target_name.into(),
+            adapter_type,
+            database,
+            schema,
+            threads,
+            extra: obj.clone(),
+            profile_name: profile_name.into(),
+        })
+    }
+}
+
+/// dbt-duckdb names the database after the file stem of `path` (`memory` for `:memory:`).
+pub fn duckdb_database_from_path(path: &str) -> String {
+    if path == ":memory:" || path.is_empty() {
+        return "memory".into();
+    }
+    let file = path.rsplit(['/', '\\']).next().unwrap_or(path);
+    let stem = match file.find('.') {
+        Some(i) if i > 0 => &file[..i],
+        _ => file,
+    };
+    stem.to_string()
+}
+
+pub(crate) fn value_to_string(v: &serde_json::Value) -> Option<String> {
+    match v {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        serde_json::Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// Forward slashes, no leading `./`.
+pub fn normalize_path(p: &str) -> String {
+    let p = p.replace('\\', "/");
+    let p = p.trim_start_matches("./");
+    p.to_string()
+}
+
+/// Picks the target from a `profiles.yml` text, rendering `env_var()` as dbt does.
+pub fn load_profile(
+    profiles_yml: &str,
+    profile_name: &str,
+    target_override: Option<&str>,
+    env: &BTreeMap<String, String>,
+) -> Result<Target, crate::Diagnostic> {
+    let path = "profiles.yml";
+    let raw = crate::yaml::parse(path, profiles_yml)?;
+    let renderer = crate::render::config_env(env.clone(), Default::default());
+    let raw = crate::render::render_value(&renderer, raw);
+    let profile = raw.get(profile_name).ok_or_else(|| {
+        crate::Diagnostic::error("no-profile", format!("profile '{profile_name}' not found in profiles.yml")).in_file(path)
+    })?;
+    let target_name = match target_override {
+        Some(t) => t.to_string(),
+        None => profile
+            .get("target")
+            .and_then(value_to_string)
+            .unwrap_or_else(|| "default".into()),
+    };
+    let output = profile
+        .get("outputs")
+        .and_then(|o| o.get(&target_name))
+        .ok_or_else(|| {
+            crate::Diagnostic::error("no-target", format!("target '{target_name}' not found in profile '{profile_name}'")).in_file(path)
+        })?;
+    Target::from_profile_output(profile_name, &target_name, output)
+        .map_err(|m| crate::Diagnostic::error("bad-target", m).in_file(path))
+}

@@ -1,0 +1,942 @@
+//! The dbt Jinja context of one node: `ref`, `source`, `config`, `var`,
+//! `adapter`, macros by name, and the rest, resolved lazily by name.
+
+use super::containers::{to_dict, to_list, MutList};
+use super::macros::{MacroDef, MacroTable};
+use super::relation::{Policy, Relation};
+use crate::diagnostics::Diagnostic;
+use crate::input::{Invocation, Target};
+use minijinja::value::{Enumerator, Kwargs, Object, ObjectRepr, Rest, Value};
+use minijinja::{Error, ErrorKind, State};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// How deep macro calls may nest before a render is stopped.
+pub const MAX_MACRO_DEPTH: usize = 64;
+
+/// Whether this render is dbt's parse pass or its compile pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// `execute` is false; `ref`/`source`/`config` are recorded.
+    Parse,
+    /// `execute` is true; `ref`/`source` resolve to relations.
+    Compile,
+}
+
+/// Adapter facts that differ between warehouses: a table, not special cases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AdapterSpec {
+    pub type_name: &'static str,
+    /// Adapter types whose macros this one inherits (`redshift` -> `postgres`).
+    pub parents: &'static [&'static str],
+    pub quote_char: char,
+    pub default_quoting: Policy,
+    /// The adapter's internal macro package (`dbt_duckdb`, `dbt_postgres`).
+    pub internal_package: &'static str,
+}
+
+pub const ADAPTERS: &[AdapterSpec] = &[
+    AdapterSpec {
+        type_name: "duckdb",
+        parents: &[],
+        quote_char: '"',
+        default_quoting: Policy::ALL,
+        internal_package: "dbt_duckdb",
+    },
+    AdapterSpec {
+        type_name: "postgres",
+        parents: &[],
+        quote_char: '"',
+        default_quoting: Policy::ALL,
+        internal_package: "dbt_postgres",
+    },
+];
+
+pub fn adapter_spec(type_name: &str) -> Option<&'static AdapterSpec> {
+    ADAPTERS.iter().find(|a| a.type_name == type_name)
+}
+
+/// Resolves `ref` and `source` during the compile pass.
+pub trait Resolver: Send + Sync {
+    /// Returns the relation and unique id of the referenced node.
+    fn resolve_ref(
+        &self,
+        from_package: &str,
+        package: Option<&str>,
+        name: &str,
+        version: Option<&str>,
+    ) -> Result<(Relation, String), String>;
+    fn resolve_source(&self, source: &str, table: &str) -> Result<(Relation, String), String>;
+    /// The `graph` context variable.
+    fn graph(&self) -> Value;
+}
+
+/// A `ref()` call as written.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct RefCall {
+    pub package: Option<String>,
+    pub name: String,
+    pub version: Option<String>,
+}
+
+/// What a render recorded: the calls dbt turns into node properties.
+#[derive(Debug, Default)]
+pub struct Recorded {
+    pub refs: Vec<RefCall>,
+    pub sources: Vec<(String, String)>,
+    pub configs: Vec<serde_json::Map<String, serde_json::Value>>,
+    /// Macros called directly by the node, in first-call order.
+    pub macros: Vec<String>,
+    pub depth: usize,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Ephemeral nodes referenced (unique ids), in order of first reference.
+    pub ephemeral: Vec<String>,
+    pub dependencies: BTreeSet<String>,
+    pub statements: BTreeMap<String, Value>,
+}
+
+/// Everything shared by all renders of one compile.
+pub struct Shared {
+    pub macros: MacroTable,
+    pub adapter: &'static AdapterSpec,
+    pub target: Target,
+    pub env: BTreeMap<String, String>,
+    pub invocation: Invocation,
+    pub root_project: String,
+    /// `dispatch:` from the root project: namespace -> search order.
+    pub dispatch: BTreeMap<String, Vec<String>>,
+    /// Package names known to the project (root, installed, internal).
+    pub dependencies: BTreeSet<String>,
+    pub target_value: OnceLock<Value>,
+}
+
+impl Shared {
+    fn target_value(&self) -> Value {
+        self.target_value
+            .get_or_init(|| {
+                let mut m = serde_json::Map::new();
+                for (k, v) in &self.target.extra {
+                    if !matches!(k.as_str(), "password" | "pass" | "token" | "private_key") {
+                        m.insert(k.clone(), v.clone());
+                    }
+                }
+                m.insert("name".into(), self.target.name.clone().into());
+                m.insert("target_name".into(), self.target.name.clone().into());
+                m.insert("type".into(), self.target.adapter_type.clone().into());
+                m.insert("database".into(), self.target.database.clone().into());
+                m.insert("schema".into(), self.target.schema.clone().into());
+                m.insert("threads".into(), self.target.threads.into());
+                m.insert("profile_name".into(), self.target.profile_name.clone().into());
+                Value::from(minijinja::value::Serde(&m))
+            })
+            .clone()
+    }
+
+    fn macro_prefixes(&self) -> Vec<&'static str> {
+        let mut v = vec![self.adapter.type_name];
+        v.extend(self.adapter.parents.iter().copied());
+        v.push("default");
+        v
+    }
+}
+
+/// The per-node facts a render needs.
+pub struct NodeFacts {
+    pub unique_id: String,
+    pub package: String,
+    pub name: String,
+    pub resource_type: String,
+    pub file: String,
+    /// `this`: the node's own relation, if it has one.
+    pub this: Option<Relation>,
+    /// The node's config as known so far (final during compile).
+    pub config: serde_json::Map<String, serde_json::Value>,
+    /// The `model` variable, built on first use.
+    pub model: Box<dyn Fn() -> Value + Send + Sync>,
+    /// Variables visible to this node (cli vars, project vars), merged.
+    pub vars: serde_json::Map<String, serde_json::Value>,
+    /// Extra top-level names (`_dbt_generic_test_kwargs`, ...).
+    pub extra: BTreeMap<String, Value>,
+}
+
+/// The root context object of a render.
+pub struct NodeCtx {
+    pub shared: Arc<Shared>,
+    pub resolver: Option<Arc<dyn Resolver>>,
+    pub mode: Mode,
+    pub node: NodeFacts,
+    pub rec: Mutex<Recorded>,
+    /// Names added after creation (rendered generic test kwargs).
+    pub late: Mutex<BTreeMap<String, Value>>,
+    model_value: OnceLock<Value>,
+}
+
+impl fmt::Debug for NodeCtx {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<context of {}>", self.node.unique_id)
+    }
+}
+
+fn err(msg: impl Into<String>) -> Error {
+    Error::new(ErrorKind::InvalidOperation, msg.into())
+}
+
+/// The error `return()` raises to end a macro with a value.
+#[derive(Debug)]
+pub struct ReturnSignal(pub Value);
+
+impl fmt::Display for ReturnSignal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("return() called outside of a macro")
+    }
+}
+
+impl std::error::Error for ReturnSignal {}
+
+/// Finds a `return()` value in an error chain.
+pub fn return_value(e: &Error) -> Option<Value> {
+    let mut src: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+    while let Some(s) = src {
+        if let Some(r) = s.downcast_ref::<ReturnSignal>() {
+            return Some(r.0.clone());
+        }
+        src = s.source();
+    }
+    None
+}
+
+/// Raised by `exceptions.raise_compiler_error`.
+#[derive(Debug)]
+pub struct CompilerError(pub String);
+
+impl fmt::Display for CompilerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for CompilerError {}
+
+fn kwargs_of(args: &[Value]) -> (&[Value], Option<Kwargs>) {
+    match args.split_last() {
+        Some((last, rest)) if last.is_kwargs() => (rest, Kwargs::try_from(last.clone()).ok()),
+        _ => (args, None),
+    }
+}
+
+fn kw_str(kw: &Option<Kwargs>, key: &str) -> Result<Option<String>, Error> {
+    match kw {
+        Some(k) if k.has(key) => {
+            let v: Value = k.get(key)?;
+            Ok(if v.is_none() || v.is_undefined() {
+                None
+            } else {
+                Some(v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))
+            })
+        }
+        _ => Ok(None),
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Converts a Jinja value into JSON (for config, vars, tojson).
+pub fn to_json(v: &Value) -> serde_json::Value {
+    serde_json::to_value(v).unwrap_or(serde_json::Value::Null)
+}
+
+impl NodeCtx {
+    pub fn new(
+        shared: Arc<Shared>,
+        resolver: Option<Arc<dyn Resolver>>,
+        mode: Mode,
+        node: NodeFacts,
+    ) -> Arc<NodeCtx> {
+        Arc::new(NodeCtx {
+            shared,
+            resolver,
+            mode,
+            node,
+            rec: Mutex::new(Recorded::default()),
+            late: Mutex::new(BTreeMap::new()),
+            model_value: OnceLock::new(),
+        })
+    }
+
+    pub fn value(self: &Arc<Self>) -> Value {
+        Value::from_dyn_object(self.clone())
+    }
+
+    fn warn(&self, code: &'static str, msg: String) {
+        let d = Diagnostic::warning(code, msg)
+            .in_file(self.node.file.clone())
+            .for_node(self.node.unique_id.clone());
+        let mut rec = lock(&self.rec);
+        if !rec.diagnostics.iter().any(|x| x.message == d.message) {
+            rec.diagnostics.push(d);
+        }
+    }
+
+    fn this_or_placeholder(&self) -> Relation {
+        self.node.this.clone().unwrap_or_else(|| {
+            Relation::new(
+                Some(self.shared.target.database.clone()),
+                Some(self.shared.target.schema.clone()),
+                Some(self.node.name.clone()),
+                self.shared.adapter.default_quoting,
+                self.shared.adapter.quote_char,
+            )
+        })
+    }
+
+    fn call_ref(&self, args: &[Value]) -> Result<Value, Error> {
+        let (pos, kw) = kwargs_of(args);
+        let strs: Vec<String> = pos
+            .iter()
+            .map(|v| v.as_str().map(str::to_string).ok_or_else(|| err(format!("ref() arguments must be strings, got {v}"))))
+            .collect::<Result<_, _>>()?;
+        let version = kw_str(&kw, "version")?.or(kw_str(&kw, "v")?);
+        let (package, name) = match strs.as_slice() {
+            [name] => (None, name.clone()),
+            [pkg, name] => (Some(pkg.clone()), name.clone()),
+            _ => return Err(err(format!("ref() takes at most two arguments ({} given)", strs.len()))),
+        };
+        let call = RefCall { package: package.clone(), name: name.clone(), version: version.clone() };
+        match self.mode {
+            Mode::Parse => {
+                let mut rec = lock(&self.rec);
+                if !rec.refs.contains(&call) {
+                    rec.refs.push(call);
+                }
+                drop(rec);
+                Ok(self.this_or_placeholder().to_value())
+            }
+            Mode::Compile => {
+                let resolver = self.resolver.as_ref().ok_or_else(|| err("ref() is not available here"))?;
+                let (rel, uid) = resolver
+                    .resolve_ref(&self.node.package, package.as_deref(), &name, version.as_deref())
+                    .map_err(|m| Error::new(ErrorKind::InvalidOperation, m).with_source(CompilerError(String::new())))?;
+                let mut rec = lock(&self.rec);
+                if rel.is_cte && !rec.ephemeral.contains(&uid) {
+                    rec.ephemeral.push(uid.clone());
+                }
+                rec.dependencies.insert(uid);
+                Ok(rel.to_value())
+            }
+        }
+    }
+
+    fn call_source(&self, args: &[Value]) -> Result<Value, Error> {
+        let (pos, _kw) = kwargs_of(args);
+        let (s, t) = match pos {
+            [s, t] => (
+                s.as_str().ok_or_else(|| err("source() arguments must be strings"))?.to_string(),
+                t.as_str().ok_or_else(|| err("source() arguments must be strings"))?.to_string(),
+            ),
+            _ => return Err(err(format!("source() takes exactly two arguments ({} given)", pos.len()))),
+        };
+        match self.mode {
+            Mode::Parse => {
+                let mut rec = lock(&self.rec);
+                let pair = (s, t);
+                if !rec.sources.contains(&pair) {
+                    rec.sources.push(pair);
+                }
+                Ok(self.this_or_placeholder().to_value())
+            }
+            Mode::Compile => {
+                let resolver = self.resolver.as_ref().ok_or_else(|| err("source() is not available here"))?;
+                let (rel, uid) = resolver.resolve_source(&s, &t).map_err(err)?;
+                lock(&self.rec).dependencies.insert(uid);
+                Ok(rel.to_value())
+            }
+        }
+    }
+
+    fn call_config(&self, args: &[Value]) -> Result<Value, Error> {
+        if self.mode == Mode::Compile {
+            return Ok(Value::from(""));
+        }
+        let (pos, kw) = kwargs_of(args);
+        let mut map = serde_json::Map::new();
+        if let Some(first) = pos.first() {
+            if let serde_json::Value::Object(o) = to_json(first) {
+                map.extend(o);
+            }
+        }
+        if let Some(kw) = kw {
+            for k in kw.args().map(str::to_string).collect::<Vec<_>>() {
+                let v: Value = kw.get(&k)?;
+                map.insert(k, to_json(&v));
+            }
+        }
+        lock(&self.rec).configs.push(map);
+        Ok(Value::from(""))
+    }
+
+    fn config_get(&self, key: &str) -> Option<serde_json::Value> {
+        if self.mode == Mode::Parse {
+            let rec = lock(&self.rec);
+            for c in rec.configs.iter().rev() {
+                if let Some(v) = c.get(key) {
+                    return Some(v.clone());
+                }
+            }
+        }
+        self.node.config.get(key).cloned()
+    }
+
+    fn call_var(&self, args: &[Value]) -> Result<Value, Error> {
+        let (pos, _) = kwargs_of(args);
+        let name = pos
+            .first()
+            .and_then(|v| v.as_str())
+            .ok_or_else(|| err("var() needs a variable name"))?;
+        if let Some(v) = self.node.vars.get(name) {
+            return Ok(Value::from(minijinja::value::Serde(v)));
+        }
+        if let Some(d) = pos.get(1) {
+            return Ok(d.clone());
+        }
+        if self.mode == Mode::Parse {
+            // dbt only fails on missing vars when it compiles.
+            return Ok(Value::from(()));
+        }
+        Err(err(format!("Required var '{name}' not found in config:\nVars supplied to {} = {}", self.node.name, serde_json::to_string_pretty(&self.node.vars).unwrap_or_default())))
+    }
+
+    fn call_env_var(&self, args: &[Value]) -> Result<Value, Error> {
+        let (pos, _) = kwargs_of(args);
+        let name = pos
+            .first()
+            .and_then(|v| v.as_str())
+            .ok_or_else(|| err("env_var() needs a variable name"))?;
+        if let Some(v) = self.shared.env.get(name) {
+            return Ok(Value::from(v.clone()));
+        }
+        if let Some(d) = pos.get(1) {
+            return Ok(if d.is_none() { d.clone() } else { Value::from(d.to_string()) });
+        }
+        Err(err(format!("Env var required but not provided: '{name}'")))
+    }
+
+    /// Finds a macro by unqualified name for this node.
+    pub fn lookup_macro(&self, name: &str) -> Option<Arc<MacroDef>> {
+        self.shared.macros.lookup(&self.node.package, name)
+    }
+
+    fn dispatch(self: &Arc<Self>, args: &[Value]) -> Result<Value, Error> {
+        let (pos, kw) = kwargs_of(args);
+        let macro_name = pos
+            .first()
+            .and_then(|v| v.as_str())
+            .ok_or_else(|| err("adapter.dispatch() needs a macro name"))?
+            .to_string();
+        let namespace = match pos.get(1) {
+            Some(v) if !v.is_none() => v.as_str().map(str::to_string),
+            _ => kw_str(&kw, "macro_namespace")?,
+        };
+        if macro_name.contains('.') {
+            return Err(err(format!("In adapter.dispatch, got a macro name of \"{macro_name}\", but \".\" is not a valid macro name component.")));
+        }
+        let search: Vec<Option<String>> = match &namespace {
+            None => vec![None],
+            Some(ns) => match self.shared.dispatch.get(ns) {
+                Some(order) => order.iter().cloned().map(Some).collect(),
+                None if self.shared.dependencies.contains(ns) => {
+                    vec![Some(self.shared.root_project.clone()), Some(ns.clone())]
+                }
+                None => vec![None],
+            },
+        };
+        let mut attempts = Vec::new();
+        for pkg in &search {
+            for prefix in self.shared.macro_prefixes() {
+                let candidate = format!("{prefix}__{macro_name}");
+                let found = match pkg {
+                    None => self.lookup_macro(&candidate),
+                    Some(p) => self.shared.macros.lookup_in(p, &candidate),
+                };
+                attempts.push(match pkg {
+                    None => format!("'{candidate}'"),
+                    Some(p) => format!("'{p}.{candidate}'"),
+                });
+                if let Some(def) = found {
+                    return Ok(MacroCall::value(def, self.clone()));
+                }
+            }
+        }
+        Err(err(format!(
+            "In dispatch: No macro named '{macro_name}' found within namespace: '{}'\n    Searched for: {}",
+            namespace.as_deref().unwrap_or("None"),
+            attempts.join(", ")
+        )))
+    }
+
+    fn model_value(&self) -> Value {
+        self.model_value.get_or_init(|| (self.node.model)()).clone()
+    }
+
+    fn statement_result(&self, name: &str) -> Value {
+        lock(&self.rec).statements.get(name).cloned().unwrap_or(Value::from(()))
+    }
+
+    fn offline_result(&self, what: &str) -> Value {
+        if self.mode == Mode::Compile {
+            self.warn(
+                "offline-query",
+                format!("{what} is not executed without a warehouse connection: it returned no rows"),
+            );
+        }
+        empty_table()
+    }
+}
+
+/// The `agate.Table` that an empty result set gives.
+pub fn empty_table() -> Value {
+    Value::from_object(EmptyTable)
+}
+
+#[derive(Debug)]
+struct EmptyTable;
+
+impl Object for EmptyTable {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Seq
+    }
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        match key.as_str()? {
+            "rows" | "columns" | "column_names" | "column_types" => Some(Value::from(Vec::<Value>::new())),
+            _ => None,
+        }
+    }
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Empty
+    }
+    fn call_method(self: &Arc<Self>, _s: &mut State<'_, '_>, m: &str, _a: &[Value]) -> Result<Value, Error> {
+        match m {
+            "print_table" => Ok(Value::from("")),
+            "limit" | "where" | "select" | "order_by" => Ok(empty_table()),
+            _ => Err(Error::from(ErrorKind::UnknownMethod)),
+        }
+    }
+}
+
+macro_rules! func {
+    ($self:ident, $method:ident) => {{
+        let me = $self.clone();
+        Value::from_function(move |args: Rest<Value>| me.$method(&args))
+    }};
+}
+
+impl Object for NodeCtx {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Map
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        self.get_value_by_str(key.as_str()?)
+    }
+
+    fn get_value_by_str(self: &Arc<Self>, key: &str) -> Option<Value> {
+        if let Some(v) = self.node.extra.get(key) {
+            return Some(v.clone());
+        }
+        if let Some(v) = lock(&self.late).get(key) {
+            return Some(v.clone());
+        }
+        Some(match key {
+            "ref" => func!(self, call_ref),
+            "source" => func!(self, call_source),
+            "config" => Value::from_object(ConfigObj(self.clone())),
+            "var" => func!(self, call_var),
+            "env_var" => func!(self, call_env_var),
+            "this" => match &self.node.this {
+                Some(r) => r.clone().to_value(),
+                None => Value::from(()),
+            },
+            "target" => self.shared.target_value(),
+            "execute" => Value::from(self.mode == Mode::Compile),
+            "flags" => Value::from_iter([
+                ("FULL_REFRESH", Value::from(false)),
+                ("STORE_FAILURES", Value::from(false)),
+                ("WHICH", Value::from("compile")),
+                ("EMPTY", Value::from(false)),
+            ]),
+            "should_store_failures" => {
+                let me = self.clone();
+                Value::from_function(move |_: Rest<Value>| {
+                    Ok::<_, Error>(Value::from(matches!(me.config_get("store_failures"), Some(serde_json::Value::Bool(true)))))
+                })
+            }
+            "should_full_refresh" => Value::from_function(|_: Rest<Value>| Ok::<_, Error>(Value::from(false))),
+            "adapter" => Value::from_object(AdapterObj(self.clone())),
+            "api" => Value::from_object(ApiObj(self.clone())),
+            "exceptions" => Value::from_object(ExceptionsObj(self.clone())),
+            "return" => Value::from_function(|args: Rest<Value>| -> Result<Value, Error> {
+                let v = args.first().cloned().unwrap_or(Value::from(()));
+                Err(Error::new(ErrorKind::InvalidOperation, "return").with_source(ReturnSignal(v)))
+            }),
+            "log" | "print" => Value::from_function(|_: Rest<Value>| Ok::<_, Error>(Value::from(""))),
+            "run_started_at" => Value::from(self.shared.invocation.run_started_at.clone()),
+            "invocation_id" => Value::from(self.shared.invocation.invocation_id.clone()),
+            "project_name" => Value::from(self.shared.root_project.clone()),
+            "dbt_version" => Value::from("1.11.16"),
+            "model" => self.model_value(),
+            "graph" => match (&self.resolver, self.mode) {
+                (Some(r), Mode::Compile) => r.graph(),
+                _ => Value::from_iter(
+                    ["nodes", "sources", "exposures", "metrics", "groups", "semantic_models", "saved_queries", "unit_tests"]
+                        .into_iter()
+                        .map(|k| (k, Value::from(BTreeMap::<String, Value>::new()))),
+                ),
+            },
+            "selected_resources" => Value::from(Vec::<Value>::new()),
+            "database" => Value::from(self.shared.target.database.clone()),
+            "schema" => Value::from(self.shared.target.schema.clone()),
+            "__tl" => Value::from_function(|v: Value| to_list(v)),
+            "__td" => Value::from_function(|v: Value| to_dict(v)),
+            "fromjson" => Value::from_function(|s: String, d: Option<Value>| -> Result<Value, Error> {
+                match serde_json::from_str::<serde_json::Value>(&s) {
+                    Ok(v) => Ok(Value::from(minijinja::value::Serde(&v))),
+                    Err(e) => d.ok_or_else(|| err(format!("fromjson: {e}"))),
+                }
+            }),
+            "tojson" => Value::from_function(|v: Value, _rest: Rest<Value>| -> Result<Value, Error> {
+                Ok(Value::from(serde_json::to_string(&to_json(&v)).map_err(|e| err(e.to_string()))?))
+            }),
+            "fromyaml" => Value::from_function(|s: String, d: Option<Value>| -> Result<Value, Error> {
+                match crate::yaml::parse("<fromyaml>", &s) {
+                    Ok(v) => Ok(Value::from(minijinja::value::Serde(&v))),
+                    Err(e) => d.ok_or_else(|| err(format!("fromyaml: {}", e.message))),
+                }
+            }),
+            "toyaml" => Value::from_function(|v: Value, _rest: Rest<Value>| -> Result<Value, Error> {
+                crate::yaml::to_string(&to_json(&v)).map(Value::from).map_err(err)
+            }),
+            "zip" => Value::from_function(|args: Rest<Value>| -> Result<Value, Error> {
+                let lists: Vec<Vec<Value>> = args.iter().map(|a| a.try_iter().map(|i| i.collect())).collect::<Result<_, _>>()?;
+                let n = lists.iter().map(Vec::len).min().unwrap_or(0);
+                Ok(Value::from((0..n).map(|i| Value::from(lists.iter().map(|l| l[i].clone()).collect::<Vec<_>>())).collect::<Vec<_>>()))
+            }),
+            "set" | "set_strict" => Value::from_function(|v: Value| -> Result<Value, Error> {
+                let mut out: Vec<Value> = Vec::new();
+                for x in v.try_iter()? {
+                    if !out.contains(&x) {
+                        out.push(x);
+                    }
+                }
+                Ok(MutList::new_value(out))
+            }),
+            "local_md5" => Value::from_function(|s: String| {
+                use md5::Digest;
+                let d = md5::Md5::digest(s.as_bytes());
+                Value::from(d.iter().map(|b| format!("{b:02x}")).collect::<String>())
+            }),
+            "try_or_compiler_error" => Value::from_function(|_s: &mut State, msg: String, f: Value, args: Rest<Value>| -> Result<Value, Error> {
+                let _ = (&msg, &f, &args);
+                Err(err(msg))
+            }),
+            "run_query" => {
+                let me = self.clone();
+                Value::from_function(move |_: Rest<Value>| Ok::<_, Error>(me.offline_result("run_query()")))
+            }
+            "statement" => Value::from_object(StatementObj(self.clone())),
+            "load_result" => {
+                let me = self.clone();
+                Value::from_function(move |name: String| me.statement_result(&name))
+            }
+            "store_result" | "store_raw_result" => {
+                Value::from_function(|_: Rest<Value>| Ok::<_, Error>(Value::from("")))
+            }
+            "modules" => Value::from_iter([
+                ("datetime", Value::from(())),
+                ("re", Value::from(())),
+                ("itertools", Value::from(())),
+                ("pytz", Value::from(())),
+            ]),
+            "builtins" => Value::from_iter([
+                ("ref", func!(self, call_ref)),
+                ("source", func!(self, call_source)),
+                ("config", Value::from_object(ConfigObj(self.clone()))),
+            ]),
+            "context" => self.value(),
+            _ => {
+                if let Some(def) = self.lookup_macro(key) {
+                    return Some(MacroCall::value(def, self.clone()));
+                }
+                if key == "dbt" || self.shared.macros.is_package(key) {
+                    return Some(Value::from_object(PackageNs {
+                        ctx: self.clone(),
+                        package: key.to_string(),
+                    }));
+                }
+                return None;
+            }
+        })
+    }
+}
+
+/// `config`: callable, with `get` and `require`.
+#[derive(Debug)]
+struct ConfigObj(Arc<NodeCtx>);
+
+impl Object for ConfigObj {
+    fn call(self: &Arc<Self>, _s: &mut State<'_, '_>, args: &[Value]) -> Result<Value, Error> {
+        self.0.call_config(args)
+    }
+
+    fn call_method(self: &Arc<Self>, _s: &mut State<'_, '_>, m: &str, args: &[Value]) -> Result<Value, Error> {
+        let (pos, kw) = kwargs_of(args);
+        let key = pos.first().and_then(|v| v.as_str()).map(str::to_string);
+        match m {
+            "get" => {
+                let key = key.ok_or_else(|| err("config.get() needs a key"))?;
+                let default = match pos.get(1) {
+                    Some(d) => d.clone(),
+                    None => match &kw {
+                        Some(k) if k.has("default") => k.get::<Value>("default")?,
+                        _ => Value::from(()),
+                    },
+                };
+                Ok(match self.0.config_get(&key) {
+                    Some(serde_json::Value::Null) | None => default,
+                    Some(v) => Value::from(minijinja::value::Serde(&v)),
+                })
+            }
+            "require" => {
+                let key = key.ok_or_else(|| err("config.require() needs a key"))?;
+                match self.0.config_get(&key) {
+                    Some(v) if !v.is_null() => Ok(Value::from(minijinja::value::Serde(&v))),
+                    _ => Err(err(format!("missing config: {key}"))),
+                }
+            }
+            "set" => Ok(Value::from("")),
+            "persist_relation_docs" | "persist_column_docs" => Ok(Value::from(false)),
+            _ => Err(Error::from(ErrorKind::UnknownMethod)),
+        }
+    }
+}
+
+/// A callable macro bound to the context of the node that calls it.
+#[derive(Debug)]
+pub struct MacroCall {
+    pub def: Arc<MacroDef>,
+    pub ctx: Arc<NodeCtx>,
+}
+
+impl MacroCall {
+    pub fn value(def: Arc<MacroDef>, ctx: Arc<NodeCtx>) -> Value {
+        Value::from_object(MacroCall { def, ctx })
+    }
+}
+
+struct DepthGuard<'a>(&'a NodeCtx);
+
+impl Drop for DepthGuard<'_> {
+    fn drop(&mut self) {
+        let mut rec = lock(&self.0.rec);
+        rec.depth = rec.depth.saturating_sub(1);
+    }
+}
+
+impl Object for MacroCall {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        match key.as_str()? {
+            "name" => Some(Value::from(self.def.name.clone())),
+            "package_name" => Some(Value::from(self.def.package.clone())),
+            _ => None,
+        }
+    }
+
+    fn call(self: &Arc<Self>, state: &mut State<'_, '_>, args: &[Value]) -> Result<Value, Error> {
+        {
+            let mut rec = lock(&self.ctx.rec);
+            if rec.depth == 0 && !rec.macros.contains(&self.def.unique_id) {
+                rec.macros.push(self.def.unique_id.clone());
+            }
+            if rec.depth >= MAX_MACRO_DEPTH {
+                return Err(err(format!(
+                    "macro calls nested deeper than {MAX_MACRO_DEPTH} levels (runaway recursion in '{}'?)",
+                    self.def.name
+                )));
+            }
+            rec.depth += 1;
+        }
+        let _guard = DepthGuard(&self.ctx);
+        let env = state.env();
+        let tmpl = env.get_template(&self.def.template_name)?;
+        let mut cap = tmpl.render_captured(self.ctx.value())?;
+        let name = self.def.name.clone();
+        let result = cap.with_state_mut(|st| {
+            let m = st
+                .lookup(&name)
+                .ok_or_else(|| err(format!("macro '{name}' is not defined")))?;
+            m.call(st, args)
+        });
+        match result {
+            Ok(v) => Ok(v),
+            Err(e) => match return_value(&e) {
+                Some(v) => Ok(v),
+                None => Err(e),
+            },
+        }
+    }
+
+    fn render(self: &Arc<Self>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<macro {}>", self.def.name)
+    }
+}
+
+/// `package_name.macro_name` namespaces (and `dbt.`).
+#[derive(Debug)]
+struct PackageNs {
+    ctx: Arc<NodeCtx>,
+    package: String,
+}
+
+impl Object for PackageNs {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let def = self.ctx.shared.macros.lookup_in(&self.package, key.as_str()?)?;
+        Some(MacroCall::value(def, self.ctx.clone()))
+    }
+}
+
+/// `adapter`: dispatch, quoting, and introspection that finds nothing offline.
+#[derive(Debug)]
+struct AdapterObj(Arc<NodeCtx>);
+
+impl Object for AdapterObj {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        match key.as_str()? {
+            "type" => Some(Value::from(self.0.shared.adapter.type_name)),
+            "Relation" => Some(Value::from_object(ApiRelation(self.0.clone()))),
+            _ => None,
+        }
+    }
+
+    fn call_method(self: &Arc<Self>, _s: &mut State<'_, '_>, m: &str, args: &[Value]) -> Result<Value, Error> {
+        let (pos, kw) = kwargs_of(args);
+        let q = self.0.shared.adapter.quote_char;
+        let first = || pos.first().map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())).unwrap_or_default();
+        match m {
+            "dispatch" => self.0.dispatch(args),
+            "type" => Ok(Value::from(self.0.shared.adapter.type_name)),
+            "quote" => Ok(Value::from(format!("{q}{}{q}", first()))),
+            "quote_as_configured" | "quote_seed_column" => Ok(Value::from(first())),
+            "escape_single_quotes" => Ok(Value::from(first().replace('\'', "''"))),
+            // An empty warehouse has no relations: `none` is the true answer.
+            "get_relation" | "load_relation" | "get_relation_by_name" => Ok(Value::from(())),
+            "get_columns_in_relation" | "get_columns_in_table" | "list_relations_without_caching" | "get_missing_columns" | "list_schemas" | "get_relations_by_pattern" => {
+                if self.0.mode == Mode::Compile {
+                    self.0.warn("offline-introspection", format!("adapter.{m}() returns nothing without a warehouse connection"));
+                }
+                Ok(MutList::new_value(Vec::new()))
+            }
+            "check_schema_exists" => Ok(Value::from(false)),
+            "already_exists" => Ok(Value::from(false)),
+            "execute" => Ok(Value::from_iter([("response", Value::from(())), ("table", empty_table())])),
+            "commit" | "drop_relation" | "truncate_relation" | "rename_relation" | "create_schema" | "drop_schema" | "expand_target_column_types" | "cache_added" | "cache_dropped" | "cache_renamed" => Ok(Value::from("")),
+            "get_incremental_strategy_macro" => Err(err("incremental materializations are not run by the compiler")),
+            "build_catalog_relation" => Ok(Value::from(())),
+            "standardize_grants_dict" => Ok(MutList::new_value(Vec::new())),
+            "is_replaceable" => Ok(Value::from(true)),
+            _ => {
+                let _ = kw;
+                Err(Error::new(ErrorKind::UnknownMethod, format!("adapter has no method '{m}'")))
+            }
+        }
+    }
+}
+
+/// `api.Relation`.
+#[derive(Debug)]
+struct ApiObj(Arc<NodeCtx>);
+
+impl Object for ApiObj {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        match key.as_str()? {
+            "Relation" => Some(Value::from_object(ApiRelation(self.0.clone()))),
+            "Column" => Some(Value::from(())),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug)]
+struct ApiRelation(Arc<NodeCtx>);
+
+impl Object for ApiRelation {
+    fn call_method(self: &Arc<Self>, _s: &mut State<'_, '_>, m: &str, args: &[Value]) -> Result<Value, Error> {
+        let (_pos, kw) = kwargs_of(args);
+        match m {
+            "create" => {
+                let a = self.0.shared.adapter;
+                let mut r = Relation::new(
+                    kw_str(&kw, "database")?,
+                    kw_str(&kw, "schema")?,
+                    kw_str(&kw, "identifier")?,
+                    a.default_quoting,
+                    a.quote_char,
+                );
+                r.relation_type = kw_str(&kw, "type")?;
+                Ok(r.to_value())
+            }
+            _ => Err(Error::from(ErrorKind::UnknownMethod)),
+        }
+    }
+}
+
+/// `exceptions.raise_compiler_error` and friends.
+#[derive(Debug)]
+struct ExceptionsObj(Arc<NodeCtx>);
+
+impl Object for ExceptionsObj {
+    fn call_method(self: &Arc<Self>, _s: &mut State<'_, '_>, m: &str, args: &[Value]) -> Result<Value, Error> {
+        let msg = args.first().map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())).unwrap_or_default();
+        match m {
+            "warn" => {
+                self.0.warn("jinja-warning", msg);
+                Ok(Value::from(""))
+            }
+            "raise_compiler_error" | "raise_not_implemented" | "raise_fail_fast_error" | "raise_database_error" | "column_type_missing" | "raise_contract_error" => {
+                Err(Error::new(ErrorKind::InvalidOperation, msg.clone()).with_source(CompilerError(msg)))
+            }
+            _ => Err(Error::new(ErrorKind::InvalidOperation, format!("exceptions.{m}: {msg}"))),
+        }
+    }
+}
+
+/// `{% call statement(name, fetch_result=True) %}...{% endcall %}`: nothing is
+/// executed offline; `load_result(name)` then gives an empty table.
+#[derive(Debug)]
+struct StatementObj(Arc<NodeCtx>);
+
+impl Object for StatementObj {
+    fn call(self: &Arc<Self>, state: &mut State<'_, '_>, args: &[Value]) -> Result<Value, Error> {
+        let (pos, kw) = kwargs_of(args);
+        let name = pos.first().and_then(|v| v.as_str()).unwrap_or("main").to_string();
+        if let Some(kw) = &kw {
+            if kw.has("caller") {
+                let caller: Value = kw.get("caller")?;
+                caller.call(state, &[])?;
+            }
+            for k in kw.args().map(str::to_string).collect::<Vec<_>>() {
+                let _: Value = kw.get(&k)?;
+            }
+        }
+        let table = self.0.offline_result("statement()");
+        lock(&self.0.rec).statements.insert(
+            name,
+            Value::from_iter([
+                ("response", Value::from(())),
+                ("data", Value::from(Vec::<Value>::new())),
+                ("table", table),
+            ]),
+        );
+        Ok(Value::from(""))
+    }
+}

@@ -1,0 +1,203 @@
+//! dbt's Jinja on minijinja: the environment, template sources and rendering.
+//!
+//! Every macro is its own template, so `return()` ends exactly one macro and
+//! macros resolve each other through the node's context, as in dbt.
+
+pub mod containers;
+pub mod context;
+pub mod lexer;
+pub mod macros;
+pub mod relation;
+
+use crate::diagnostics::{position_of, Diagnostic};
+use context::{return_value, CompilerError, NodeCtx};
+use minijinja::{AutoEscape, Environment, Error};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Fuel for one template render (each macro call gets its own render).
+pub const FUEL_PER_RENDER: u64 = 2_000_000;
+
+/// Template sources by template name, handed to the environment's loader.
+pub type Sources = Arc<BTreeMap<String, String>>;
+
+/// Builds the environment that loads templates from `sources`.
+pub fn environment(sources: Sources) -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_auto_escape_callback(|_| AutoEscape::None);
+    env.set_fuel(Some(FUEL_PER_RENDER));
+    env.set_recursion_limit(200);
+    env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
+    env.set_loader(move |name| Ok(sources.get(name).cloned()));
+    env.add_filter("as_bool", |v: minijinja::Value| v);
+    env.add_filter("as_native", |v: minijinja::Value| v);
+    env.add_filter("as_number", |v: minijinja::Value| v);
+    env.add_filter("as_text", |v: minijinja::Value| v.to_string());
+    env
+}
+
+/// Renders `template` with a node context. On error, a diagnostic located in
+/// the file the failing template came from.
+pub fn render(
+    env: &Environment<'static>,
+    sources: &Sources,
+    template: &str,
+    ctx: &Arc<NodeCtx>,
+) -> Result<String, Diagnostic> {
+    let result = env
+        .get_template(template)
+        .and_then(|t| t.render(ctx.value()));
+    match result {
+        Ok(s) => Ok(s),
+        Err(e) => {
+            if return_value(&e).is_some() {
+                // `return()` at the top level of a node: dbt ends the render there.
+                return Ok(String::new());
+            }
+            Err(to_diagnostic(&e, sources).for_node(ctx.node.unique_id.clone()))
+        }
+    }
+}
+
+/// Renders the kwargs of a generic test in the test's context, as dbt does
+/// before calling the test macro: every string is rendered natively (a lone
+/// `{{ expr }}` keeps its value), bare `ref(..)`/`source(..)`/`var(..)`/
+/// `env_var(..)`/`doc(..)` calls are wrapped in `{{ }}`, and `column_name` is
+/// left as written.
+pub fn render_test_kwargs(
+    env: &Environment<'static>,
+    sources: &Sources,
+    kwargs: &serde_json::Map<String, serde_json::Value>,
+    ctx: &Arc<NodeCtx>,
+) -> Result<(), Diagnostic> {
+    let mut out: BTreeMap<String, minijinja::Value> = BTreeMap::new();
+    for (k, v) in kwargs {
+        let rendered = if k == "column_name" {
+            minijinja::Value::from(minijinja::value::Serde(v.clone()))
+        } else {
+            render_native(env, sources, v, ctx)?
+        };
+        out.insert(k.clone(), rendered);
+    }
+    ctx.late
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert("_dbt_generic_test_kwargs".to_string(), minijinja::Value::from(out));
+    Ok(())
+}
+
+fn looks_like_call(s: &str) -> bool {
+    let t = s.trim();
+    ["env_var", "ref", "var", "source", "doc"].iter().any(|f| {
+        t.strip_prefix(f)
+            .map(|rest| rest.trim_start().starts_with('(') && t.ends_with(')') && rest.trim_start().len() > 2)
+            .unwrap_or(false)
+    })
+}
+
+/// Python-literal coercion of a rendered string, as dbt's native renderer does.
+fn native_literal(s: String) -> minijinja::Value {
+    let t = s.trim();
+    if let Ok(i) = t.parse::<i64>() {
+        if !t.starts_with('+') && !(t.len() > 1 && t.starts_with('0')) {
+            return minijinja::Value::from(i);
+        }
+    }
+    match t {
+        "True" => minijinja::Value::from(true),
+        "False" => minijinja::Value::from(false),
+        "None" => minijinja::Value::from(()),
+        _ => minijinja::Value::from(s),
+    }
+}
+
+fn render_native(
+    env: &Environment<'static>,
+    sources: &Sources,
+    v: &serde_json::Value,
+    ctx: &Arc<NodeCtx>,
+) -> Result<minijinja::Value, Diagnostic> {
+    Ok(match v {
+        serde_json::Value::String(s) => {
+            let s = if looks_like_call(s) { format!("{{{{ {s} }}}}") } else { s.clone() };
+            if !(s.contains("{{") || s.contains("{%")) {
+                return Ok(native_literal(s));
+            }
+            let t = s.trim();
+            let single = t.starts_with("{{") && t.ends_with("}}") && !t[2..t.len() - 2].contains("}}");
+            let res = if single {
+                env.compile_expression(t[2..t.len() - 2].trim_matches(|c: char| c == '-' || c.is_whitespace()))
+                    .and_then(|e| e.eval(ctx.value()))
+            } else {
+                env.render_str(&lexer::rewrite_literals(&s), ctx.value()).map(native_literal)
+            };
+            match res {
+                Ok(v) => v,
+                Err(e) => match return_value(&e) {
+                    Some(v) => v,
+                    None => return Err(to_diagnostic(&e, sources).for_node(ctx.node.unique_id.clone())),
+                },
+            }
+        }
+        serde_json::Value::Array(a) => {
+            let items = a.iter().map(|x| render_native(env, sources, x, ctx)).collect::<Result<Vec<_>, _>>()?;
+            containers::MutList::new_value(items)
+        }
+        serde_json::Value::Object(o) => {
+            let mut m = indexmap::IndexMap::new();
+            for (k, x) in o {
+                m.insert(minijinja::Value::from(k.clone()), render_native(env, sources, x, ctx)?);
+            }
+            containers::MutDict::new_value(m)
+        }
+        other => minijinja::Value::from(minijinja::value::Serde(other.clone())),
+    })
+}
+
+/// The file a template was made from.
+pub fn template_file(name: &str) -> &str {
+    let name = name.strip_prefix("macro:").map(|r| r.split_once(':').map(|x| x.1).unwrap_or(r)).unwrap_or(name);
+    let name = name.rsplit_once('#').map(|x| x.0).unwrap_or(name);
+    name.strip_prefix("node:").unwrap_or(name)
+}
+
+/// Converts a minijinja error into a diagnostic with file, line and column.
+pub fn to_diagnostic(e: &Error, sources: &Sources) -> Diagnostic {
+    let mut msg = None;
+    let mut src: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+    while let Some(s) = src {
+        if let Some(c) = s.downcast_ref::<CompilerError>() {
+            if !c.0.is_empty() {
+                msg = Some(c.0.clone());
+            }
+        }
+        src = s.source();
+    }
+    let message = msg.unwrap_or_else(|| match e.detail() {
+        Some(d) => format!("{}: {d}", e.kind()),
+        None => e.kind().to_string(),
+    });
+    let code = match e.kind() {
+        minijinja::ErrorKind::SyntaxError => "jinja-syntax",
+        minijinja::ErrorKind::OutOfFuel => "jinja-fuel",
+        _ => "jinja-error",
+    };
+    let mut d = Diagnostic::error(code, message);
+    if let Some(name) = e.name() {
+        d = d.in_file(template_file(name));
+        let source = sources.get(name);
+        match (e.range(), source) {
+            (Some(r), Some(s)) => {
+                let p = position_of(s, r.start);
+                d = d.at(p.line, p.column);
+                d.span = Some((r.start, r.end));
+            }
+            _ => {
+                if let Some(line) = e.line() {
+                    d = d.at(line as u32, 1);
+                }
+            }
+        }
+    }
+    d
+}

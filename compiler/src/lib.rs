@@ -1,0 +1,23 @@
+//! Sans-IO dbt-compatible compiler core.
+//!
+//! Input is a [`ProjectInput`] (files in memory, target, vars, env); output is
+//! data: nodes with compiled SQL, the graph, a manifest and diagnostics. This
+//! crate never touches the file system, the clock, threads or the network.
+
+pub mod compile;
+pub mod config;
+pub mod diagnostics;
+pub mod graph;
+pub mod input;
+pub mod jinja;
+pub mod manifest;
+pub mod nodes;
+pub mod parser;
+pub mod project;
+pub mod render;
+pub mod sql;
+pub mod yaml;
+
+pub use compile::{compile, CompileOutput};
+pub use diagnostics::{Diagnostic, Severity};
+pub use input::{ProjectInput, Target};

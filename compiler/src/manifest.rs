@@ -1,0 +1,211 @@
+//! `manifest.json` in dbt's v12 shape.
+
+use crate::compile::CompileOutput;
+use crate::input::ProjectInput;
+use crate::nodes::*;
+use serde_json::{json, Map, Value};
+
+pub const SCHEMA_URL: &str = "https://schemas.getdbt.com/dbt/manifest/v12.json";
+pub const DBT_VERSION: &str = "1.11.16";
+
+fn columns_json(cols: &indexmap::IndexMap<String, Column>) -> Value {
+    Value::Object(
+        cols.iter()
+            .map(|(k, c)| {
+                let mut cfg = c.config.clone();
+                cfg.entry("meta").or_insert_with(|| json!(c.meta));
+                cfg.entry("tags").or_insert_with(|| json!(c.tags));
+                (
+                    k.clone(),
+                    json!({
+                        "name": c.name, "description": c.description, "meta": c.meta, "data_type": c.data_type,
+                        "constraints": c.constraints, "quote": c.quote, "config": cfg, "tags": c.tags,
+                        "granularity": c.granularity, "doc_blocks": c.doc_blocks,
+                    }),
+                )
+            })
+            .collect(),
+    )
+}
+
+fn refs_json(n: &Node) -> Value {
+    Value::Array(
+        n.refs
+            .iter()
+            .map(|r| json!({"name": r.name, "package": r.package, "version": r.version}))
+            .collect(),
+    )
+}
+
+/// The compiled path dbt records (`target/compiled/<pkg>/<path>`).
+pub fn compiled_path(n: &Node) -> String {
+    if n.resource_type == ResourceType::Test && n.test_metadata.is_some() {
+        format!("target/compiled/{}/{}/{}", n.package_name, n.original_file_path, n.path)
+    } else {
+        format!("target/compiled/{}/{}", n.package_name, n.original_file_path)
+    }
+}
+
+fn node_json(n: &Node) -> Value {
+    let mut o = Map::new();
+    let mut put = |k: &str, v: Value| {
+        o.insert(k.to_string(), v);
+    };
+    put("database", json!(n.database));
+    put("schema", json!(n.schema));
+    put("name", json!(n.name));
+    put("resource_type", json!(n.resource_type.as_str()));
+    put("package_name", json!(n.package_name));
+    put("path", json!(n.path));
+    put("original_file_path", json!(n.original_file_path));
+    put("unique_id", json!(n.unique_id));
+    put("fqn", json!(n.fqn));
+    put("alias", json!(n.alias));
+    put(
+        "checksum",
+        if n.checksum.is_empty() { json!({"name": "none", "checksum": ""}) } else { json!({"name": "sha256", "checksum": n.checksum}) },
+    );
+    put("config", Value::Object(n.config.clone()));
+    put("tags", json!(n.tags));
+    put("description", json!(n.description));
+    put("columns", columns_json(&n.columns));
+    put("meta", json!(n.meta));
+    put("group", n.config.get("group").cloned().unwrap_or(Value::Null));
+    put("docs", n.config.get("docs").cloned().unwrap_or(json!({"show": true, "node_color": null})));
+    put("patch_path", json!(n.patch_path));
+    put("build_path", Value::Null);
+    put("unrendered_config", Value::Object(n.unrendered_config.clone()));
+    put("created_at", json!(0.0));
+    put("relation_name", json!(n.relation_name));
+    put("raw_code", json!(n.raw_code));
+    put("doc_blocks", json!(n.doc_blocks));
+    if n.resource_type == ResourceType::Seed {
+        put("root_path", json!("<root>"));
+        put("depends_on", json!({"macros": n.depends_on_macros}));
+        return Value::Object(o);
+    }
+    put("language", json!(n.language));
+    put("refs", refs_json(n));
+    put("sources", json!(n.sources.iter().map(|(a, b)| json!([a, b])).collect::<Vec<_>>()));
+    put("metrics", json!([]));
+    put("functions", json!([]));
+    put("depends_on", json!({"macros": n.depends_on_macros, "nodes": n.depends_on_nodes}));
+    put("compiled_path", if n.compiled_code.is_some() { json!(compiled_path(n)) } else { Value::Null });
+    put("compiled", json!(n.compiled_code.is_some()));
+    put("compiled_code", json!(n.compiled_code));
+    put("extra_ctes_injected", json!(n.compiled_code.is_some()));
+    put("extra_ctes", json!(n.extra_ctes.iter().map(|(id, sql)| json!({"id": id, "sql": sql})).collect::<Vec<_>>()));
+    put("contract", json!({"enforced": n.config.get("contract").and_then(|c| c.get("enforced")).cloned().unwrap_or(json!(false)), "alias_types": true, "checksum": null}));
+    match n.resource_type {
+        ResourceType::Model => {
+            put("access", n.config.get("access").cloned().unwrap_or(json!("protected")));
+            put("constraints", json!(n.constraints));
+            put("version", json!(n.version));
+            put("latest_version", json!(n.latest_version));
+            put("deprecation_date", Value::Null);
+            put("primary_key", json!([]));
+            put("time_spine", Value::Null);
+        }
+        ResourceType::Test if n.test_metadata.is_some() => {
+            put("column_name", json!(n.column_name));
+            put("file_key_name", json!(n.file_key_name));
+            put("attached_node", json!(n.attached_node));
+            put("test_metadata", json!(n.test_metadata));
+        }
+        _ => {}
+    }
+    Value::Object(o)
+}
+
+fn source_json(s: &SourceTable) -> Value {
+    json!({
+        "database": s.database, "schema": s.schema, "name": s.name, "resource_type": "source",
+        "package_name": s.package_name, "path": s.path, "original_file_path": s.original_file_path,
+        "unique_id": s.unique_id, "fqn": s.fqn, "source_name": s.source_name,
+        "source_description": s.source_description, "loader": s.loader, "identifier": s.identifier,
+        "quoting": {
+            "database": s.quoting.get("database"), "schema": s.quoting.get("schema"),
+            "identifier": s.quoting.get("identifier"), "column": s.quoting.get("column"),
+        },
+        "loaded_at_field": s.loaded_at_field, "loaded_at_query": null,
+        "freshness": s.freshness.clone().unwrap_or(json!({"warn_after": {"count": null, "period": null}, "error_after": {"count": null, "period": null}, "filter": null})),
+        "external": s.external, "description": s.description, "columns": columns_json(&s.columns),
+        "meta": s.meta, "source_meta": s.source_meta, "tags": s.tags, "config": s.config,
+        "patch_path": null, "unrendered_config": {}, "relation_name": s.relation_name,
+        "created_at": 0.0, "unrendered_database": null, "unrendered_schema": null, "doc_blocks": [],
+    })
+}
+
+/// Builds the manifest JSON object.
+pub fn to_json(out: &CompileOutput, input: &ProjectInput) -> Value {
+    let m = &out.manifest;
+    let mut nodes = Map::new();
+    for n in m.nodes.values() {
+        nodes.insert(n.unique_id.clone(), node_json(n));
+    }
+    let mut macros = Map::new();
+    for d in &out.macros {
+        macros.insert(
+            d.unique_id.clone(),
+            json!({
+                "name": d.name, "resource_type": "macro", "package_name": d.package,
+                "path": d.original_file_path, "original_file_path": d.original_file_path,
+                "unique_id": d.unique_id, "macro_sql": d.macro_sql, "depends_on": {"macros": []},
+                "description": "", "meta": {}, "docs": {"show": true, "node_color": null},
+                "config": {"meta": {}, "docs": {"show": true, "node_color": null}},
+                "patch_path": null, "arguments": [], "created_at": 0.0, "supported_languages": null,
+            }),
+        );
+    }
+    let docs: Map<String, Value> = m
+        .docs
+        .values()
+        .map(|d| {
+            (
+                d.unique_id.clone(),
+                json!({"name": d.name, "resource_type": "doc", "package_name": d.package_name, "path": d.path, "original_file_path": d.original_file_path, "unique_id": d.unique_id, "block_contents": d.block_contents}),
+            )
+        })
+        .collect();
+    let sources: Map<String, Value> = m.sources.values().map(|s| (s.unique_id.clone(), source_json(s))).collect();
+    let mut parent_map = Map::new();
+    let mut child_map = Map::new();
+    for id in m.sources.keys().chain(m.nodes.keys()) {
+        parent_map.insert(id.clone(), json!(out.graph.parents(id)));
+        child_map.insert(id.clone(), json!(out.graph.children(id)));
+    }
+    let t = &input.target;
+    json!({
+        "metadata": {
+            "dbt_schema_version": SCHEMA_URL,
+            "dbt_version": DBT_VERSION,
+            "generated_at": input.invocation.run_started_at,
+            "invocation_id": input.invocation.invocation_id,
+            "invocation_started_at": input.invocation.run_started_at,
+            "env": {},
+            "project_name": m.project_name,
+            "project_id": crate::parser::md5_hex(&m.project_name),
+            "user_id": null,
+            "send_anonymous_usage_stats": false,
+            "adapter_type": t.adapter_type,
+            "quoting": {"database": true, "schema": true, "identifier": true, "column": null},
+            "run_started_at": input.invocation.run_started_at,
+        },
+        "nodes": nodes,
+        "sources": sources,
+        "macros": macros,
+        "docs": docs,
+        "exposures": {},
+        "metrics": {},
+        "groups": {},
+        "selectors": {},
+        "disabled": {},
+        "parent_map": parent_map,
+        "child_map": child_map,
+        "group_map": {},
+        "saved_queries": {},
+        "semantic_models": {},
+        "unit_tests": {},
+        "functions": {},
+    })
+}

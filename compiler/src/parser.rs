@@ -1,0 +1,444 @@
+//! Discovery: from files to macros, docs, nodes, sources and exposures.
+
+use crate::diagnostics::Diagnostic;
+use crate::jinja::lexer::{scan_blocks, BlockKind};
+use crate::jinja::macros::MacroDef;
+use crate::nodes::*;
+use crate::project::Project;
+use crate::yaml;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+
+/// Strips a file extension.
+fn stem(path: &str) -> &str {
+    let file = path.rsplit('/').next().unwrap_or(path);
+    file.rsplit_once('.').map(|x| x.0).unwrap_or(file)
+}
+
+fn dirs_of(rel: &str) -> Vec<String> {
+    let mut parts: Vec<String> = rel.split('/').map(str::to_string).collect();
+    parts.pop();
+    parts.retain(|p| !p.is_empty());
+    parts
+}
+
+fn join(dir: &str, rest: &str) -> String {
+    if dir.is_empty() {
+        rest.to_string()
+    } else {
+        format!("{dir}/{rest}")
+    }
+}
+
+/// Macros (and generic tests) of one file.
+pub fn parse_macro_file(
+    package: &str,
+    file: &str,
+    original_file_path: &str,
+    text: &str,
+    out: &mut Vec<MacroDef>,
+    docs: &mut Vec<DocBlock>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let blocks = match scan_blocks(text) {
+        Ok(b) => b,
+        Err(e) => {
+            diags.push(Diagnostic::error("jinja-syntax", e.message).in_file(file).at_offset(text, e.offset));
+            return;
+        }
+    };
+    for b in blocks {
+        match b.kind {
+            BlockKind::Macro | BlockKind::Test => {
+                let name = if b.kind == BlockKind::Test { format!("test_{}", b.name) } else { b.name.clone() };
+                let macro_sql = text[b.start..b.end].to_string();
+                // Rewrite `test x(` -> `macro test_x(` and `endtest` -> `endmacro`, keeping offsets of everything before.
+                let mut tmpl = String::new();
+                let line = text[..b.start].matches('\n').count();
+                tmpl.push_str(&"\n".repeat(line));
+                tmpl.push_str(&text[b.start..b.keyword_start]);
+                tmpl.push_str("macro ");
+                tmpl.push_str(&name);
+                let after_kw = &text[b.keyword_start..b.body_start];
+                let kw_len = if b.kind == BlockKind::Test { 4 } else { 5 };
+                let after_name = after_kw[kw_len..].trim_start();
+                let after_name = &after_name[b.name.len()..];
+                tmpl.push_str(after_name);
+                tmpl.push_str(&text[b.body_start..b.end_keyword_start]);
+                tmpl.push_str("endmacro");
+                let end_kw_len = if b.kind == BlockKind::Test { 7 } else { 8 };
+                tmpl.push_str(&text[b.end_keyword_start + end_kw_len..b.end]);
+                let arguments = arg_names(after_name);
+                out.push(MacroDef {
+                    unique_id: format!("macro.{package}.{name}"),
+                    package: package.to_string(),
+                    name: name.clone(),
+                    original_file_path: original_file_path.to_string(),
+                    file: file.to_string(),
+                    template_name: format!("macro:{package}:{file}#{name}"),
+                    macro_sql,
+                    template_source: crate::jinja::lexer::rewrite_literals(&tmpl),
+                    arguments,
+                });
+            }
+            BlockKind::Docs => docs.push(DocBlock {
+                unique_id: format!("doc.{package}.{}", b.name),
+                package_name: package.to_string(),
+                name: b.name.clone(),
+                path: String::new(),
+                original_file_path: original_file_path.to_string(),
+                block_contents: text[b.body_start..b.body_end].trim().to_string(),
+            }),
+            BlockKind::Snapshot | BlockKind::Materialization => {}
+        }
+    }
+}
+
+/// Argument names from `(a, b=1, c='x')`.
+fn arg_names(header: &str) -> Vec<String> {
+    let Some(open) = header.find('(') else { return Vec::new() };
+    let inner = &header[open + 1..];
+    let mut depth = 0i32;
+    let mut cur = String::new();
+    let mut out = Vec::new();
+    let mut quote: Option<char> = None;
+    for c in inner.chars() {
+        if let Some(q) = quote {
+            if c == q {
+                quote = None;
+            }
+            continue;
+        }
+        match c {
+            '\'' | '"' => quote = Some(c),
+            '(' | '[' | '{' => depth += 1,
+            ')' if depth == 0 => break,
+            ')' | ']' | '}' => depth -= 1,
+            ',' if depth == 0 => {
+                out.push(std::mem::take(&mut cur));
+                continue;
+            }
+            _ => {}
+        }
+        if depth == 0 {
+            cur.push(c);
+        }
+    }
+    out.push(cur);
+    out.into_iter()
+        .filter_map(|a| {
+            let n = a.split('=').next()?.trim().to_string();
+            (!n.is_empty()).then_some(n)
+        })
+        .collect()
+}
+
+/// A SQL file found in a resource directory.
+pub struct FoundFile<'a> {
+    pub file: &'a str,
+    /// Relative to the resource directory.
+    pub rel: &'a str,
+    /// The resource directory (`models`).
+    pub dir: &'a str,
+}
+
+/// Lists the files of a project under some of its directories with one of the extensions.
+pub fn find_files<'a>(
+    files: &'a BTreeMap<String, std::sync::Arc<str>>,
+    project: &Project,
+    dirs: &[String],
+    exts: &[&str],
+    other_prefixes: &[String],
+) -> Vec<FoundFile<'a>> {
+    let mut out = Vec::new();
+    let start = project.prefix.clone();
+    for (path, _) in files.range(start.clone()..) {
+        if !path.starts_with(&start) {
+            break;
+        }
+        // Files of nested packages belong to them, not to us.
+        if other_prefixes.iter().any(|p| p.len() > start.len() && path.starts_with(p.as_str())) {
+            continue;
+        }
+        if !exts.iter().any(|e| path.ends_with(e)) {
+            continue;
+        }
+        if let Some((dir, rel)) = project.relative_in(path, dirs) {
+            out.push(FoundFile { file: path, rel, dir });
+        }
+    }
+    out
+}
+
+/// Builds a node for a SQL file.
+pub fn sql_node(
+    rt: ResourceType,
+    project: &Project,
+    f: &FoundFile<'_>,
+    text: &str,
+) -> Node {
+    let name = stem(f.rel).to_string();
+    let uid = format!("{}.{}.{}", rt.as_str(), project.name, name);
+    let mut n = Node::new(rt, &project.name, &name, uid);
+    n.path = if rt == ResourceType::Analysis { format!("analysis/{}", f.rel) } else { f.rel.to_string() };
+    n.original_file_path = join(f.dir, f.rel);
+    n.file = f.file.to_string();
+    let mut fqn = vec![project.name.clone()];
+    if rt == ResourceType::Analysis {
+        fqn.push("analysis".into());
+    }
+    fqn.extend(dirs_of(f.rel));
+    fqn.push(name);
+    n.fqn = fqn;
+    n.raw_code = text.to_string();
+    n.checksum = sha256_hex(text.as_bytes());
+    n
+}
+
+/// Block snapshots (`{% snapshot name %}`) of a file.
+pub fn snapshot_nodes(project: &Project, f: &FoundFile<'_>, text: &str, diags: &mut Vec<Diagnostic>) -> Vec<Node> {
+    let blocks = match scan_blocks(text) {
+        Ok(b) => b,
+        Err(e) => {
+            diags.push(Diagnostic::error("jinja-syntax", e.message).in_file(f.file).at_offset(text, e.offset));
+            return Vec::new();
+        }
+    };
+    let mut out = Vec::new();
+    for b in blocks.into_iter().filter(|b| b.kind == BlockKind::Snapshot) {
+        let uid = format!("snapshot.{}.{}", project.name, b.name);
+        let mut n = Node::new(ResourceType::Snapshot, &project.name, &b.name, uid);
+        n.path = f.rel.to_string();
+        n.original_file_path = join(f.dir, f.rel);
+        n.file = f.file.to_string();
+        let mut fqn = vec![project.name.clone()];
+        fqn.extend(dirs_of(f.rel));
+        fqn.push(stem(f.rel).to_string());
+        fqn.push(b.name.clone());
+        n.fqn = fqn;
+        n.raw_code = text[b.body_start..b.body_end].to_string();
+        n.raw_offset = b.body_start;
+        n.checksum = sha256_hex(text.as_bytes());
+        out.push(n);
+    }
+    out
+}
+
+/// One properties YAML file, parsed.
+pub struct PropertiesFile {
+    pub project: String,
+    pub file: String,
+    pub original_file_path: String,
+    pub value: Value,
+}
+
+/// Reads a properties YAML file, reporting syntax errors.
+pub fn properties_file(project: &Project, file: &str, dir: &str, rel: &str, text: &str, diags: &mut Vec<Diagnostic>) -> Option<PropertiesFile> {
+    match yaml::parse(file, text) {
+        Ok(Value::Null) => None,
+        Ok(v) if v.is_object() => Some(PropertiesFile {
+            project: project.name.clone(),
+            file: file.to_string(),
+            original_file_path: join(dir, rel),
+            value: v,
+        }),
+        Ok(_) => {
+            diags.push(Diagnostic::error("yaml-shape", "a properties file must be a mapping").in_file(file).at(1, 1));
+            None
+        }
+        Err(d) => {
+            diags.push(d);
+            None
+        }
+    }
+}
+
+pub fn str_of(v: Option<&Value>) -> Option<String> {
+    v.and_then(|x| x.as_str()).map(str::to_string)
+}
+
+/// Columns of a properties entry.
+pub fn columns_of(v: Option<&Value>) -> indexmap::IndexMap<String, Column> {
+    let mut out = indexmap::IndexMap::new();
+    if let Some(Value::Array(cols)) = v {
+        for c in cols {
+            let Some(name) = c.get("name").and_then(|n| n.as_str()) else { continue };
+            let col = Column {
+                name: name.to_string(),
+                description: str_of(c.get("description")).unwrap_or_default(),
+                meta: c.get("meta").and_then(|m| m.as_object()).cloned().unwrap_or_default(),
+                data_type: str_of(c.get("data_type")),
+                constraints: c.get("constraints").and_then(|m| m.as_array()).cloned().unwrap_or_default(),
+                quote: c.get("quote").and_then(|q| q.as_bool()),
+                config: c.get("config").and_then(|m| m.as_object()).cloned().unwrap_or_default(),
+                tags: match c.get("tags") {
+                    Some(Value::Array(a)) => a.iter().filter_map(|t| t.as_str().map(str::to_string)).collect(),
+                    Some(Value::String(s)) => vec![s.clone()],
+                    _ => Vec::new(),
+                },
+                granularity: str_of(c.get("granularity")),
+                doc_blocks: Vec::new(),
+            };
+            out.insert(name.to_string(), col);
+        }
+    }
+    out
+}
+
+/// Hex SHA-256 of bytes (dbt's file checksum).
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    let d = sha2::Sha256::digest(bytes);
+    d.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Hex MD5 of a string.
+pub fn md5_hex(s: &str) -> String {
+    use md5::Digest;
+    let d = md5::Md5::digest(s.as_bytes());
+    d.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Python's `repr()` of a JSON-like value whose leaves are strings (dbt hashes it).
+pub fn python_repr(v: &Value) -> String {
+    match v {
+        Value::Object(m) => {
+            let items: Vec<String> = m.iter().map(|(k, v)| format!("{}: {}", py_str(k), python_repr(v))).collect();
+            format!("{{{}}}", items.join(", "))
+        }
+        Value::Array(a) => format!("[{}]", a.iter().map(python_repr).collect::<Vec<_>>().join(", ")),
+        Value::String(s) => py_str(s),
+        Value::Null => "None".into(),
+        Value::Bool(b) => if *b { "True".into() } else { "False".into() },
+        Value::Number(n) => n.to_string(),
+    }
+}
+
+fn py_str(s: &str) -> String {
+    let q = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+    let mut out = String::new();
+    out.push(q);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == q => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push(q);
+    out
+}
+
+/// dbt's `get_hashable_md`: keys sorted, every leaf turned into its `str()`.
+pub fn hashable(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => {
+            let mut keys: Vec<&String> = m.keys().collect();
+            keys.sort();
+            Value::Object(keys.into_iter().map(|k| (k.clone(), hashable(&m[k]))).collect())
+        }
+        Value::Array(a) => Value::Array(a.iter().map(hashable).collect()),
+        Value::String(s) => Value::String(s.clone()),
+        Value::Null => Value::String("None".into()),
+        Value::Bool(b) => Value::String(if *b { "True" } else { "False" }.into()),
+        Value::Number(n) => Value::String(py_number(n)),
+    }
+}
+
+fn py_number(n: &serde_json::Number) -> String {
+    if let Some(f) = n.as_f64().filter(|_| n.is_f64()) {
+        if f.fract() == 0.0 && f.abs() < 1e16 {
+            return format!("{f:.1}");
+        }
+    }
+    n.to_string()
+}
+
+/// Python's `str()` of a scalar, as used in test names.
+pub fn py_display(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => "None".into(),
+        Value::Bool(b) => if *b { "True".into() } else { "False".into() },
+        Value::Number(n) => py_number(n),
+        other => python_repr(other),
+    }
+}
+
+/// `synthesize_generic_test_names`: (short name, full name).
+pub fn generic_test_names(test_type: &str, target_name: &str, args: &Map<String, Value>) -> (String, String) {
+    let mut keys: Vec<&String> = args.keys().collect();
+    keys.sort();
+    let mut flat: Vec<String> = Vec::new();
+    for k in keys {
+        if k == "model" {
+            continue;
+        }
+        match &args[k] {
+            Value::Object(m) => flat.extend(m.values().map(py_display)),
+            Value::Array(a) => flat.extend(a.iter().map(py_display)),
+            other => flat.push(py_display(other)),
+        }
+    }
+    let clean: Vec<String> = flat.iter().map(|a| clean_arg(a)).collect();
+    let unique = clean.join("__");
+    let ident = format!("{test_type}_{target_name}");
+    let full = format!("{ident}_{unique}");
+    if full.chars().count() >= 64 {
+        let trunc: String = ident.chars().take(30).collect();
+        (format!("{trunc}_{}", md5_hex(&full)), full)
+    } else {
+        (full.clone(), full)
+    }
+}
+
+/// Replaces runs of characters outside `[0-9a-zA-Z_]` with one `_`.
+fn clean_arg(s: &str) -> String {
+    let mut out = String::new();
+    let mut in_run = false;
+    for c in s.chars() {
+        if c.is_ascii_alphanumeric() || c == '_' {
+            out.push(c);
+            in_run = false;
+        } else if !in_run {
+            out.push('_');
+            in_run = true;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn python_repr_matches_python() {
+        let v = json!({"kwargs": {"column_name": "id", "model": "{{ get_where_subquery(ref('orders')) }}"}, "name": "not_null", "namespace": null});
+        assert_eq!(
+            python_repr(&hashable(&v)),
+            r#"{'kwargs': {'column_name': 'id', 'model': "{{ get_where_subquery(ref('orders')) }}"}, 'name': 'not_null', 'namespace': 'None'}"#
+        );
+    }
+
+    #[test]
+    fn test_names_are_synthesized() {
+        let args = json!({"column_name": "status", "values": ["placed", "shipped"], "model": "x"});
+        let (short, full) = generic_test_names("accepted_values", "orders", args.as_object().unwrap());
+        assert_eq!(full, "accepted_values_orders_status__placed__shipped");
+        assert_eq!(short, full);
+    }
+
+    #[test]
+    fn macro_arguments() {
+        assert_eq!(arg_names("(a, b=[1,2], c='x,y')"), vec!["a", "b", "c"]);
+    }
+}

@@ -1,0 +1,3 @@
+{{ config(tags=['unused']) }}
+-- an ephemeral model nobody refers to: compiled on its own, never injected
+select 1 as one

@@ -1,0 +1,3 @@
+{{ config(enabled=false) }}
+
+select * from {{ ref('model_that_does_not_exist') }}

@@ -1,0 +1,3 @@
+{{ config(materialized='logged_view') }}
+
+select account_id, region from {{ ref('stg_accounts') }} where region = 'EMEA'

@@ -1,0 +1,1 @@
+create table if not exists main_audit.model_runs (model_name varchar)

@@ -1,0 +1,3 @@
+select *
+from dev.main_staging.stg_txn
+where status in ('settled', 'refunded')

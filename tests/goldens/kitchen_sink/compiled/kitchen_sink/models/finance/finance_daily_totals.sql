@@ -1,0 +1,5 @@
+select
+    created_date,
+    sum(amount_usd) as amount_usd
+from dev.main.finance_revenue
+group by created_date

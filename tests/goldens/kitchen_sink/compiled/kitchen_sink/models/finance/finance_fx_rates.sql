@@ -1,0 +1,2 @@
+select currency_code, rate_to_usd
+from dev.main_staging.stg_currency_rates

@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select id
+from dev.main.raw_accounts
+where id is null
+
+

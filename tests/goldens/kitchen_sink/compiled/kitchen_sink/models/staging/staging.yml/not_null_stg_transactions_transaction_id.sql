@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select transaction_id
+from dev.main_staging.stg_txn
+where transaction_id is null
+
+

@@ -1,0 +1,3 @@
+select transaction_id, amount
+from dev.main.fct_transactions
+where status = 'settled' and amount < 0

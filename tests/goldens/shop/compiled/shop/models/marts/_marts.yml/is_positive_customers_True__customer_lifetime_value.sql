@@ -1,0 +1,6 @@
+
+
+select *
+from "dev"."main"."customers"
+where customer_lifetime_value < 0
+

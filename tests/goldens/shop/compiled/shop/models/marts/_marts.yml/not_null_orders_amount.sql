@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select amount
+from "dev"."main"."orders"
+where amount is null
+
+

@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select customer_id
+from "dev"."main"."orders"
+where customer_id is null
+
+

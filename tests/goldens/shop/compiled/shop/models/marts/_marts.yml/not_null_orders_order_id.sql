@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select order_id
+from "dev"."main"."orders"
+where order_id is null
+
+

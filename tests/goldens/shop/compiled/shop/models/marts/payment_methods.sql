@@ -1,0 +1,10 @@
+
+
+select
+    payment_method,
+    count(*) as payment_count,
+    sum(amount) as total_amount,
+    round(avg(amount), 2) as average_amount
+
+from "dev"."main"."stg_payments"
+group by payment_method

@@ -1,0 +1,6 @@
+
+
+select *
+from "dev"."main"."stg_order_items"
+where quantity <= 0
+

@@ -1,0 +1,6 @@
+
+
+select *
+from "dev"."main"."stg_payments"
+where amount < 0
+

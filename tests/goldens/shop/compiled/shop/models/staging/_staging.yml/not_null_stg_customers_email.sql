@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select email
+from "dev"."main"."stg_customers"
+where email is null
+
+

@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select sku
+from "dev"."main"."stg_products"
+where sku is null
+
+

@@ -1,0 +1,10 @@
+
+
+select
+    sku,
+    name as product_name,
+    type as product_type,
+    price,
+    description,
+    type = 'beverage' as is_beverage
+from "dev"."main"."raw_products"

@@ -1,0 +1,92 @@
+//! Node-by-node comparison of our manifest with dbt-core's golden manifest.
+
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// The fields compared for every node present in the golden.
+pub const FIELDS: &[&str] = &[
+    "compiled_code",
+    "depends_on",
+    "fqn",
+    "relation_name",
+    "database",
+    "schema",
+    "alias",
+    "config",
+    "refs",
+    "sources",
+    "path",
+    "original_file_path",
+    "resource_type",
+    "package_name",
+];
+
+/// Result of comparing one example.
+#[derive(Debug, Default)]
+pub struct Comparison {
+    pub checked: usize,
+    pub matched: usize,
+    /// `node field` for every mismatch, and nodes missing on either side.
+    pub differences: Vec<String>,
+    /// Human-readable details for the differences.
+    pub details: BTreeMap<String, String>,
+}
+
+impl Comparison {
+    pub fn rate(&self) -> f64 {
+        if self.checked == 0 {
+            return 0.0;
+        }
+        self.matched as f64 / self.checked as f64 * 100.0
+    }
+}
+
+fn normalize_sql(s: &str) -> String {
+    s.trim_end().lines().map(str::trim_end).collect::<Vec<_>>().join("\n")
+}
+
+fn norm(field: &str, v: Option<&Value>) -> Value {
+    match (field, v) {
+        ("compiled_code", Some(Value::String(s))) => Value::String(normalize_sql(s)),
+        (_, Some(v)) => v.clone(),
+        (_, None) => Value::Null,
+    }
+}
+
+/// Compares the `nodes` and `sources` of two manifests.
+pub fn compare(golden: &Value, ours: &Value) -> Comparison {
+    let mut c = Comparison::default();
+    for section in ["nodes", "sources"] {
+        let empty = serde_json::Map::new();
+        let g = golden.get(section).and_then(|v| v.as_object()).unwrap_or(&empty);
+        let o = ours.get(section).and_then(|v| v.as_object()).unwrap_or(&empty);
+        for (id, gn) in g {
+            let Some(on) = o.get(id) else {
+                c.checked += 1;
+                c.differences.push(format!("{id} missing"));
+                continue;
+            };
+            for f in FIELDS {
+                if gn.get(*f).is_none() && on.get(*f).is_none() {
+                    continue;
+                }
+                c.checked += 1;
+                let (a, b) = (norm(f, gn.get(*f)), norm(f, on.get(*f)));
+                if a == b {
+                    c.matched += 1;
+                } else {
+                    let key = format!("{id} {f}");
+                    c.details.insert(key.clone(), format!("dbt:     {a}\ntrellis: {b}"));
+                    c.differences.push(key);
+                }
+            }
+        }
+        for id in o.keys() {
+            if !g.contains_key(id) {
+                c.differences.push(format!("{id} unexpected"));
+            }
+        }
+    }
+    c.differences.sort();
+    c
+}

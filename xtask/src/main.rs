@@ -1,0 +1,91 @@
+//! Project automation: `cargo xtask <task>`.
+//!
+//! - `demo`: compile the example shop with `trellis` and say where the output went.
+//! - `test`: install what a fresh machine lacks, then run every test.
+//! - `goldens [--check]`: regenerate (or verify) dbt-core's goldens for the examples.
+
+use anyhow::{bail, Context, Result};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").canonicalize().expect("repository root")
+}
+
+fn run(cmd: &mut Command) -> Result<()> {
+    eprintln!("$ {:?}", cmd);
+    let status = cmd.status().with_context(|| format!("running {cmd:?}"))?;
+    if !status.success() {
+        bail!("{cmd:?} failed with {status}");
+    }
+    Ok(())
+}
+
+fn ok(cmd: &mut Command) -> bool {
+    cmd.output().map(|o| o.status.success()).unwrap_or(false)
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+/// The wasm target for the core's build check.
+fn ensure_wasm_target() -> Result<()> {
+    let installed = Command::new("rustup").args(["target", "list", "--installed"]).output();
+    if let Ok(o) = installed {
+        if String::from_utf8_lossy(&o.stdout).contains("wasm32-unknown-unknown") {
+            return Ok(());
+        }
+    }
+    run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))
+}
+
+/// dbt-core and dbt-duckdb, the conformance oracle.
+fn ensure_dbt() -> Result<()> {
+    let have = ok(Command::new("python3").args(["-c", "import dbt.version, dbt.adapters.duckdb; assert dbt.version.__version__ == '1.11.16'"]));
+    if have {
+        return Ok(());
+    }
+    run(Command::new("python3").args(["-m", "pip", "install", "--quiet", "dbt-core==1.11.16", "dbt-duckdb==1.11.1"]))
+}
+
+fn demo() -> Result<()> {
+    let r = root();
+    run(cargo().current_dir(&r).args(["build", "--quiet", "-p", "trellis-cli"]))?;
+    let target_dir = std::env::var("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|_| r.join("target"));
+    let bin = target_dir.join("debug").join("trellis");
+    let project = r.join("examples/shop");
+    run(Command::new(&bin).arg("compile").arg("--project-dir").arg(&project))?;
+    println!("Compiled SQL: {}", project.join("target/compiled/shop").display());
+    println!("Manifest:     {}", project.join("target/manifest.json").display());
+    Ok(())
+}
+
+fn test() -> Result<()> {
+    let r = root();
+    ensure_wasm_target()?;
+    ensure_dbt()?;
+    run(cargo().current_dir(&r).args(["test", "--workspace"]))?;
+    run(cargo().current_dir(&r).args(["check", "-p", "trellis-compiler", "--target", "wasm32-unknown-unknown"]))?;
+    run(Command::new("python3").current_dir(&r).args(["tests/oracle/goldens.py", "--check"]))?;
+    Ok(())
+}
+
+fn goldens(args: &[String]) -> Result<()> {
+    ensure_dbt()?;
+    let r = root();
+    run(Command::new("python3").current_dir(&r).arg("tests/oracle/goldens.py").args(args))
+}
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("demo") => demo(),
+        Some("test") => test(),
+        Some("goldens") => goldens(&args[1..]),
+        _ => {
+            eprintln!("usage: cargo xtask <demo|test|goldens [--check]>");
+            std::process::exit(2)
+        }
+    }
+}
