@@ -8,7 +8,7 @@ pub fn parse(path: &str, text: &str) -> Result<Value, Diagnostic> {
     if text.trim().is_empty() {
         return Ok(Value::Null);
     }
-    match serde_saphyr::from_str::<Value>(text) {
+    match serde_saphyr::from_str_with_options::<Value>(text, options()) {
         Ok(v) => Ok(v),
         Err(e) => {
             let mut d = Diagnostic::error("yaml-syntax", first_line(&e.to_string())).in_file(path);
@@ -18,6 +18,16 @@ pub fn parse(path: &str, text: &str) -> Result<Value, Diagnostic> {
             Err(d)
         }
     }
+}
+
+/// Closest to PyYAML, which dbt uses: `y`/`n` are strings, duplicate keys
+/// take the last value. (PyYAML also reads `yes`/`no`/`on`/`off` as booleans;
+/// here they stay strings.) The default budget guards against alias bombs.
+fn options() -> serde_saphyr::Options {
+    let mut o = serde_saphyr::Options::default();
+    o.strict_booleans = true;
+    o.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::LastWins;
+    o
 }
 
 fn first_line(s: &str) -> String {
@@ -37,6 +47,12 @@ mod tests {
     fn parses_mapping() {
         let v = parse("a.yml", "a: 1\nb: [x, y]\n").unwrap();
         assert_eq!(v, serde_json::json!({"a": 1, "b": ["x", "y"]}));
+    }
+
+    #[test]
+    fn single_letters_are_strings() {
+        let v = parse("a.yml", "v: [Y, n, true]\n").unwrap();
+        assert_eq!(v, serde_json::json!({"v": ["Y", "n", true]}));
     }
 
     #[test]

@@ -22,7 +22,9 @@ select
     cast(null as {{ dbt.type_string() }}) as empty_text,
     {{ dbt.hash('t.status') }} as status_hash,
     t.{{ adapter.quote('status') }} as quoted_status,
-    '{{ trellis_utils.greeting() }}' as package_greeting
+    '{{ trellis_utils.greeting() }}' as package_greeting,
+    '{{ trellis_utils.dialect_name() }}' as dialect,
+    {{ trellis_utils.empty_string_as_null('t.status') }} as status_or_null
 from {{ ref('stg_transactions') }} as t
 inner join account_flags as f
     on t.account_id = f.account_id

@@ -60,3 +60,23 @@ from generate_series(cast('{{ start_date }}' as date), cast('{{ end_date }}' as 
 select cast(d as date) as date_day
 from generate_series('{{ start_date }}'::date, '{{ end_date }}'::date, interval '1 day') as d
 {% endmacro %}
+
+
+{#- Zero-argument dispatch. -#}
+{% macro dialect_name() %}{{ return(adapter.dispatch('dialect_name', 'trellis_utils')()) }}{% endmacro %}
+
+{% macro default__dialect_name() %}{{ return('ansi') }}{% endmacro %}
+
+{% macro duckdb__dialect_name() %}{{ return('duckdb') }}{% endmacro %}
+
+{% macro postgres__dialect_name() %}{{ return('postgres') }}{% endmacro %}
+
+
+{#- Only a default implementation: every adapter falls back to it. -#}
+{% macro empty_string_as_null(expression) %}
+    {{ return(adapter.dispatch('empty_string_as_null', 'trellis_utils')(expression)) }}
+{% endmacro %}
+
+{% macro default__empty_string_as_null(expression) -%}
+    nullif(trim({{ expression }}), '')
+{%- endmacro %}

@@ -29,7 +29,9 @@ select
     cast(null as TEXT) as empty_text,
     md5(cast(t.status as TEXT)) as status_hash,
     t."status" as quoted_status,
-    'no greeting configured' as package_greeting
+    'no greeting configured' as package_greeting,
+    'duckdb' as dialect,
+    nullif(trim(t.status), '') as status_or_null
 from dev.main_staging.stg_txn as t
 inner join account_flags as f
     on t.account_id = f.account_id
