@@ -21,7 +21,7 @@ summary of the differences when they do not match.
 
 The environment dbt runs in is fixed: ``TZ=UTC``, ``PYTHONHASHSEED=0``,
 anonymous usage statistics off, every inherited ``DBT_*`` and ``TRELLIS_*``
-variable removed and the variables in ``FIXED_ENV`` set.
+variable removed and the variables in ``tests/oracle/env.json`` set.
 
 Usage:
     python3 tests/oracle/goldens.py                 # regenerate all goldens
@@ -61,25 +61,40 @@ SHARED_DIRS = ["packages"]
 # The dbt-core version the committed goldens were produced with.
 EXPECTED_DBT_VERSION = "1.11.16"
 
-# Environment variables the examples read with env_var(). TRELLIS_REGION is
-# set to a value different from its default; TRELLIS_X is deliberately left
-# unset so that its default is used.
-FIXED_ENV = {
+# Environment variables the examples read with env_var(), shared with the
+# Rust conformance tests through tests/oracle/env.json. TRELLIS_REGION is set
+# to a value different from its default; TRELLIS_X is deliberately left unset
+# so that its default is used.
+ENV_FILE = Path(__file__).resolve().parent / "env.json"
+DEFAULT_FIXED_ENV = {
     "TRELLIS_REGION": "amer",
 }
 
-# Placeholder for volatile string values (timestamps, invocation ids).
-VOLATILE = "<volatile>"
+
+def load_fixed_env() -> dict[str, str]:
+    if ENV_FILE.is_file():
+        data = json.loads(ENV_FILE.read_text(encoding="utf-8"))
+        return {str(k): str(v) for k, v in data.items()}
+    return dict(DEFAULT_FIXED_ENV)
+
+
+FIXED_ENV = load_fixed_env()
+
+# What the script owns inside tests/goldens/<example>/; anything else there
+# is left alone when regenerating and ignored when checking.
+GENERATED = ("manifest.json", "compiled")
+
+# Fixed stand-ins for the metadata values that change on every invocation.
+# They keep dbt's formats, so a normalised manifest still loads in dbt-core
+# (e.g. as --state), and match Trellis's fixed invocation values.
+FIXED_METADATA = {
+    "generated_at": "2000-01-01T00:00:00.000000Z",
+    "invocation_id": "00000000-0000-0000-0000-000000000000",
+    "invocation_started_at": "2000-01-01T00:00:00.000000+00:00",
+    "run_started_at": "2000-01-01T00:00:00.000000+00:00",
+}
 # Replacement for the absolute directory of the project being compiled.
 ROOT_PLACEHOLDER = "<root>"
-
-# metadata keys whose values change on every invocation.
-VOLATILE_METADATA_KEYS = (
-    "generated_at",
-    "invocation_id",
-    "invocation_started_at",
-    "run_started_at",
-)
 
 # Directories dbt creates inside a project; never copied into the temp dir.
 IGNORED_NAMES = {"target", "logs", "dbt_packages", "package-lock.yml", ".user.yml"}
@@ -122,8 +137,8 @@ def normalize_manifest(manifest: dict, root_dirs: list[str]) -> dict:
     """Return a copy of ``manifest`` with the volatile values normalised.
 
     * ``metadata.generated_at``, ``invocation_id``, ``invocation_started_at``
-      and ``run_started_at`` become ``"<volatile>"``; ``metadata.env`` becomes
-      ``{}``;
+      and ``run_started_at`` get the fixed values in ``FIXED_METADATA``;
+      ``metadata.env`` becomes ``{}``;
     * every ``created_at`` number of a resource (a dict with ``unique_id`` or
       ``resource_type``) becomes ``0``;
     * in every string, each directory in ``root_dirs`` is replaced with
@@ -139,9 +154,9 @@ def normalize_manifest(manifest: dict, root_dirs: list[str]) -> dict:
         prefixes.append((d, ROOT_PLACEHOLDER))
     out = _normalize(manifest, prefixes)
     meta = out.get("metadata", {})
-    for key in VOLATILE_METADATA_KEYS:
+    for key, value in FIXED_METADATA.items():
         if key in meta:
-            meta[key] = VOLATILE
+            meta[key] = value
     if "env" in meta:
         meta["env"] = {}
     text = json.dumps(out, sort_keys=True)
@@ -252,9 +267,13 @@ def generate_example(example: str, out_dir: Path, dbt: str, work: Path) -> None:
             raise SystemExit(f"error: temporary path {leaked} still present in the normalised manifest")
 
     dest = out_dir / example
-    if dest.exists():
-        shutil.rmtree(dest)
-    dest.mkdir(parents=True)
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in GENERATED:
+        old = dest / name
+        if old.is_dir():
+            shutil.rmtree(old)
+        elif old.exists():
+            old.unlink()
     (dest / "manifest.json").write_text(text, encoding="utf-8")
     compiled = target / "compiled"
     if compiled.is_dir():
@@ -279,9 +298,15 @@ def generate_all(examples: list[str], out_dir: Path, dbt: str, keep_temp: bool) 
 # --------------------------------------------------------------------------
 
 def list_files(root: Path) -> set[str]:
+    """Files under ``root`` that the script generates (see GENERATED)."""
     if not root.is_dir():
         return set()
-    return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
+    files = set()
+    for p in root.rglob("*"):
+        rel = p.relative_to(root)
+        if p.is_file() and rel.parts[0] in GENERATED:
+            files.add(rel.as_posix())
+    return files
 
 
 def compare_trees(expected: Path, actual: Path, max_diff_lines: int = 40) -> list[str]:
