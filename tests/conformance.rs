@@ -2,7 +2,7 @@
 //! with the manifest dbt-core 1.11 wrote for it (`tests/goldens/`).
 //!
 //! Each example's remaining differences are listed in
-//! `tests/goldens/<example>/known_differences.txt`; the test fails when the
+//! `tests/known_differences/<example>.txt`; the test fails when the
 //! list changes either way, so a fix must shrink the file and a regression
 //! cannot hide. Set `TRELLIS_UPDATE_KNOWN=1` to rewrite the files.
 
@@ -36,7 +36,7 @@ fn check(example: &str) {
     for d in &out.diagnostics {
         println!("  {}", d.one_line());
     }
-    let known_path: PathBuf = root.join("tests/goldens").join(example).join("known_differences.txt");
+    let known_path: PathBuf = root.join("tests/known_differences").join(format!("{example}.txt"));
     let actual = c.differences.join("\n") + if c.differences.is_empty() { "" } else { "\n" };
     if std::env::var("TRELLIS_UPDATE_KNOWN").is_ok() {
         std::fs::write(&known_path, &actual).expect("write known differences");
@@ -51,7 +51,7 @@ fn check(example: &str) {
         }
         for l in known.lines() {
             if !c.differences.iter().any(|d| d == l) {
-                println!("FIXED (remove from known_differences.txt): {l}");
+                println!("FIXED (remove from {}): {l}", known_path.display());
             }
         }
         panic!("{example}: differences from dbt-core changed; see above");
