@@ -28,10 +28,17 @@ pub struct CompileOutput {
     pub graph: Graph,
 }
 
-const BUILTINS: &[(&str, &str)] = &[
-    ("naming.sql", include_str!("builtins/naming.sql")),
-    ("tests.sql", include_str!("builtins/tests.sql")),
-    ("incremental.sql", include_str!("builtins/incremental.sql")),
+/// dbt's built-in macros, by internal package: `dbt` always, the adapter's
+/// own package (`dbt_duckdb`, `dbt_postgres`) only for that adapter.
+const BUILTINS: &[(&str, &str, &str)] = &[
+    ("dbt", "naming.sql", include_str!("builtins/naming.sql")),
+    ("dbt", "tests.sql", include_str!("builtins/tests.sql")),
+    ("dbt", "incremental.sql", include_str!("builtins/incremental.sql")),
+    ("dbt", "utils.sql", include_str!("builtins/utils.sql")),
+    ("dbt", "adapters.sql", include_str!("builtins/adapters.sql")),
+    ("dbt", "datetime.sql", include_str!("builtins/datetime.sql")),
+    ("dbt_duckdb", "duckdb.sql", include_str!("builtins/duckdb.sql")),
+    ("dbt_postgres", "postgres.sql", include_str!("builtins/postgres.sql")),
 ];
 
 /// Compiles a project as dbt-core compiles it against an empty warehouse.
@@ -71,9 +78,12 @@ pub fn compile(input: &ProjectInput) -> CompileOutput {
     // Macros and docs.
     let mut macro_defs = Vec::new();
     let mut docs = Vec::new();
-    for (file, text) in BUILTINS {
-        let path = format!("<builtin>/{file}");
-        parser::parse_macro_file("dbt", &path, &path, text, &mut macro_defs, &mut docs, &mut out.diagnostics);
+    for (package, file, text) in BUILTINS {
+        if *package != "dbt" && *package != adapter.internal_package {
+            continue;
+        }
+        let path = format!("<builtin>/{package}/{file}");
+        parser::parse_macro_file(package, &path, &path, text, &mut macro_defs, &mut docs, &mut out.diagnostics);
     }
     for p in &projects {
         let mut dirs = p.macro_paths.clone();
@@ -133,6 +143,7 @@ pub fn compile(input: &ProjectInput) -> CompileOutput {
         for f in find_files(&input.files, p, &p.snapshot_paths, &[".sql"], &prefixes) {
             nodes.extend(parser::snapshot_nodes(p, &f, &input.files[f.file], &mut out.diagnostics));
         }
+        nodes.extend(parser::hook_nodes(p, input.files.get(&format!("{}dbt_project.yml", p.prefix)).map(|t| t.as_ref()).unwrap_or("")));
         let mut yaml_dirs: Vec<String> = Vec::new();
         for d in [&p.model_paths, &p.seed_paths, &p.snapshot_paths, &p.analysis_paths, &p.macro_paths, &p.test_paths] {
             yaml_dirs.extend(d.iter().cloned());
@@ -168,6 +179,7 @@ pub fn compile(input: &ProjectInput) -> CompileOutput {
         root: &root,
         shared: shared.clone(),
         sources,
+        line_offsets: BTreeMap::new(),
         diagnostics: std::mem::take(&mut out.diagnostics),
         manifest: std::mem::take(&mut out.manifest),
     };
@@ -195,12 +207,25 @@ pub fn compile(input: &ProjectInput) -> CompileOutput {
     let graph = Graph::build(&state.manifest);
     for cycle in graph.cycles() {
         let first = cycle.first().cloned().unwrap_or_default();
-        let file = state.manifest.nodes.get(&first).map(|n| n.file.clone());
-        let mut d = Diagnostic::error("cycle", format!("found a cycle: {}", cycle.join(" --> "))).for_node(first);
-        if let Some(f) = file {
-            d = d.in_file(f);
+        let second = cycle.get(1).cloned().unwrap_or_default();
+        let mut d = Diagnostic::error("cycle", format!("found a cycle: {}", cycle.join(" --> "))).for_node(first.clone());
+        // Point at the reference from the second node of the path to the first.
+        if let Some(n) = state.manifest.nodes.get(&second) {
+            d = d.in_file(n.file.clone());
+            let parent_name = state.manifest.nodes.get(&first).map(|c| c.name.clone()).unwrap_or_default();
+            if let Some(src) = state.input.files.get(&n.file) {
+                if let Some(off) = find_ref_offset(src, &parent_name) {
+                    d = d.at_offset(src, off);
+                }
+            }
         }
         state.diagnostics.push(d);
+        // dbt refuses to compile a cyclic graph; here only the cycle's nodes stop.
+        for id in &cycle {
+            if let Some(n) = state.manifest.nodes.get_mut(id) {
+                n.has_error = true;
+            }
+        }
     }
     state.compile_render(&graph);
 
@@ -217,6 +242,7 @@ struct State<'a> {
     root: &'a Project,
     shared: Arc<Shared>,
     sources: BTreeMap<String, String>,
+    line_offsets: BTreeMap<String, u32>,
     diagnostics: Vec<Diagnostic>,
     manifest: Manifest,
 }
@@ -264,6 +290,8 @@ impl State<'_> {
         let mut cfg = default_config(rt);
         let keys: &[&str] = match rt {
             ResourceType::Test => &["tests", "data_tests"],
+            // dbt configures analyses and hooks through `models:`.
+            ResourceType::Analysis | ResourceType::Operation => &["models"],
             _ => &[rt.project_key()],
         };
         let mut order: Vec<&Project> = Vec::new();
@@ -300,31 +328,66 @@ impl State<'_> {
             renderer.add_global("target", JValue::from(minijinja::value::Serde(target_json.clone())));
             let rendered = crate::render::render_properties(&renderer, pf.value.clone());
             let pf = &PropertiesFile { project: pf.project.clone(), file: pf.file.clone(), original_file_path: pf.original_file_path.clone(), value: rendered };
-            for (key, rt) in [("models", ResourceType::Model), ("seeds", ResourceType::Seed), ("snapshots", ResourceType::Snapshot), ("analyses", ResourceType::Analysis)] {
+            for (key, rt) in [("models", ResourceType::Model), ("seeds", ResourceType::Seed), ("snapshots", ResourceType::Snapshot), ("analyses", ResourceType::Analysis), ("data_tests", ResourceType::Test)] {
                 let Some(Value::Array(entries)) = pf.value.get(key) else { continue };
                 for entry in entries {
                     let Some(name) = entry.get("name").and_then(|v| v.as_str()) else {
                         self.diagnostics.push(Diagnostic::error("yaml-shape", format!("an entry under '{key}' has no name")).in_file(pf.file.clone()));
                         continue;
                     };
+                    if let (ResourceType::Snapshot, Some(relation)) = (rt, entry.get("relation").and_then(|r| r.as_str())) {
+                        let mut n = yaml_snapshot(pf, name, relation);
+                        n.config = self.project_config(ResourceType::Snapshot, &pf.project, &n.fqn);
+                        Self::patch_node(&mut n, entry, None, pf);
+                        index.insert((rt.as_str().to_string(), pf.project.clone(), name.to_string()), nodes.len());
+                        let target = TestTarget { kind: TargetKind::Node, name: name.to_string(), version: None, package: pf.project.clone(), file: pf.file.clone(), original_file_path: pf.original_file_path.clone() };
+                        tests.extend(self.generic_tests(&target, entry, key));
+                        nodes.push(n);
+                        continue;
+                    }
+                    if let (ResourceType::Model, Some(Value::Array(versions))) = (rt, entry.get("versions")) {
+                        let latest = entry.get("latest_version").cloned().unwrap_or_else(|| {
+                            versions
+                                .iter()
+                                .filter_map(|v| v.get("v"))
+                                .max_by(|a, b| parser::py_display(a).parse::<f64>().unwrap_or(0.0).total_cmp(&parser::py_display(b).parse::<f64>().unwrap_or(0.0)))
+                                .cloned()
+                                .unwrap_or(Value::Null)
+                        });
+                        for ver in versions {
+                            let Some(v) = ver.get("v") else {
+                                self.diagnostics.push(Diagnostic::error("yaml-shape", format!("a version of model '{name}' has no 'v'")).in_file(pf.file.clone()));
+                                continue;
+                            };
+                            let v_str = parser::py_display(v);
+                            let stem = parser::str_of(ver.get("defined_in")).unwrap_or_else(|| format!("{name}_v{v_str}"));
+                            let Some(&i) = index.get(&(rt.as_str().to_string(), pf.project.clone(), stem.clone())) else {
+                                self.diagnostics.push(Diagnostic::error("unknown-patch", format!("version {v_str} of model '{name}' expects a file named '{stem}.sql'")).in_file(pf.file.clone()));
+                                continue;
+                            };
+                            let n = &mut nodes[i];
+                            n.name = name.to_string();
+                            n.unique_id = format!("model.{}.{name}.v{v_str}", pf.project);
+                            n.fqn.pop();
+                            n.fqn.push(name.to_string());
+                            n.fqn.push(format!("v{v_str}"));
+                            n.version = Some(v.clone());
+                            n.latest_version = Some(latest.clone());
+                            n.deprecation_date = ver.get("deprecation_date").or(entry.get("deprecation_date")).and_then(|d| d.as_str()).map(iso_datetime);
+                            Self::patch_node(n, entry, Some(ver), pf);
+                            let target = TestTarget { kind: TargetKind::Node, name: name.to_string(), version: Some(v_str.clone()), package: pf.project.clone(), file: pf.file.clone(), original_file_path: pf.original_file_path.clone() };
+                            let columns = n.columns.keys().cloned().collect::<BTreeSet<_>>();
+                            let merged = versioned_entry(entry, ver, &columns);
+                            tests.extend(self.generic_tests(&target, &merged, key));
+                        }
+                        continue;
+                    }
                     let Some(&i) = index.get(&(rt.as_str().to_string(), pf.project.clone(), name.to_string())) else {
                         self.diagnostics.push(Diagnostic::warning("unknown-patch", format!("{key} entry '{name}' matches no {} in the project", rt.as_str())).in_file(pf.file.clone()));
                         continue;
                     };
-                    let n = &mut nodes[i];
-                    n.patch_path = Some(format!("{}://{}", pf.project, pf.original_file_path));
-                    n.description = parser::str_of(entry.get("description")).unwrap_or_default();
-                    n.columns = parser::columns_of(entry.get("columns"));
-                    let mut yaml_cfg = entry.get("config").and_then(|c| c.as_object()).cloned().unwrap_or_default();
-                    for k in ["tags", "meta", "docs", "access", "group"] {
-                        if let Some(v) = entry.get(k) {
-                            if !yaml_cfg.contains_key(k) {
-                                yaml_cfg.insert(k.into(), v.clone());
-                            }
-                        }
-                    }
-                    merge_into(&mut n.config, &yaml_cfg);
-                    let target = TestTarget { kind: TargetKind::Node(rt), name: name.to_string(), package: pf.project.clone(), file: pf.file.clone(), original_file_path: pf.original_file_path.clone() };
+                    Self::patch_node(&mut nodes[i], entry, None, pf);
+                    let target = TestTarget { kind: TargetKind::Node, name: name.to_string(), version: None, package: pf.project.clone(), file: pf.file.clone(), original_file_path: pf.original_file_path.clone() };
                     tests.extend(self.generic_tests(&target, entry, key));
                 }
             }
@@ -336,6 +399,32 @@ impl State<'_> {
         }
         nodes.extend(tests);
         nodes
+    }
+
+    /// Applies a properties entry (and a version entry) to a node.
+    fn patch_node(n: &mut Node, entry: &Value, version: Option<&Value>, pf: &PropertiesFile) {
+        n.patch_path = Some(format!("{}://{}", pf.project, pf.original_file_path));
+        n.description = parser::str_of(version.and_then(|v| v.get("description")).or(entry.get("description"))).unwrap_or_default();
+        n.columns = parser::columns_of(entry.get("columns"));
+        if let Some(ver) = version {
+            n.columns = version_columns(&n.columns, ver.get("columns"));
+        }
+        let mut yaml_cfg = Map::new();
+        for e in std::iter::once(entry).chain(version) {
+            let mut cfg = e.get("config").and_then(|c| c.as_object()).cloned().unwrap_or_default();
+            for k in ["tags", "meta", "docs", "access", "group"] {
+                if let Some(v) = e.get(k) {
+                    if !cfg.contains_key(k) {
+                        cfg.insert(k.into(), v.clone());
+                    }
+                }
+            }
+            merge_into(&mut yaml_cfg, &cfg);
+        }
+        merge_into(&mut n.config, &yaml_cfg);
+        for (k, v) in &yaml_cfg {
+            n.unrendered_config.insert(k.clone(), v.clone());
+        }
     }
 
     fn add_source(&mut self, pf: &PropertiesFile, s: &Value) -> Vec<Node> {
@@ -365,6 +454,7 @@ impl State<'_> {
             fqn.extend(dirs);
             fqn.push(source_name.to_string());
             fqn.push(name.to_string());
+            let cfg = self.source_config(&pf.project, &fqn, s, t);
             let st = SourceTable {
                 unique_id: uid.clone(),
                 package_name: pf.project.clone(),
@@ -380,39 +470,26 @@ impl State<'_> {
                 description: parser::str_of(t.get("description")).unwrap_or_default(),
                 source_description: parser::str_of(s.get("description")).unwrap_or_default(),
                 columns: parser::columns_of(t.get("columns")),
-                meta: t.get("meta").and_then(|m| m.as_object()).cloned().unwrap_or_default(),
-                source_meta: s.get("meta").and_then(|m| m.as_object()).cloned().unwrap_or_default(),
-                tags: {
-                    let mut tg = tags_of(s.get("tags"));
-                    tg.extend(tags_of(t.get("tags")));
-                    tg
-                },
-                config: {
-                    let mut tags = tags_of(s.get("tags"));
-                    tags.extend(tags_of(t.get("tags")));
-                    let mut meta = s.get("meta").and_then(|m| m.as_object()).cloned().unwrap_or_default();
-                    if let Some(Value::Object(tm)) = t.get("meta") {
-                        meta.extend(tm.clone());
+                meta: cfg.get("meta").and_then(|m| m.as_object()).cloned().unwrap_or_default(),
+                source_meta: {
+                    let mut m = s.get("meta").and_then(|m| m.as_object()).cloned().unwrap_or_default();
+                    if let Some(Value::Object(cm)) = s.get("config").and_then(|c| c.get("meta")) {
+                        m.extend(cm.clone());
                     }
-                    let freshness = t.get("freshness").or(s.get("freshness")).cloned().unwrap_or(json!({"warn_after": {"count": null, "period": null}, "error_after": {"count": null, "period": null}, "filter": null}));
-                    json!({
-                        "enabled": true, "event_time": null, "freshness": freshness,
-                        "loaded_at_field": t.get("loaded_at_field").or(s.get("loaded_at_field")).cloned().unwrap_or(Value::Null),
-                        "loaded_at_query": null, "meta": meta, "static_analysis": null, "tags": tags,
-                    })
-                    .as_object()
-                    .cloned()
-                    .unwrap_or_default()
+                    m
                 },
+                tags: tags_of(cfg.get("tags")),
                 loader: parser::str_of(s.get("loader")).unwrap_or_default(),
-                loaded_at_field: parser::str_of(t.get("loaded_at_field").or(s.get("loaded_at_field"))),
-                freshness: t.get("freshness").or(s.get("freshness")).cloned(),
+                loaded_at_field: cfg.get("loaded_at_field").and_then(|v| v.as_str()).map(str::to_string),
+                freshness: cfg.get("freshness").cloned(),
+                config: cfg,
                 quoting,
                 external: t.get("external").cloned(),
             };
             let target = TestTarget {
                 kind: TargetKind::Source(source_name.to_string()),
                 name: name.to_string(),
+                version: None,
                 package: pf.project.clone(),
                 file: pf.file.clone(),
                 original_file_path: pf.original_file_path.clone(),
@@ -421,6 +498,70 @@ impl State<'_> {
             self.manifest.sources.insert(uid, st);
         }
         tests
+    }
+
+    /// A source table's config: project `sources:` levels, then the source's
+    /// legacy keys and `config:`, then the table's. `freshness` merges by key
+    /// and an explicit `null` turns it off.
+    fn source_config(&self, package: &str, fqn: &[String], source: &Value, table: &Value) -> Map<String, Value> {
+        let default_freshness = json!({"warn_after": {"count": null, "period": null}, "error_after": {"count": null, "period": null}, "filter": null});
+        let mut cfg = json!({"enabled": true, "event_time": null, "freshness": default_freshness, "loaded_at_field": null, "loaded_at_query": null, "meta": {}, "static_analysis": null, "tags": []})
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        let mut layers: Vec<Map<String, Value>> = Vec::new();
+        let mut order: Vec<&Project> = Vec::new();
+        if let Some(p) = self.project(package) {
+            if !p.is_root {
+                order.push(p);
+            }
+        }
+        order.push(self.root);
+        for p in order {
+            if let Some(tree) = p.configs.get("sources") {
+                layers.extend(project_levels(tree, fqn));
+            }
+        }
+        for e in [source, table] {
+            let mut legacy = Map::new();
+            for k in ["freshness", "loaded_at_field", "loaded_at_query", "meta", "tags", "enabled", "event_time"] {
+                if let Some(v) = e.get(k) {
+                    legacy.insert(k.to_string(), v.clone());
+                }
+            }
+            layers.push(legacy);
+            if let Some(Value::Object(c)) = e.get("config") {
+                layers.push(c.clone());
+            }
+        }
+        for layer in layers {
+            for (k, v) in layer {
+                let k = crate::config::normalize_key(&k);
+                match (k.as_str(), cfg.get_mut(&k), v) {
+                    ("freshness", Some(Value::Object(old)), Value::Object(new)) => {
+                        for (fk, fv) in new {
+                            old.insert(fk, fv);
+                        }
+                    }
+                    ("meta", Some(Value::Object(old)), Value::Object(new)) => {
+                        for (mk, mv) in new {
+                            old.insert(mk, mv);
+                        }
+                    }
+                    ("tags", Some(Value::Array(old)), new) => {
+                        for t in tags_of(Some(&new)) {
+                            if !old.iter().any(|o| o.as_str() == Some(t.as_str())) {
+                                old.push(Value::String(t));
+                            }
+                        }
+                    }
+                    (_, _, new) => {
+                        cfg.insert(k, new);
+                    }
+                }
+            }
+        }
+        cfg
     }
 
     fn quote_policy(&self, overrides: &Map<String, Value>) -> Policy {
@@ -517,7 +658,10 @@ impl State<'_> {
         let description = args.remove("description").and_then(|d| d.as_str().map(str::to_string)).unwrap_or_default();
         let model_str = match &target.kind {
             TargetKind::Source(src) => format!("{{{{ get_where_subquery(source('{src}', '{}')) }}}}", target.name),
-            TargetKind::Node(_) => format!("{{{{ get_where_subquery(ref('{}')) }}}}", target.name),
+            TargetKind::Node => match &target.version {
+                Some(v) => format!("{{{{ get_where_subquery(ref('{}', version='{v}')) }}}}", target.name),
+                None => format!("{{{{ get_where_subquery(ref('{}')) }}}}", target.name),
+            },
         };
         args.insert("model".into(), Value::String(model_str));
         let prefix = match &target.kind {
@@ -528,8 +672,9 @@ impl State<'_> {
             Some(ns) => format!("{ns}_{prefix}"),
             None => prefix,
         };
-        let target_name = match &target.kind {
-            TargetKind::Source(src) => format!("{src}_{}", target.name),
+        let target_name = match (&target.kind, &target.version) {
+            (TargetKind::Source(src), _) => format!("{src}_{}", target.name),
+            (_, Some(v)) => format!("{}_v{v}", target.name),
             _ => target.name.clone(),
         };
         let explicit_name = args.remove("name").and_then(|v| v.as_str().map(str::to_string));
@@ -588,18 +733,20 @@ impl State<'_> {
         Ok(n)
     }
 
+    fn sources_arc(&self) -> Sources {
+        Arc::new(jinja::TemplateSources { texts: self.sources.clone(), line_offsets: self.line_offsets.clone() })
+    }
+
     fn template_for(&mut self, n: &Node) -> String {
         let name = format!("node:{}#{}", n.file, n.unique_id);
         if !self.sources.contains_key(&name) {
-            let mut text = String::new();
             if n.raw_offset > 0 {
                 if let Some(full) = self.input.files.get(&n.file) {
                     let line = full[..n.raw_offset.min(full.len())].matches('\n').count();
-                    text.push_str(&"\n".repeat(line));
+                    self.line_offsets.insert(name.clone(), line as u32);
                 }
             }
-            text.push_str(&crate::jinja::lexer::rewrite_literals(&n.raw_code));
-            self.sources.insert(name.clone(), text);
+            self.sources.insert(name.clone(), crate::jinja::lexer::rewrite_literals(&n.raw_code));
         }
         name
     }
@@ -648,7 +795,7 @@ impl State<'_> {
 
     fn parse_render(&mut self, nodes: &mut [Node]) {
         let env = self.environment_with(nodes);
-        let sources: Sources = Arc::new(self.sources.clone());
+        let sources: Sources = self.sources_arc();
         for n in nodes.iter_mut() {
             if n.resource_type == ResourceType::Seed {
                 self.finish_naming(n);
@@ -673,6 +820,28 @@ impl State<'_> {
             for c in rec.configs {
                 merge_into(&mut n.config, &c);
             }
+            normalize_hooks(&mut n.config);
+            // dbt renders hooks while parsing, so the macros they call are dependencies too.
+            let hooks: Vec<String> = ["pre-hook", "post-hook"]
+                .iter()
+                .filter_map(|k| n.config.get(*k).and_then(|v| v.as_array()).cloned())
+                .flatten()
+                .filter_map(|h| h.get("sql").and_then(|s| s.as_str()).map(str::to_string))
+                .collect();
+            for sql in hooks {
+                let r = env.render_str(&crate::jinja::lexer::rewrite_literals(&sql), ctx.value());
+                if let Err(e) = r {
+                    if crate::jinja::context::return_value(&e).is_none() {
+                        self.diagnostics.push(jinja::to_diagnostic(&e, &sources).in_file(n.file.clone()).for_node(n.unique_id.clone()));
+                    }
+                }
+            }
+            let rec = std::mem::take(&mut *ctx.rec.lock().unwrap_or_else(|e| e.into_inner()));
+            for m in rec.macros {
+                if !n.depends_on_macros.contains(&m) {
+                    n.depends_on_macros.push(m);
+                }
+            }
             self.finish_naming(n);
         }
     }
@@ -683,11 +852,12 @@ impl State<'_> {
                 self.template_for(n);
             }
         }
-        jinja::environment(Arc::new(self.sources.clone()))
+        jinja::environment(self.sources_arc())
     }
 
     /// Tags, database, schema, alias and relation name from the final config.
     fn finish_naming(&mut self, n: &mut Node) {
+        finalize_config(n);
         let mut tags = tags_of(n.config.get("tags"));
         tags.dedup();
         let mut seen = BTreeSet::new();
@@ -703,9 +873,11 @@ impl State<'_> {
         let db = self.naming_macro("generate_database_name", custom_db, n);
         n.database = Some(db);
         let policy = self.quote_policy(n.config.get("quoting").and_then(|q| q.as_object()).unwrap_or(&Map::new()));
+        let stores_failures = n.config.get("store_failures").and_then(|v| v.as_bool()).unwrap_or(false);
         n.relation_name = match n.resource_type {
             ResourceType::Model if !n.is_ephemeral() => Some(self.relation(n, policy).render()),
             ResourceType::Seed | ResourceType::Snapshot => Some(self.relation(n, policy).render()),
+            ResourceType::Test if stores_failures => Some(self.relation(n, policy).render()),
             _ => None,
         };
     }
@@ -744,7 +916,7 @@ impl State<'_> {
         }
         let call_tmpl = format!("__naming__{macro_name}");
         self.sources.entry(call_tmpl.clone()).or_insert_with(|| format!("{{{{ {macro_name}(__custom, __node) }}}}"));
-        let sources: Sources = Arc::new(self.sources.clone());
+        let sources: Sources = self.sources_arc();
         let env = jinja::environment(sources.clone());
         let mut facts = self.facts(n, None, model_json(n));
         facts.extra.insert("__custom".into(), custom.clone().map(JValue::from).unwrap_or(JValue::from(())));
@@ -775,11 +947,15 @@ impl State<'_> {
                         n.has_error = true;
                         let disabled = self.manifest.disabled.values().any(|d| d.name == r.name);
                         let what = if disabled { "which is disabled" } else { "which was not found" };
-                        diags.push(
-                            Diagnostic::error("unknown-ref", format!("{} '{}' depends on a node named '{}' {what}", n.resource_type.as_str(), n.name, r.name))
-                                .in_file(n.file.clone())
-                                .for_node(n.unique_id.clone()),
-                        );
+                        let mut d = Diagnostic::error("unknown-ref", format!("{} '{}' depends on a node named '{}' {what}", n.resource_type.as_str(), n.name, r.name))
+                            .in_file(n.file.clone())
+                            .for_node(n.unique_id.clone());
+                        if let Some(src) = self.input.files.get(&n.file) {
+                            if let Some(off) = find_ref_offset(src, &r.name) {
+                                d = d.at_offset(src, off);
+                            }
+                        }
+                        diags.push(d);
                     }
                 }
             }
@@ -793,11 +969,15 @@ impl State<'_> {
                     }
                     None => {
                         n.has_error = true;
-                        diags.push(
-                            Diagnostic::error("unknown-source", format!("{} '{}' depends on a source named '{s}.{t}' which was not found", n.resource_type.as_str(), n.name))
-                                .in_file(n.file.clone())
-                                .for_node(n.unique_id.clone()),
-                        );
+                        let mut d = Diagnostic::error("unknown-source", format!("{} '{}' depends on a source named '{s}.{t}' which was not found", n.resource_type.as_str(), n.name))
+                            .in_file(n.file.clone())
+                            .for_node(n.unique_id.clone());
+                        if let Some(src) = self.input.files.get(&n.file) {
+                            if let Some(off) = find_ref_offset(src, t) {
+                                d = d.at_offset(src, off);
+                            }
+                        }
+                        diags.push(d);
                     }
                 }
             }
@@ -833,8 +1013,22 @@ impl State<'_> {
         let mut all: Vec<Node> = self.manifest.nodes.values().cloned().collect();
         let env = self.environment_with(&all);
         all.clear();
-        let sources: Sources = Arc::new(self.sources.clone());
-        let resolver: Arc<CompileResolver> = Arc::new(CompileResolver::new(&self.manifest, &self.root.name, self.shared.adapter.quote_char));
+        let sources: Sources = self.sources_arc();
+        let relations: BTreeMap<String, Relation> = self
+            .manifest
+            .nodes
+            .values()
+            .map(|n| {
+                let rel = if n.is_ephemeral() {
+                    Relation::ephemeral(&n.alias, self.shared.adapter.quote_char)
+                } else {
+                    let policy = self.quote_policy(n.config.get("quoting").and_then(|q| q.as_object()).unwrap_or(&Map::new()));
+                    self.relation(n, policy)
+                };
+                (n.unique_id.clone(), rel)
+            })
+            .collect();
+        let resolver: Arc<CompileResolver> = Arc::new(CompileResolver::new(&self.manifest, &self.root.name, relations, self.shared.adapter.quote_char, self.shared.adapter.default_quoting, &self.root.quoting));
         let dyn_resolver: Arc<dyn Resolver> = resolver.clone();
         let mut pre_injected: BTreeMap<String, String> = BTreeMap::new();
         let mut extra_ctes: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
@@ -892,6 +1086,160 @@ impl State<'_> {
     }
 }
 
+/// Where a quoted name (as in `ref('name')`) first appears in a file.
+fn find_ref_offset(src: &str, name: &str) -> Option<usize> {
+    for q in ['\'', '"'] {
+        if let Some(i) = src.find(&format!("{q}{name}{q}")) {
+            return Some(i);
+        }
+    }
+    None
+}
+
+/// A snapshot defined in YAML with `relation:`.
+fn yaml_snapshot(pf: &PropertiesFile, name: &str, relation: &str) -> Node {
+    let uid = format!("snapshot.{}.{name}", pf.project);
+    let mut n = Node::new(ResourceType::Snapshot, &pf.project, name, uid);
+    let file_name = pf.original_file_path.rsplit('/').next().unwrap_or(&pf.original_file_path);
+    n.path = format!("{file_name}/{name}.sql");
+    n.original_file_path = pf.original_file_path.clone();
+    n.file = pf.file.clone();
+    let rel_path = pf.original_file_path.split_once('/').map(|x| x.1).unwrap_or(&pf.original_file_path);
+    let mut fqn = vec![pf.project.clone()];
+    let mut dirs: Vec<String> = rel_path.split('/').map(str::to_string).collect();
+    dirs.pop();
+    fqn.extend(dirs);
+    fqn.push(name.to_string());
+    n.fqn = fqn;
+    n.raw_code = format!("select * from {{{{ {relation} }}}}");
+    n.checksum = parser::sha256_hex(n.raw_code.as_bytes());
+    n
+}
+
+/// Normalizations dbt applies when it validates a config.
+fn finalize_config(n: &mut Node) {
+    // `begin` is a datetime.
+    if let Some(Value::String(b)) = n.config.get("begin") {
+        let b = b.trim();
+        let iso = if b.len() == 10 { format!("{b}T00:00:00") } else { b.replacen(' ', "T", 1) };
+        n.config.insert("begin".into(), Value::String(iso));
+    }
+    if n.resource_type == ResourceType::Test {
+        // `store_failures_as` and `store_failures` determine each other.
+        match n.config.get("store_failures_as").cloned().unwrap_or(Value::Null) {
+            Value::Null => {
+                let as_ = match n.config.get("store_failures") {
+                    Some(Value::Bool(true)) => json!("table"),
+                    Some(Value::Bool(false)) => json!("ephemeral"),
+                    _ => Value::Null,
+                };
+                n.config.insert("store_failures_as".into(), as_);
+            }
+            Value::String(a) => {
+                n.config.insert("store_failures".into(), json!(a != "ephemeral"));
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `pre-hook`/`post-hook` as dbt stores them: `{sql, transaction, index}` objects.
+fn normalize_hooks(cfg: &mut Map<String, Value>) {
+    for key in ["pre-hook", "post-hook"] {
+        let Some(v) = cfg.get(key) else { continue };
+        let items = match v {
+            Value::Array(a) => a.clone(),
+            Value::Null => Vec::new(),
+            other => vec![other.clone()],
+        };
+        let hooks: Vec<Value> = items
+            .into_iter()
+            .map(|h| match h {
+                Value::Object(o) => json!({
+                    "sql": o.get("sql").cloned().unwrap_or(Value::String(String::new())),
+                    "transaction": o.get("transaction").cloned().unwrap_or(Value::Bool(true)),
+                    "index": o.get("index").cloned().unwrap_or(Value::Null),
+                }),
+                Value::String(sql) => json!({"sql": sql, "transaction": true, "index": null}),
+                other => json!({"sql": other.to_string(), "transaction": true, "index": null}),
+            })
+            .collect();
+        cfg.insert(key.to_string(), Value::Array(hooks));
+    }
+}
+
+/// dbt's datetime rendering of a YAML date or datetime (`2099-12-31T00:00:00+00:00`).
+fn iso_datetime(s: &str) -> String {
+    let s = s.trim();
+    if s.len() == 10 {
+        format!("{s}T00:00:00+00:00")
+    } else {
+        s.replace(' ', "T")
+    }
+}
+
+/// The columns of one model version: `include`/`exclude` over the model's
+/// columns, plus columns the version defines itself.
+fn version_columns(base: &indexmap::IndexMap<String, Column>, spec: Option<&Value>) -> indexmap::IndexMap<String, Column> {
+    let Some(Value::Array(items)) = spec else { return base.clone() };
+    let mut include_all = true;
+    let mut include: Option<Vec<String>> = None;
+    let mut exclude: Vec<String> = Vec::new();
+    let mut own: Vec<Value> = Vec::new();
+    for it in items {
+        if let Some(inc) = it.get("include") {
+            match inc {
+                Value::String(s) if s == "all" || s == "*" => include_all = true,
+                Value::Array(a) => {
+                    include_all = false;
+                    include = Some(a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect());
+                }
+                _ => {}
+            }
+            if let Some(Value::Array(ex)) = it.get("exclude") {
+                exclude = ex.iter().filter_map(|x| x.as_str().map(str::to_string)).collect();
+            }
+        } else {
+            own.push(it.clone());
+        }
+    }
+    let mut out = indexmap::IndexMap::new();
+    for (k, c) in base {
+        let included = include_all || include.as_ref().is_some_and(|l| l.contains(k));
+        if included && !exclude.contains(k) {
+            out.insert(k.clone(), c.clone());
+        }
+    }
+    for (k, c) in parser::columns_of(Some(&Value::Array(own))) {
+        out.insert(k, c);
+    }
+    out
+}
+
+/// The model entry as seen by one version: its columns limited to the
+/// version's, with the version's own tests added.
+fn versioned_entry(entry: &Value, ver: &Value, columns: &BTreeSet<String>) -> Value {
+    let mut e = entry.clone();
+    if let Some(Value::Array(cols)) = e.get_mut("columns") {
+        cols.retain(|c| c.get("name").and_then(|n| n.as_str()).is_some_and(|n| columns.contains(n)));
+    }
+    if let Some(Value::Array(vcols)) = ver.get("columns") {
+        let own: Vec<Value> = vcols.iter().filter(|c| c.get("include").is_none()).cloned().collect();
+        if let Some(Value::Array(cols)) = e.get_mut("columns") {
+            cols.retain(|c| !own.iter().any(|o| o.get("name") == c.get("name")));
+            cols.extend(own);
+        }
+    }
+    for k in ["data_tests", "tests"] {
+        if let Some(Value::Array(vt)) = ver.get(k) {
+            let mut all = e.get(k).and_then(|x| x.as_array()).cloned().unwrap_or_default();
+            all.extend(vt.iter().cloned());
+            e[k] = Value::Array(all);
+        }
+    }
+    e
+}
+
 fn add_cte(list: &mut Vec<(String, String)>, cte: (String, String)) {
     if let Some(existing) = list.iter_mut().find(|c| c.0 == cte.0) {
         existing.1 = cte.1;
@@ -901,13 +1249,15 @@ fn add_cte(list: &mut Vec<(String, String)>, cte: (String, String)) {
 }
 
 enum TargetKind {
-    Node(ResourceType),
+    Node,
     Source(String),
 }
 
 struct TestTarget {
     kind: TargetKind,
     name: String,
+    /// The model version the test applies to.
+    version: Option<String>,
     package: String,
     file: String,
     original_file_path: String,
@@ -999,28 +1349,25 @@ struct CompileResolver {
 }
 
 impl CompileResolver {
-    fn new(m: &Manifest, root: &str, quote_char: char) -> CompileResolver {
-        let mut nodes = BTreeMap::new();
-        for n in m.nodes.values() {
-            let rel = if n.is_ephemeral() {
-                Relation::ephemeral(&n.alias, quote_char)
-            } else {
-                let mut r = Relation::new(n.database.clone(), Some(n.schema.clone()), Some(n.alias.clone()), Policy::ALL, quote_char);
-                if let Some(rn) = &n.relation_name {
-                    // keep the node's own quoting by parsing nothing: policy is all-quoted unless configured
-                    let _ = rn;
-                }
-                r.relation_type = Some(if n.materialized() == "view" { "view".into() } else { "table".into() });
-                r
-            };
-            nodes.insert(n.unique_id.clone(), (rel, n.alias.clone()));
-        }
+    fn new(m: &Manifest, root: &str, relations: BTreeMap<String, Relation>, quote_char: char, default_quoting: Policy, project_quoting: &Map<String, Value>) -> CompileResolver {
+        let nodes = m
+            .nodes
+            .values()
+            .filter_map(|n| relations.get(&n.unique_id).map(|r| (n.unique_id.clone(), (r.clone(), n.alias.clone()))))
+            .collect();
         let mut sources = BTreeMap::new();
         for s in m.sources.values() {
+            let pick = |key: &str, default: bool| {
+                s.quoting
+                    .get(key)
+                    .and_then(|v| v.as_bool())
+                    .or_else(|| project_quoting.get(key).and_then(|v| v.as_bool()))
+                    .unwrap_or(default)
+            };
             let policy = Policy {
-                database: s.quoting.get("database").and_then(|v| v.as_bool()).unwrap_or(true),
-                schema: s.quoting.get("schema").and_then(|v| v.as_bool()).unwrap_or(true),
-                identifier: s.quoting.get("identifier").and_then(|v| v.as_bool()).unwrap_or(true),
+                database: pick("database", default_quoting.database),
+                schema: pick("schema", default_quoting.schema),
+                identifier: pick("identifier", default_quoting.identifier),
             };
             let r = Relation::new(s.database.clone(), Some(s.schema.clone()), Some(s.identifier.clone()), policy, quote_char);
             sources.insert((s.source_name.clone(), s.name.clone()), (r, s.unique_id.clone()));

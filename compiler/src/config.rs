@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 fn merge_kind(key: &str) -> Merge {
     match key {
         "tags" | "pre-hook" | "post-hook" | "packages" => Merge::Append,
-        "meta" | "quoting" | "column_types" | "persist_docs" | "docs" | "contract" => Merge::Update,
+        "meta" | "quoting" | "column_types" | "persist_docs" | "docs" | "contract" | "snapshot_meta_column_names" => Merge::Update,
         "grants" => Merge::DictKeyAppend,
         _ => Merge::Clobber,
     }

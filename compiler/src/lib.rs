@@ -14,7 +14,9 @@ pub mod manifest;
 pub mod nodes;
 pub mod parser;
 pub mod project;
+pub mod pyjson;
 pub mod render;
+pub mod select;
 pub mod sql;
 pub mod yaml;
 

@@ -32,9 +32,20 @@ fn refs_json(n: &Node) -> Value {
     Value::Array(
         n.refs
             .iter()
-            .map(|r| json!({"name": r.name, "package": r.package, "version": r.version}))
+            .map(|r| json!({"name": r.name, "package": r.package, "version": r.version.as_deref().map(version_json)}))
             .collect(),
     )
+}
+
+/// A version as dbt stores it: a number when it looks like one.
+pub fn version_json(v: &str) -> Value {
+    if let Ok(i) = v.parse::<i64>() {
+        return json!(i);
+    }
+    if let Ok(f) = v.parse::<f64>() {
+        return json!(f);
+    }
+    json!(v)
 }
 
 /// The compiled path dbt records (`target/compiled/<pkg>/<path>`).
@@ -66,7 +77,11 @@ fn node_json(n: &Node) -> Value {
         if n.checksum.is_empty() { json!({"name": "none", "checksum": ""}) } else { json!({"name": "sha256", "checksum": n.checksum}) },
     );
     put("config", Value::Object(n.config.clone()));
-    put("tags", json!(n.tags));
+    let mut tags = n.tags.clone();
+    if let Some(t) = &n.hook_tag {
+        tags.push(t.clone());
+    }
+    put("tags", json!(tags));
     put("description", json!(n.description));
     put("columns", columns_json(&n.columns));
     put("meta", json!(n.meta));
@@ -90,7 +105,9 @@ fn node_json(n: &Node) -> Value {
     put("metrics", json!([]));
     put("functions", json!([]));
     put("depends_on", json!({"macros": n.depends_on_macros, "nodes": n.depends_on_nodes}));
-    put("compiled_path", if n.compiled_code.is_some() { json!(compiled_path(n)) } else { Value::Null });
+    // dbt writes no compiled file for snapshots.
+    let has_file = n.compiled_code.is_some() && n.resource_type != ResourceType::Snapshot;
+    put("compiled_path", if has_file { json!(compiled_path(n)) } else { Value::Null });
     put("compiled", json!(n.compiled_code.is_some()));
     put("compiled_code", json!(n.compiled_code));
     put("extra_ctes_injected", json!(n.compiled_code.is_some()));
@@ -102,9 +119,12 @@ fn node_json(n: &Node) -> Value {
             put("constraints", json!(n.constraints));
             put("version", json!(n.version));
             put("latest_version", json!(n.latest_version));
-            put("deprecation_date", Value::Null);
+            put("deprecation_date", json!(n.deprecation_date));
             put("primary_key", json!([]));
             put("time_spine", Value::Null);
+        }
+        ResourceType::Operation => {
+            put("index", json!(n.index));
         }
         ResourceType::Test if n.test_metadata.is_some() => {
             put("column_name", json!(n.column_name));

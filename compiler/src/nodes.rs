@@ -115,6 +115,7 @@ pub struct Node {
     pub compiled_code: Option<String>,
     pub version: Option<Value>,
     pub latest_version: Option<Value>,
+    pub deprecation_date: Option<String>,
     pub test_metadata: Option<TestMetadata>,
     pub column_name: Option<String>,
     pub attached_node: Option<String>,
@@ -128,6 +129,10 @@ pub struct Node {
     pub extra_ctes: Vec<(String, String)>,
     pub has_error: bool,
     pub doc_blocks: Vec<String>,
+    /// Position of a hook among its project's hooks.
+    pub index: Option<usize>,
+    /// `on-run-start` / `on-run-end` for hooks: a tag that is not a config.
+    pub hook_tag: Option<String>,
 }
 
 impl Node {
@@ -161,6 +166,7 @@ impl Node {
             compiled_code: None,
             version: None,
             latest_version: None,
+            deprecation_date: None,
             test_metadata: None,
             column_name: None,
             attached_node: None,
@@ -173,6 +179,8 @@ impl Node {
             extra_ctes: Vec::new(),
             has_error: false,
             doc_blocks: Vec::new(),
+            index: None,
+            hook_tag: None,
         }
     }
 

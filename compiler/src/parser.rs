@@ -224,6 +224,28 @@ pub fn snapshot_nodes(project: &Project, f: &FoundFile<'_>, text: &str, diags: &
     out
 }
 
+/// `on-run-start` / `on-run-end` hooks as operation nodes.
+pub fn hook_nodes(project: &Project, project_yml: &str) -> Vec<Node> {
+    let mut out = Vec::new();
+    for (kind, hooks) in [("on-run-start", &project.on_run_start), ("on-run-end", &project.on_run_end)] {
+        for (i, sql) in hooks.iter().enumerate() {
+            let name = format!("{}-{kind}-{i}", project.name);
+            let uid = format!("operation.{}.{name}", project.name);
+            let mut n = Node::new(ResourceType::Operation, &project.name, &name, uid);
+            n.path = format!("hooks/{name}.sql");
+            n.original_file_path = "./dbt_project.yml".into();
+            n.file = format!("{}dbt_project.yml", project.prefix);
+            n.fqn = vec![project.name.clone(), "hooks".into(), name.clone()];
+            n.raw_code = sql.clone();
+            n.checksum = sha256_hex(project_yml.as_bytes());
+            n.index = Some(i);
+            n.hook_tag = Some(kind.to_string());
+            out.push(n);
+        }
+    }
+    out
+}
+
 /// One properties YAML file, parsed.
 pub struct PropertiesFile {
     pub project: String,

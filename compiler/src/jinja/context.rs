@@ -34,6 +34,8 @@ pub struct AdapterSpec {
     pub default_quoting: Policy,
     /// The adapter's internal macro package (`dbt_duckdb`, `dbt_postgres`).
     pub internal_package: &'static str,
+    /// `Column.TYPE_LABELS`: generic type names the adapter spells its own way.
+    pub type_labels: &'static [(&'static str, &'static str)],
 }
 
 pub const ADAPTERS: &[AdapterSpec] = &[
@@ -43,6 +45,7 @@ pub const ADAPTERS: &[AdapterSpec] = &[
         quote_char: '"',
         default_quoting: Policy::ALL,
         internal_package: "dbt_duckdb",
+        type_labels: &[("STRING", "TEXT")],
     },
     AdapterSpec {
         type_name: "postgres",
@@ -50,6 +53,7 @@ pub const ADAPTERS: &[AdapterSpec] = &[
         quote_char: '"',
         default_quoting: Policy::ALL,
         internal_package: "dbt_postgres",
+        type_labels: &[("STRING", "TEXT")],
     },
 ];
 
@@ -307,11 +311,8 @@ impl NodeCtx {
         let call = RefCall { package: package.clone(), name: name.clone(), version: version.clone() };
         match self.mode {
             Mode::Parse => {
-                let mut rec = lock(&self.rec);
-                if !rec.refs.contains(&call) {
-                    rec.refs.push(call);
-                }
-                drop(rec);
+                // dbt records every call, repeats included.
+                lock(&self.rec).refs.push(call);
                 Ok(self.this_or_placeholder().to_value())
             }
             Mode::Compile => {
@@ -340,11 +341,7 @@ impl NodeCtx {
         };
         match self.mode {
             Mode::Parse => {
-                let mut rec = lock(&self.rec);
-                let pair = (s, t);
-                if !rec.sources.contains(&pair) {
-                    rec.sources.push(pair);
-                }
+                lock(&self.rec).sources.push((s, t));
                 Ok(self.this_or_placeholder().to_value())
             }
             Mode::Compile => {
@@ -525,10 +522,63 @@ impl Object for EmptyTable {
     }
 }
 
+/// A context function that receives its arguments raw (keyword arguments
+/// included), as dbt's Python functions do.
+struct NativeFn {
+    ctx: Arc<NodeCtx>,
+    name: &'static str,
+    f: fn(&NodeCtx, &[Value]) -> Result<Value, Error>,
+}
+
+impl fmt::Debug for NativeFn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<function {}>", self.name)
+    }
+}
+
+impl Object for NativeFn {
+    fn call(self: &Arc<Self>, _state: &mut State<'_, '_>, args: &[Value]) -> Result<Value, Error> {
+        (self.f)(&self.ctx, args)
+    }
+
+    fn render(self: &Arc<Self>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<function {}>", self.name)
+    }
+}
+
+/// A function that takes raw arguments (keyword arguments included) and
+/// needs no node context.
+struct RawFn<F>(&'static str, F);
+
+impl<F> fmt::Debug for RawFn<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<function {}>", self.0)
+    }
+}
+
+impl<F> Object for RawFn<F>
+where
+    F: Fn(&[Value]) -> Result<Value, Error> + Send + Sync + 'static,
+{
+    fn call(self: &Arc<Self>, _state: &mut State<'_, '_>, args: &[Value]) -> Result<Value, Error> {
+        (self.1)(args)
+    }
+}
+
+fn raw_fn<F>(name: &'static str, f: F) -> Value
+where
+    F: Fn(&[Value]) -> Result<Value, Error> + Send + Sync + 'static,
+{
+    Value::from_object(RawFn(name, f))
+}
+
+fn positional(args: &[Value]) -> &[Value] {
+    kwargs_of(args).0
+}
+
 macro_rules! func {
     ($self:ident, $method:ident) => {{
-        let me = $self.clone();
-        Value::from_function(move |args: Rest<Value>| me.$method(&args))
+        Value::from_object(NativeFn { ctx: $self.clone(), name: stringify!($method), f: |c, a| c.$method(a) })
     }};
 }
 
@@ -576,11 +626,11 @@ impl Object for NodeCtx {
             "adapter" => Value::from_object(AdapterObj(self.clone())),
             "api" => Value::from_object(ApiObj(self.clone())),
             "exceptions" => Value::from_object(ExceptionsObj(self.clone())),
-            "return" => Value::from_function(|args: Rest<Value>| -> Result<Value, Error> {
-                let v = args.first().cloned().unwrap_or(Value::from(()));
+            "return" => raw_fn("return", |args| {
+                let v = positional(args).first().cloned().unwrap_or(Value::from(()));
                 Err(Error::new(ErrorKind::InvalidOperation, "return").with_source(ReturnSignal(v)))
             }),
-            "log" | "print" => Value::from_function(|_: Rest<Value>| Ok::<_, Error>(Value::from(""))),
+            "log" | "print" => raw_fn("log", |_| Ok(Value::from(""))),
             "run_started_at" => Value::from(self.shared.invocation.run_started_at.clone()),
             "invocation_id" => Value::from(self.shared.invocation.invocation_id.clone()),
             "project_name" => Value::from(self.shared.root_project.clone()),
@@ -599,22 +649,38 @@ impl Object for NodeCtx {
             "schema" => Value::from(self.shared.target.schema.clone()),
             "__tl" => Value::from_function(|v: Value| to_list(v)),
             "__td" => Value::from_function(|v: Value| to_dict(v)),
-            "fromjson" => Value::from_function(|s: String, d: Option<Value>| -> Result<Value, Error> {
+            "fromjson" => raw_fn("fromjson", |args| {
+                let a = positional(args);
+                let s = a.first().map(|v| v.to_string()).unwrap_or_default();
                 match serde_json::from_str::<serde_json::Value>(&s) {
                     Ok(v) => Ok(Value::from(minijinja::value::Serde(&v))),
-                    Err(e) => d.ok_or_else(|| err(format!("fromjson: {e}"))),
+                    Err(e) => a.get(1).cloned().ok_or_else(|| err(format!("fromjson: {e}"))),
                 }
             }),
-            "tojson" => Value::from_function(|v: Value, _rest: Rest<Value>| -> Result<Value, Error> {
-                Ok(Value::from(serde_json::to_string(&to_json(&v)).map_err(|e| err(e.to_string()))?))
+            "tojson" => raw_fn("tojson", |args| {
+                let (pos, kw) = kwargs_of(args);
+                let v = pos.first().cloned().unwrap_or(Value::from(()));
+                let sort = match &kw {
+                    Some(k) if k.has("sort_keys") => k.get::<bool>("sort_keys")?,
+                    _ => pos.get(2).map(|x| x.is_true()).unwrap_or(false),
+                };
+                if let Some(k) = &kw {
+                    if k.has("default") {
+                        let _: Value = k.get("default")?;
+                    }
+                }
+                Ok(Value::from(crate::pyjson::dumps_with(&to_json(&v), sort)))
             }),
-            "fromyaml" => Value::from_function(|s: String, d: Option<Value>| -> Result<Value, Error> {
+            "fromyaml" => raw_fn("fromyaml", |args| {
+                let a = positional(args);
+                let s = a.first().map(|v| v.to_string()).unwrap_or_default();
                 match crate::yaml::parse("<fromyaml>", &s) {
                     Ok(v) => Ok(Value::from(minijinja::value::Serde(&v))),
-                    Err(e) => d.ok_or_else(|| err(format!("fromyaml: {}", e.message))),
+                    Err(e) => a.get(1).cloned().ok_or_else(|| err(format!("fromyaml: {}", e.message))),
                 }
             }),
-            "toyaml" => Value::from_function(|v: Value, _rest: Rest<Value>| -> Result<Value, Error> {
+            "toyaml" => raw_fn("toyaml", |args| {
+                let v = positional(args).first().cloned().unwrap_or(Value::from(()));
                 crate::yaml::to_string(&to_json(&v)).map(Value::from).map_err(err)
             }),
             "zip" => Value::from_function(|args: Rest<Value>| -> Result<Value, Error> {
@@ -640,24 +706,14 @@ impl Object for NodeCtx {
                 let _ = (&msg, &f, &args);
                 Err(err(msg))
             }),
-            "run_query" => {
-                let me = self.clone();
-                Value::from_function(move |_: Rest<Value>| Ok::<_, Error>(me.offline_result("run_query()")))
-            }
+            "run_query" => Value::from_object(NativeFn { ctx: self.clone(), name: "run_query", f: |c, _| Ok(c.offline_result("run_query()")) }),
             "statement" => Value::from_object(StatementObj(self.clone())),
             "load_result" => {
                 let me = self.clone();
                 Value::from_function(move |name: String| me.statement_result(&name))
             }
-            "store_result" | "store_raw_result" => {
-                Value::from_function(|_: Rest<Value>| Ok::<_, Error>(Value::from("")))
-            }
-            "modules" => Value::from_iter([
-                ("datetime", Value::from(())),
-                ("re", Value::from(())),
-                ("itertools", Value::from(())),
-                ("pytz", Value::from(())),
-            ]),
+            "store_result" | "store_raw_result" => raw_fn("store_result", |_| Ok(Value::from(""))),
+            "modules" => super::modules::modules(&self.shared.invocation),
             "builtins" => Value::from_iter([
                 ("ref", func!(self, call_ref)),
                 ("source", func!(self, call_source)),
@@ -714,7 +770,16 @@ impl Object for ConfigObj {
                     _ => Err(err(format!("missing config: {key}"))),
                 }
             }
-            "set" => Ok(Value::from("")),
+            "set" => {
+                if self.0.mode == Mode::Parse {
+                    if let (Some(k), Some(v)) = (key, pos.get(1)) {
+                        let mut m = serde_json::Map::new();
+                        m.insert(k, to_json(v));
+                        lock(&self.0.rec).configs.push(m);
+                    }
+                }
+                Ok(Value::from(""))
+            }
             "persist_relation_docs" | "persist_column_docs" => Ok(Value::from(false)),
             _ => Err(Error::from(ErrorKind::UnknownMethod)),
         }
@@ -767,6 +832,26 @@ impl Object for MacroCall {
             rec.depth += 1;
         }
         let _guard = DepthGuard(&self.ctx);
+        // A `{% call %}` block's body belongs to the caller's template state,
+        // which the callee cannot reach: render it here, hand over the text.
+        let mut args_owned: Vec<Value> = args.to_vec();
+        if let Some(last) = args_owned.last_mut() {
+            if last.is_kwargs() {
+                let kw = Kwargs::try_from(last.clone())?;
+                if kw.has("caller") {
+                    let caller: Value = kw.get("caller")?;
+                    let body = caller.call(state, &[])?;
+                    let body_fn = Value::from_function(move |_: Rest<Value>| Ok::<_, Error>(body.clone()));
+                    let mut pairs: Vec<(String, Value)> = Vec::new();
+                    for k in kw.args().map(str::to_string).collect::<Vec<_>>() {
+                        let v: Value = kw.get(&k)?;
+                        pairs.push((k.clone(), if k == "caller" { body_fn.clone() } else { v }));
+                    }
+                    *last = Value::from(Kwargs::from_iter(pairs));
+                }
+            }
+        }
+        let args = &args_owned[..];
         let env = state.env();
         let tmpl = env.get_template(&self.def.template_name)?;
         let mut cap = tmpl.render_captured(self.ctx.value())?;
@@ -860,8 +945,53 @@ impl Object for ApiObj {
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         match key.as_str()? {
             "Relation" => Some(Value::from_object(ApiRelation(self.0.clone()))),
-            "Column" => Some(Value::from(())),
+            "Column" => Some(Value::from_object(ApiColumn(self.0.shared.adapter))),
             _ => None,
+        }
+    }
+}
+
+/// `api.Column`: type translation as the adapter's Column class does it.
+#[derive(Debug)]
+struct ApiColumn(&'static AdapterSpec);
+
+impl ApiColumn {
+    fn translate(&self, dtype: &str) -> String {
+        let upper = dtype.to_uppercase();
+        self.0
+            .type_labels
+            .iter()
+            .find(|(k, _)| *k == upper)
+            .map(|(_, v)| v.to_string())
+            .unwrap_or_else(|| dtype.to_string())
+    }
+}
+
+impl Object for ApiColumn {
+    fn call_method(self: &Arc<Self>, _s: &mut State<'_, '_>, m: &str, args: &[Value]) -> Result<Value, Error> {
+        let (pos, _) = kwargs_of(args);
+        let arg = |i: usize| pos.get(i).map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())).unwrap_or_default();
+        match m {
+            "translate_type" => Ok(Value::from(self.translate(&arg(0)))),
+            "string_type" => Ok(Value::from(format!("character varying({})", arg(0)))),
+            "numeric_type" => {
+                let (dtype, p, sc) = (arg(0), pos.get(1), pos.get(2));
+                match (p, sc) {
+                    (Some(p), Some(sc)) if !p.is_none() && !sc.is_none() => Ok(Value::from(format!("{dtype}({p},{sc})"))),
+                    _ => Ok(Value::from(dtype)),
+                }
+            }
+            "create" => {
+                let dtype = self.translate(&arg(1));
+                Ok(Value::from_iter([
+                    ("name", Value::from(arg(0))),
+                    ("column", Value::from(arg(0))),
+                    ("dtype", Value::from(dtype.clone())),
+                    ("data_type", Value::from(dtype)),
+                    ("quoted", Value::from(format!("{q}{}{q}", arg(0), q = self.0.quote_char))),
+                ]))
+            }
+            _ => Err(Error::from(ErrorKind::UnknownMethod)),
         }
     }
 }

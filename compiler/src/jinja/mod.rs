@@ -7,6 +7,7 @@ pub mod containers;
 pub mod context;
 pub mod lexer;
 pub mod macros;
+pub mod modules;
 pub mod relation;
 
 use crate::diagnostics::{position_of, Diagnostic};
@@ -18,8 +19,21 @@ use std::sync::Arc;
 /// Fuel for one template render (each macro call gets its own render).
 pub const FUEL_PER_RENDER: u64 = 2_000_000;
 
-/// Template sources by template name, handed to the environment's loader.
-pub type Sources = Arc<BTreeMap<String, String>>;
+/// Template sources by template name, handed to the environment's loader,
+/// with the line each template starts at in its file (block snapshots).
+#[derive(Debug, Default, Clone)]
+pub struct TemplateSources {
+    pub texts: BTreeMap<String, String>,
+    pub line_offsets: BTreeMap<String, u32>,
+}
+
+impl TemplateSources {
+    pub fn get(&self, name: &str) -> Option<&String> {
+        self.texts.get(name)
+    }
+}
+
+pub type Sources = Arc<TemplateSources>;
 
 /// Builds the environment that loads templates from `sources`.
 pub fn environment(sources: Sources) -> Environment<'static> {
@@ -189,7 +203,8 @@ pub fn to_diagnostic(e: &Error, sources: &Sources) -> Diagnostic {
         match (e.range(), source) {
             (Some(r), Some(s)) => {
                 let p = position_of(s, r.start);
-                d = d.at(p.line, p.column);
+                let offset = sources.line_offsets.get(name).copied().unwrap_or(0);
+                d = d.at(p.line + offset, p.column);
                 d.span = Some((r.start, r.end));
             }
             _ => {
