@@ -17,26 +17,47 @@ fn oracle_env() -> Vec<(String, String)> {
     let text = std::fs::read_to_string(&path).expect("tests/oracle/env.json");
     let v: serde_json::Value = serde_json::from_str(&text).expect("env.json is JSON");
     v.as_object()
-        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect())
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
 fn check(example: &str) {
     let root = repo_root();
     let dir = root.join("examples").join(example);
-    let mut input = load(&LoadOptions { project_dir: dir.clone(), profiles_dir: Some(dir.clone()), target: None, vars: None })
-        .expect("example loads");
+    let mut input = load(&LoadOptions {
+        project_dir: dir.clone(),
+        profiles_dir: Some(dir.clone()),
+        target: None,
+        vars: None,
+    })
+    .expect("example loads");
     input.env = oracle_env().into_iter().collect();
     let out = trellis_compiler::compile(&input);
     let ours = trellis_compiler::manifest::to_json(&out, &input);
-    let golden_path = root.join("tests/goldens").join(example).join("manifest.json");
-    let golden: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&golden_path).expect("golden exists")).expect("golden is JSON");
+    let golden_path = root
+        .join("tests/goldens")
+        .join(example)
+        .join("manifest.json");
+    let golden: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&golden_path).expect("golden exists"))
+            .expect("golden is JSON");
     let c = compare(&golden, &ours);
-    println!("{example}: {}/{} fields match ({:.1}%)", c.matched, c.checked, c.rate());
+    println!(
+        "{example}: {}/{} fields match ({:.1}%)",
+        c.matched,
+        c.checked,
+        c.rate()
+    );
     for d in &out.diagnostics {
         println!("  {}", d.one_line());
     }
-    let known_path: PathBuf = root.join("tests/known_differences").join(format!("{example}.txt"));
+    let known_path: PathBuf = root
+        .join("tests/known_differences")
+        .join(format!("{example}.txt"));
     let actual = c.differences.join("\n") + if c.differences.is_empty() { "" } else { "\n" };
     if std::env::var("TRELLIS_UPDATE_KNOWN").is_ok() {
         std::fs::write(&known_path, &actual).expect("write known differences");
@@ -46,7 +67,10 @@ fn check(example: &str) {
     if known != actual {
         for d in &c.differences {
             if !known.lines().any(|l| l == d) {
-                println!("NEW DIFFERENCE {d}\n{}", c.details.get(d).map(String::as_str).unwrap_or(""));
+                println!(
+                    "NEW DIFFERENCE {d}\n{}",
+                    c.details.get(d).map(String::as_str).unwrap_or("")
+                );
             }
         }
         for l in known.lines() {

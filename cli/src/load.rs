@@ -6,7 +6,15 @@ use trellis_compiler::input::load_profile;
 use trellis_compiler::ProjectInput;
 
 /// Directories never read as part of a project.
-const SKIP_DIRS: &[&str] = &["target", "logs", ".git", "node_modules", ".venv", "venv", "__pycache__"];
+const SKIP_DIRS: &[&str] = &[
+    "target",
+    "logs",
+    ".git",
+    "node_modules",
+    ".venv",
+    "venv",
+    "__pycache__",
+];
 
 /// File extensions the compiler reads.
 const EXTS: &[&str] = &["sql", "yml", "yaml", "csv", "md", "py"];
@@ -38,9 +46,18 @@ fn walk(root: &Path, dir: &Path, prefix: &str, input: &mut ProjectInput, top: bo
                 continue;
             }
             walk(root, &path, prefix, input, false)?;
-        } else if path.extension().and_then(|x| x.to_str()).is_some_and(|x| EXTS.contains(&x)) {
-            let rel = path.strip_prefix(root).unwrap_or(&path).to_string_lossy().replace('\\', "/");
-            let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+        } else if path
+            .extension()
+            .and_then(|x| x.to_str())
+            .is_some_and(|x| EXTS.contains(&x))
+        {
+            let rel = path
+                .strip_prefix(root)
+                .unwrap_or(&path)
+                .to_string_lossy()
+                .replace('\\', "/");
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("reading {}", path.display()))?;
             input.add_file(format!("{prefix}{rel}"), text);
         }
     }
@@ -51,13 +68,22 @@ fn walk(root: &Path, dir: &Path, prefix: &str, input: &mut ProjectInput, top: bo
 fn local_packages(project_dir: &Path, input: &ProjectInput) -> Vec<(String, PathBuf)> {
     let mut out = Vec::new();
     for file in ["packages.yml", "dependencies.yml"] {
-        let Some(text) = input.files.get(file) else { continue };
-        let Ok(v) = trellis_compiler::yaml::parse(file, text) else { continue };
-        let Some(pkgs) = v.get("packages").and_then(|p| p.as_array()) else { continue };
+        let Some(text) = input.files.get(file) else {
+            continue;
+        };
+        let Ok(v) = trellis_compiler::yaml::parse(file, text) else {
+            continue;
+        };
+        let Some(pkgs) = v.get("packages").and_then(|p| p.as_array()) else {
+            continue;
+        };
         for p in pkgs {
             if let Some(local) = p.get("local").and_then(|l| l.as_str()) {
                 let path = project_dir.join(local);
-                let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().to_string())
+                    .unwrap_or_default();
                 out.push((name, path));
             }
         }
@@ -78,28 +104,43 @@ pub fn load(opts: &LoadOptions) -> Result<ProjectInput> {
     // local packages that `dbt deps` has not installed are read from their source.
     for (name, path) in local_packages(dir, &input) {
         let prefix = format!("dbt_packages/{name}/");
-        if !input.files.contains_key(&format!("{prefix}dbt_project.yml")) && path.join("dbt_project.yml").exists() {
+        if !input
+            .files
+            .contains_key(&format!("{prefix}dbt_project.yml"))
+            && path.join("dbt_project.yml").exists()
+        {
             walk(&path, &path, &prefix, &mut input, true)?;
         }
     }
     if let Some(vars) = &opts.vars {
-        let v = trellis_compiler::yaml::parse("--vars", vars).map_err(|d| anyhow::anyhow!("--vars: {}", d.message))?;
+        let v = trellis_compiler::yaml::parse("--vars", vars)
+            .map_err(|d| anyhow::anyhow!("--vars: {}", d.message))?;
         match v {
             serde_json::Value::Object(m) => input.cli_vars = m,
             serde_json::Value::Null => {}
             _ => anyhow::bail!("--vars must be a YAML or JSON mapping"),
         }
     }
-    let project_yml = input.files.get("dbt_project.yml").cloned().unwrap_or_default();
+    let project_yml = input
+        .files
+        .get("dbt_project.yml")
+        .cloned()
+        .unwrap_or_default();
     let profile_name = trellis_compiler::yaml::parse("dbt_project.yml", &project_yml)
         .ok()
-        .and_then(|v| v.get("profile").and_then(|p| p.as_str()).map(str::to_string))
+        .and_then(|v| {
+            v.get("profile")
+                .and_then(|p| p.as_str())
+                .map(str::to_string)
+        })
         .unwrap_or_else(|| "default".into());
     let profiles_path = match &opts.profiles_dir {
         Some(d) => Some(d.join("profiles.yml")),
         None => {
             let env_dir = std::env::var("DBT_PROFILES_DIR").ok().map(PathBuf::from);
-            let home = std::env::var("HOME").ok().map(|h| PathBuf::from(h).join(".dbt"));
+            let home = std::env::var("HOME")
+                .ok()
+                .map(|h| PathBuf::from(h).join(".dbt"));
             [env_dir, Some(dir.clone()), home]
                 .into_iter()
                 .flatten()
@@ -109,7 +150,8 @@ pub fn load(opts: &LoadOptions) -> Result<ProjectInput> {
     };
     match profiles_path {
         Some(p) if p.exists() => {
-            let text = std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))?;
+            let text =
+                std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))?;
             input.target = load_profile(&text, &profile_name, opts.target.as_deref(), &input.env)
                 .map_err(|d| anyhow::anyhow!("{}: {}", p.display(), d.message))?;
         }

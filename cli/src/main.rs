@@ -40,6 +40,42 @@ enum Command {
     Parse(ProjectArgs),
     /// Compile every node and write target/compiled/ and manifest.json.
     Compile(ProjectArgs),
+    /// List resources, as `dbt ls` does.
+    #[command(alias = "list")]
+    Ls(LsArgs),
+}
+
+#[derive(Args)]
+struct LsArgs {
+    #[command(flatten)]
+    project: ProjectArgs,
+    /// Nodes to include (dbt selector syntax; repeatable, space-separated).
+    #[arg(long, short = 's', num_args = 1.., alias = "models")]
+    select: Vec<String>,
+    /// Nodes to exclude.
+    #[arg(long, num_args = 1..)]
+    exclude: Vec<String>,
+    /// A selector from selectors.yml.
+    #[arg(long)]
+    selector: Option<String>,
+    /// Resource types to list (`all`, `default`, `model`, `test`, ...).
+    #[arg(long, num_args = 1..)]
+    resource_type: Vec<String>,
+    /// Resource types to leave out.
+    #[arg(long, num_args = 1..)]
+    exclude_resource_type: Vec<String>,
+    /// `selector`, `name`, `path` or `json`.
+    #[arg(long, short = 'o', default_value = "selector")]
+    output: String,
+    /// Keys to print with `--output json`.
+    #[arg(long, num_args = 1..)]
+    output_keys: Vec<String>,
+    /// `eager`, `cautious`, `buildable` or `empty`.
+    #[arg(long, default_value = "eager")]
+    indirect_selection: String,
+    /// Directory of a base manifest.json for `state:` selectors.
+    #[arg(long)]
+    state: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -57,6 +93,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Parse(a) => output::compile_command(&a.into_opts(), false),
         Command::Compile(a) => output::compile_command(&a.into_opts(), true),
+        Command::Ls(a) => output::ls_command(
+            &a.project.clone().into_opts(),
+            &output::LsOptions {
+                select: a.select,
+                exclude: a.exclude,
+                selector: a.selector,
+                resource_types: a.resource_type,
+                exclude_resource_types: a.exclude_resource_type,
+                output: a.output,
+                output_keys: a.output_keys,
+                indirect_selection: a.indirect_selection,
+                state: a.state,
+            },
+        ),
     }
 }
 

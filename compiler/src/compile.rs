@@ -33,16 +33,38 @@ pub struct CompileOutput {
 const BUILTINS: &[(&str, &str, &str)] = &[
     ("dbt", "naming.sql", include_str!("builtins/naming.sql")),
     ("dbt", "tests.sql", include_str!("builtins/tests.sql")),
-    ("dbt", "incremental.sql", include_str!("builtins/incremental.sql")),
+    (
+        "dbt",
+        "incremental.sql",
+        include_str!("builtins/incremental.sql"),
+    ),
     ("dbt", "utils.sql", include_str!("builtins/utils.sql")),
     ("dbt", "adapters.sql", include_str!("builtins/adapters.sql")),
     ("dbt", "datetime.sql", include_str!("builtins/datetime.sql")),
-    ("dbt_duckdb", "duckdb.sql", include_str!("builtins/duckdb.sql")),
-    ("dbt_postgres", "postgres.sql", include_str!("builtins/postgres.sql")),
+    (
+        "dbt_duckdb",
+        "duckdb.sql",
+        include_str!("builtins/duckdb.sql"),
+    ),
+    (
+        "dbt_postgres",
+        "postgres.sql",
+        include_str!("builtins/postgres.sql"),
+    ),
 ];
 
 /// Compiles a project as dbt-core compiles it against an empty warehouse.
 pub fn compile(input: &ProjectInput) -> CompileOutput {
+    run(input, true)
+}
+
+/// Parses a project as `dbt parse` does: every node, config and dependency,
+/// but no compiled SQL.
+pub fn parse(input: &ProjectInput) -> CompileOutput {
+    run(input, false)
+}
+
+fn run(input: &ProjectInput, compile_nodes: bool) -> CompileOutput {
     let mut out = CompileOutput::default();
     let root = match Project::load(input, "", true) {
         Ok(p) => p,
@@ -67,7 +89,11 @@ pub fn compile(input: &ProjectInput) -> CompileOutput {
                 format!(
                     "adapter type '{}' is not supported; supported: {}",
                     input.target.adapter_type,
-                    ADAPTERS.iter().map(|a| a.type_name).collect::<Vec<_>>().join(", ")
+                    ADAPTERS
+                        .iter()
+                        .map(|a| a.type_name)
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             ));
             &ADAPTERS[0]
@@ -83,24 +109,51 @@ pub fn compile(input: &ProjectInput) -> CompileOutput {
             continue;
         }
         let path = format!("<builtin>/{package}/{file}");
-        parser::parse_macro_file(package, &path, &path, text, &mut macro_defs, &mut docs, &mut out.diagnostics);
+        parser::parse_macro_file(
+            package,
+            &path,
+            &path,
+            text,
+            &mut macro_defs,
+            &mut docs,
+            &mut out.diagnostics,
+        );
     }
     for p in &projects {
         let mut dirs = p.macro_paths.clone();
         dirs.extend(p.test_paths.iter().map(|t| format!("{t}/generic")));
         for f in find_files(&input.files, p, &dirs, &[".sql"], &prefixes) {
-            parser::parse_macro_file(&p.name, f.file, &format!("{}/{}", f.dir, f.rel), &input.files[f.file], &mut macro_defs, &mut docs, &mut out.diagnostics);
+            parser::parse_macro_file(
+                &p.name,
+                f.file,
+                &format!("{}/{}", f.dir, f.rel),
+                &input.files[f.file],
+                &mut macro_defs,
+                &mut docs,
+                &mut out.diagnostics,
+            );
         }
         for f in find_files(&input.files, p, &p.docs_paths, &[".md"], &prefixes) {
             let mut ignored = Vec::new();
             let before = docs.len();
-            parser::parse_macro_file(&p.name, f.file, &format!("{}/{}", f.dir, f.rel), &input.files[f.file], &mut ignored, &mut docs, &mut out.diagnostics);
+            parser::parse_macro_file(
+                &p.name,
+                f.file,
+                &format!("{}/{}", f.dir, f.rel),
+                &input.files[f.file],
+                &mut ignored,
+                &mut docs,
+                &mut out.diagnostics,
+            );
             for d in &mut docs[before..] {
                 d.path = f.rel.to_string();
             }
         }
     }
-    let mut table = MacroTable::new(&root.name, vec![adapter.internal_package.to_string(), "dbt".to_string()]);
+    let mut table = MacroTable::new(
+        &root.name,
+        vec![adapter.internal_package.to_string(), "dbt".to_string()],
+    );
     let mut sources: BTreeMap<String, String> = BTreeMap::new();
     for m in macro_defs {
         sources.insert(m.template_name.clone(), m.template_source.clone());
@@ -109,8 +162,14 @@ pub fn compile(input: &ProjectInput) -> CompileOutput {
         let package = m.package.clone();
         if let Err(existing) = table.insert(m) {
             out.diagnostics.push(
-                Diagnostic::error("duplicate-macro", format!("macro '{name}' is defined twice in package '{package}' (also in {})", existing.file))
-                    .in_file(file),
+                Diagnostic::error(
+                    "duplicate-macro",
+                    format!(
+                        "macro '{name}' is defined twice in package '{package}' (also in {})",
+                        existing.file
+                    ),
+                )
+                .in_file(file),
             );
         }
     }
@@ -124,16 +183,31 @@ pub fn compile(input: &ProjectInput) -> CompileOutput {
     let mut props: Vec<PropertiesFile> = Vec::new();
     for p in &projects {
         for f in find_files(&input.files, p, &p.model_paths, &[".sql"], &prefixes) {
-            nodes.push(parser::sql_node(ResourceType::Model, p, &f, &input.files[f.file]));
+            nodes.push(parser::sql_node(
+                ResourceType::Model,
+                p,
+                &f,
+                &input.files[f.file],
+            ));
         }
         for f in find_files(&input.files, p, &p.analysis_paths, &[".sql"], &prefixes) {
-            nodes.push(parser::sql_node(ResourceType::Analysis, p, &f, &input.files[f.file]));
+            nodes.push(parser::sql_node(
+                ResourceType::Analysis,
+                p,
+                &f,
+                &input.files[f.file],
+            ));
         }
         for f in find_files(&input.files, p, &p.test_paths, &[".sql"], &prefixes) {
             if f.rel.starts_with("generic/") {
                 continue;
             }
-            nodes.push(parser::sql_node(ResourceType::Test, p, &f, &input.files[f.file]));
+            nodes.push(parser::sql_node(
+                ResourceType::Test,
+                p,
+                &f,
+                &input.files[f.file],
+            ));
         }
         for f in find_files(&input.files, p, &p.seed_paths, &[".csv"], &prefixes) {
             let mut n = parser::sql_node(ResourceType::Seed, p, &f, "");
@@ -141,17 +215,43 @@ pub fn compile(input: &ProjectInput) -> CompileOutput {
             nodes.push(n);
         }
         for f in find_files(&input.files, p, &p.snapshot_paths, &[".sql"], &prefixes) {
-            nodes.extend(parser::snapshot_nodes(p, &f, &input.files[f.file], &mut out.diagnostics));
+            nodes.extend(parser::snapshot_nodes(
+                p,
+                &f,
+                &input.files[f.file],
+                &mut out.diagnostics,
+            ));
         }
-        nodes.extend(parser::hook_nodes(p, input.files.get(&format!("{}dbt_project.yml", p.prefix)).map(|t| t.as_ref()).unwrap_or("")));
+        nodes.extend(parser::hook_nodes(
+            p,
+            input
+                .files
+                .get(&format!("{}dbt_project.yml", p.prefix))
+                .map(|t| t.as_ref())
+                .unwrap_or(""),
+        ));
         let mut yaml_dirs: Vec<String> = Vec::new();
-        for d in [&p.model_paths, &p.seed_paths, &p.snapshot_paths, &p.analysis_paths, &p.macro_paths, &p.test_paths] {
+        for d in [
+            &p.model_paths,
+            &p.seed_paths,
+            &p.snapshot_paths,
+            &p.analysis_paths,
+            &p.macro_paths,
+            &p.test_paths,
+        ] {
             yaml_dirs.extend(d.iter().cloned());
         }
         let mut seen = BTreeSet::new();
         for f in find_files(&input.files, p, &yaml_dirs, &[".yml", ".yaml"], &prefixes) {
             if seen.insert(f.file) {
-                if let Some(pf) = parser::properties_file(p, f.file, f.dir, f.rel, &input.files[f.file], &mut out.diagnostics) {
+                if let Some(pf) = parser::properties_file(
+                    p,
+                    f.file,
+                    f.dir,
+                    f.rel,
+                    &input.files[f.file],
+                    &mut out.diagnostics,
+                ) {
                     props.push(pf);
                 }
             }
@@ -180,6 +280,7 @@ pub fn compile(input: &ProjectInput) -> CompileOutput {
         shared: shared.clone(),
         sources,
         line_offsets: BTreeMap::new(),
+        pending: Vec::new(),
         diagnostics: std::mem::take(&mut out.diagnostics),
         manifest: std::mem::take(&mut out.manifest),
     };
@@ -192,9 +293,15 @@ pub fn compile(input: &ProjectInput) -> CompileOutput {
         if n.enabled() {
             if let Some(prev) = state.manifest.nodes.get(&n.unique_id) {
                 state.diagnostics.push(
-                    Diagnostic::error("duplicate-node", format!("two resources are named '{}': {} and {}", n.name, prev.original_file_path, n.original_file_path))
-                        .in_file(n.file.clone())
-                        .for_node(n.unique_id.clone()),
+                    Diagnostic::error(
+                        "duplicate-node",
+                        format!(
+                            "two resources are named '{}': {} and {}",
+                            n.name, prev.original_file_path, n.original_file_path
+                        ),
+                    )
+                    .in_file(n.file.clone())
+                    .for_node(n.unique_id.clone()),
                 );
                 continue;
             }
@@ -203,16 +310,23 @@ pub fn compile(input: &ProjectInput) -> CompileOutput {
             state.manifest.disabled.insert(n.unique_id.clone(), n);
         }
     }
+    state.exposures_and_groups();
     state.resolve_dependencies();
     let graph = Graph::build(&state.manifest);
     for cycle in graph.cycles() {
         let first = cycle.first().cloned().unwrap_or_default();
         let second = cycle.get(1).cloned().unwrap_or_default();
-        let mut d = Diagnostic::error("cycle", format!("found a cycle: {}", cycle.join(" --> "))).for_node(first.clone());
+        let mut d = Diagnostic::error("cycle", format!("found a cycle: {}", cycle.join(" --> ")))
+            .for_node(first.clone());
         // Point at the reference from the second node of the path to the first.
         if let Some(n) = state.manifest.nodes.get(&second) {
             d = d.in_file(n.file.clone());
-            let parent_name = state.manifest.nodes.get(&first).map(|c| c.name.clone()).unwrap_or_default();
+            let parent_name = state
+                .manifest
+                .nodes
+                .get(&first)
+                .map(|c| c.name.clone())
+                .unwrap_or_default();
             if let Some(src) = state.input.files.get(&n.file) {
                 if let Some(off) = find_ref_offset(src, &parent_name) {
                     d = d.at_offset(src, off);
@@ -227,7 +341,9 @@ pub fn compile(input: &ProjectInput) -> CompileOutput {
             }
         }
     }
-    state.compile_render(&graph);
+    if compile_nodes {
+        state.compile_render(&graph);
+    }
 
     out.graph = graph;
     out.macros = shared.macros.all().cloned().collect();
@@ -245,6 +361,8 @@ struct State<'a> {
     line_offsets: BTreeMap<String, u32>,
     diagnostics: Vec<Diagnostic>,
     manifest: Manifest,
+    /// Exposures and groups from properties files: (key, project, file, original path, entry).
+    pending: Vec<(&'static str, String, String, String, Value)>,
 }
 
 fn default_config(rt: ResourceType) -> Map<String, Value> {
@@ -253,7 +371,10 @@ fn default_config(rt: ResourceType) -> Map<String, Value> {
 
 fn tags_of(v: Option<&Value>) -> Vec<String> {
     match v {
-        Some(Value::Array(a)) => a.iter().filter_map(|t| t.as_str().map(str::to_string)).collect(),
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(|t| t.as_str().map(str::to_string))
+            .collect(),
         Some(Value::String(s)) => vec![s.clone()],
         _ => Vec::new(),
     }
@@ -286,8 +407,26 @@ impl State<'_> {
     }
 
     /// Configs from `dbt_project.yml`: the node's own package first, then the root project.
-    fn project_config(&self, rt: ResourceType, package: &str, fqn: &[String]) -> Map<String, Value> {
+    fn project_config(
+        &self,
+        rt: ResourceType,
+        package: &str,
+        fqn: &[String],
+    ) -> Map<String, Value> {
         let mut cfg = default_config(rt);
+        let raw = self.project_config_raw(rt, package, fqn);
+        merge_into(&mut cfg, &raw);
+        cfg
+    }
+
+    /// Only the keys `dbt_project.yml` sets for this fqn.
+    fn project_config_raw(
+        &self,
+        rt: ResourceType,
+        package: &str,
+        fqn: &[String],
+    ) -> Map<String, Value> {
+        let mut cfg = Map::new();
         let keys: &[&str] = match rt {
             ResourceType::Test => &["tests", "data_tests"],
             // dbt configures analyses and hooks through `models:`.
@@ -319,49 +458,118 @@ impl State<'_> {
         }
         let mut index: BTreeMap<(String, String, String), usize> = BTreeMap::new();
         for (i, n) in nodes.iter().enumerate() {
-            index.insert((n.resource_type.as_str().to_string(), n.package_name.clone(), n.name.clone()), i);
+            index.insert(
+                (
+                    n.resource_type.as_str().to_string(),
+                    n.package_name.clone(),
+                    n.name.clone(),
+                ),
+                i,
+            );
         }
         let mut tests: Vec<Node> = Vec::new();
-        let target_json = serde_json::to_value(crate::jinja::context::to_json(&self.shared_target_value())).unwrap_or_default();
+        let target_json =
+            serde_json::to_value(crate::jinja::context::to_json(&self.shared_target_value()))
+                .unwrap_or_default();
         for pf in props {
-            let mut renderer = crate::render::config_env(self.input.env.clone(), self.vars_for(&pf.project));
-            renderer.add_global("target", JValue::from(minijinja::value::Serde(target_json.clone())));
+            let mut renderer =
+                crate::render::config_env(self.input.env.clone(), self.vars_for(&pf.project));
+            renderer.add_global(
+                "target",
+                JValue::from(minijinja::value::Serde(target_json.clone())),
+            );
             let rendered = crate::render::render_properties(&renderer, pf.value.clone());
-            let pf = &PropertiesFile { project: pf.project.clone(), file: pf.file.clone(), original_file_path: pf.original_file_path.clone(), value: rendered };
-            for (key, rt) in [("models", ResourceType::Model), ("seeds", ResourceType::Seed), ("snapshots", ResourceType::Snapshot), ("analyses", ResourceType::Analysis), ("data_tests", ResourceType::Test)] {
-                let Some(Value::Array(entries)) = pf.value.get(key) else { continue };
+            let pf = &PropertiesFile {
+                project: pf.project.clone(),
+                file: pf.file.clone(),
+                original_file_path: pf.original_file_path.clone(),
+                value: rendered,
+            };
+            for (key, rt) in [
+                ("models", ResourceType::Model),
+                ("seeds", ResourceType::Seed),
+                ("snapshots", ResourceType::Snapshot),
+                ("analyses", ResourceType::Analysis),
+                ("data_tests", ResourceType::Test),
+            ] {
+                let Some(Value::Array(entries)) = pf.value.get(key) else {
+                    continue;
+                };
                 for entry in entries {
                     let Some(name) = entry.get("name").and_then(|v| v.as_str()) else {
-                        self.diagnostics.push(Diagnostic::error("yaml-shape", format!("an entry under '{key}' has no name")).in_file(pf.file.clone()));
+                        self.diagnostics.push(
+                            Diagnostic::error(
+                                "yaml-shape",
+                                format!("an entry under '{key}' has no name"),
+                            )
+                            .in_file(pf.file.clone()),
+                        );
                         continue;
                     };
-                    if let (ResourceType::Snapshot, Some(relation)) = (rt, entry.get("relation").and_then(|r| r.as_str())) {
+                    if let (ResourceType::Snapshot, Some(relation)) =
+                        (rt, entry.get("relation").and_then(|r| r.as_str()))
+                    {
                         let mut n = yaml_snapshot(pf, name, relation);
                         n.config = self.project_config(ResourceType::Snapshot, &pf.project, &n.fqn);
                         Self::patch_node(&mut n, entry, None, pf);
-                        index.insert((rt.as_str().to_string(), pf.project.clone(), name.to_string()), nodes.len());
-                        let target = TestTarget { kind: TargetKind::Node, name: name.to_string(), version: None, package: pf.project.clone(), file: pf.file.clone(), original_file_path: pf.original_file_path.clone() };
+                        index.insert(
+                            (
+                                rt.as_str().to_string(),
+                                pf.project.clone(),
+                                name.to_string(),
+                            ),
+                            nodes.len(),
+                        );
+                        let target = TestTarget {
+                            kind: TargetKind::Node,
+                            tags: Vec::new(),
+                            name: name.to_string(),
+                            version: None,
+                            package: pf.project.clone(),
+                            file: pf.file.clone(),
+                            original_file_path: pf.original_file_path.clone(),
+                        };
                         tests.extend(self.generic_tests(&target, entry, key));
                         nodes.push(n);
                         continue;
                     }
-                    if let (ResourceType::Model, Some(Value::Array(versions))) = (rt, entry.get("versions")) {
+                    if let (ResourceType::Model, Some(Value::Array(versions))) =
+                        (rt, entry.get("versions"))
+                    {
                         let latest = entry.get("latest_version").cloned().unwrap_or_else(|| {
                             versions
                                 .iter()
                                 .filter_map(|v| v.get("v"))
-                                .max_by(|a, b| parser::py_display(a).parse::<f64>().unwrap_or(0.0).total_cmp(&parser::py_display(b).parse::<f64>().unwrap_or(0.0)))
+                                .max_by(|a, b| {
+                                    parser::py_display(a)
+                                        .parse::<f64>()
+                                        .unwrap_or(0.0)
+                                        .total_cmp(
+                                            &parser::py_display(b).parse::<f64>().unwrap_or(0.0),
+                                        )
+                                })
                                 .cloned()
                                 .unwrap_or(Value::Null)
                         });
                         for ver in versions {
                             let Some(v) = ver.get("v") else {
-                                self.diagnostics.push(Diagnostic::error("yaml-shape", format!("a version of model '{name}' has no 'v'")).in_file(pf.file.clone()));
+                                self.diagnostics.push(
+                                    Diagnostic::error(
+                                        "yaml-shape",
+                                        format!("a version of model '{name}' has no 'v'"),
+                                    )
+                                    .in_file(pf.file.clone()),
+                                );
                                 continue;
                             };
                             let v_str = parser::py_display(v);
-                            let stem = parser::str_of(ver.get("defined_in")).unwrap_or_else(|| format!("{name}_v{v_str}"));
-                            let Some(&i) = index.get(&(rt.as_str().to_string(), pf.project.clone(), stem.clone())) else {
+                            let stem = parser::str_of(ver.get("defined_in"))
+                                .unwrap_or_else(|| format!("{name}_v{v_str}"));
+                            let Some(&i) = index.get(&(
+                                rt.as_str().to_string(),
+                                pf.project.clone(),
+                                stem.clone(),
+                            )) else {
                                 self.diagnostics.push(Diagnostic::error("unknown-patch", format!("version {v_str} of model '{name}' expects a file named '{stem}.sql'")).in_file(pf.file.clone()));
                                 continue;
                             };
@@ -373,22 +581,68 @@ impl State<'_> {
                             n.fqn.push(format!("v{v_str}"));
                             n.version = Some(v.clone());
                             n.latest_version = Some(latest.clone());
-                            n.deprecation_date = ver.get("deprecation_date").or(entry.get("deprecation_date")).and_then(|d| d.as_str()).map(iso_datetime);
+                            n.deprecation_date = ver
+                                .get("deprecation_date")
+                                .or(entry.get("deprecation_date"))
+                                .and_then(|d| d.as_str())
+                                .map(iso_datetime);
                             Self::patch_node(n, entry, Some(ver), pf);
-                            let target = TestTarget { kind: TargetKind::Node, name: name.to_string(), version: Some(v_str.clone()), package: pf.project.clone(), file: pf.file.clone(), original_file_path: pf.original_file_path.clone() };
+                            let target = TestTarget {
+                                kind: TargetKind::Node,
+                                tags: Vec::new(),
+                                name: name.to_string(),
+                                version: Some(v_str.clone()),
+                                package: pf.project.clone(),
+                                file: pf.file.clone(),
+                                original_file_path: pf.original_file_path.clone(),
+                            };
                             let columns = n.columns.keys().cloned().collect::<BTreeSet<_>>();
                             let merged = versioned_entry(entry, ver, &columns);
                             tests.extend(self.generic_tests(&target, &merged, key));
                         }
                         continue;
                     }
-                    let Some(&i) = index.get(&(rt.as_str().to_string(), pf.project.clone(), name.to_string())) else {
-                        self.diagnostics.push(Diagnostic::warning("unknown-patch", format!("{key} entry '{name}' matches no {} in the project", rt.as_str())).in_file(pf.file.clone()));
+                    let Some(&i) = index.get(&(
+                        rt.as_str().to_string(),
+                        pf.project.clone(),
+                        name.to_string(),
+                    )) else {
+                        self.diagnostics.push(
+                            Diagnostic::warning(
+                                "unknown-patch",
+                                format!(
+                                    "{key} entry '{name}' matches no {} in the project",
+                                    rt.as_str()
+                                ),
+                            )
+                            .in_file(pf.file.clone()),
+                        );
                         continue;
                     };
                     Self::patch_node(&mut nodes[i], entry, None, pf);
-                    let target = TestTarget { kind: TargetKind::Node, name: name.to_string(), version: None, package: pf.project.clone(), file: pf.file.clone(), original_file_path: pf.original_file_path.clone() };
+                    let target = TestTarget {
+                        kind: TargetKind::Node,
+                        tags: Vec::new(),
+                        name: name.to_string(),
+                        version: None,
+                        package: pf.project.clone(),
+                        file: pf.file.clone(),
+                        original_file_path: pf.original_file_path.clone(),
+                    };
                     tests.extend(self.generic_tests(&target, entry, key));
+                }
+            }
+            for key in ["exposures", "groups"] {
+                if let Some(Value::Array(entries)) = pf.value.get(key) {
+                    for e in entries {
+                        self.pending.push((
+                            key,
+                            pf.project.clone(),
+                            pf.file.clone(),
+                            pf.original_file_path.clone(),
+                            e.clone(),
+                        ));
+                    }
                 }
             }
             if let Some(Value::Array(srcs)) = pf.value.get("sources") {
@@ -404,14 +658,23 @@ impl State<'_> {
     /// Applies a properties entry (and a version entry) to a node.
     fn patch_node(n: &mut Node, entry: &Value, version: Option<&Value>, pf: &PropertiesFile) {
         n.patch_path = Some(format!("{}://{}", pf.project, pf.original_file_path));
-        n.description = parser::str_of(version.and_then(|v| v.get("description")).or(entry.get("description"))).unwrap_or_default();
+        n.description = parser::str_of(
+            version
+                .and_then(|v| v.get("description"))
+                .or(entry.get("description")),
+        )
+        .unwrap_or_default();
         n.columns = parser::columns_of(entry.get("columns"));
         if let Some(ver) = version {
             n.columns = version_columns(&n.columns, ver.get("columns"));
         }
         let mut yaml_cfg = Map::new();
         for e in std::iter::once(entry).chain(version) {
-            let mut cfg = e.get("config").and_then(|c| c.as_object()).cloned().unwrap_or_default();
+            let mut cfg = e
+                .get("config")
+                .and_then(|c| c.as_object())
+                .cloned()
+                .unwrap_or_default();
             for k in ["tags", "meta", "docs", "access", "group"] {
                 if let Some(v) = e.get(k) {
                     if !cfg.contains_key(k) {
@@ -430,25 +693,47 @@ impl State<'_> {
     fn add_source(&mut self, pf: &PropertiesFile, s: &Value) -> Vec<Node> {
         let mut tests = Vec::new();
         let Some(source_name) = s.get("name").and_then(|v| v.as_str()) else {
-            self.diagnostics.push(Diagnostic::error("yaml-shape", "a source has no name").in_file(pf.file.clone()));
+            self.diagnostics.push(
+                Diagnostic::error("yaml-shape", "a source has no name").in_file(pf.file.clone()),
+            );
             return tests;
         };
-        let database = parser::str_of(s.get("database")).or_else(|| Some(self.input.target.database.clone()));
+        let database =
+            parser::str_of(s.get("database")).or_else(|| Some(self.input.target.database.clone()));
         let schema = parser::str_of(s.get("schema")).unwrap_or_else(|| source_name.to_string());
-        let src_quoting = s.get("quoting").and_then(|q| q.as_object()).cloned().unwrap_or_default();
-        let Some(Value::Array(tables)) = s.get("tables") else { return tests };
+        let src_quoting = s
+            .get("quoting")
+            .and_then(|q| q.as_object())
+            .cloned()
+            .unwrap_or_default();
+        let Some(Value::Array(tables)) = s.get("tables") else {
+            return tests;
+        };
         for t in tables {
-            let Some(name) = t.get("name").and_then(|v| v.as_str()) else { continue };
-            let identifier = parser::str_of(t.get("identifier")).unwrap_or_else(|| name.to_string());
+            let Some(name) = t.get("name").and_then(|v| v.as_str()) else {
+                continue;
+            };
+            let identifier =
+                parser::str_of(t.get("identifier")).unwrap_or_else(|| name.to_string());
             let mut quoting = src_quoting.clone();
             if let Some(q) = t.get("quoting").and_then(|q| q.as_object()) {
                 quoting.extend(q.clone());
             }
             let policy = self.quote_policy(&quoting);
-            let rel = Relation::new(database.clone(), Some(schema.clone()), Some(identifier.clone()), policy, self.shared.adapter.quote_char);
+            let rel = Relation::new(
+                database.clone(),
+                Some(schema.clone()),
+                Some(identifier.clone()),
+                policy,
+                self.shared.adapter.quote_char,
+            );
             let uid = format!("source.{}.{}.{}", pf.project, source_name, name);
             let mut fqn = vec![pf.project.clone()];
-            let rel_path = pf.original_file_path.split_once('/').map(|x| x.1).unwrap_or(&pf.original_file_path);
+            let rel_path = pf
+                .original_file_path
+                .split_once('/')
+                .map(|x| x.1)
+                .unwrap_or(&pf.original_file_path);
             let mut dirs: Vec<String> = rel_path.split('/').map(str::to_string).collect();
             dirs.pop();
             fqn.extend(dirs);
@@ -470,9 +755,17 @@ impl State<'_> {
                 description: parser::str_of(t.get("description")).unwrap_or_default(),
                 source_description: parser::str_of(s.get("description")).unwrap_or_default(),
                 columns: parser::columns_of(t.get("columns")),
-                meta: cfg.get("meta").and_then(|m| m.as_object()).cloned().unwrap_or_default(),
+                meta: cfg
+                    .get("meta")
+                    .and_then(|m| m.as_object())
+                    .cloned()
+                    .unwrap_or_default(),
                 source_meta: {
-                    let mut m = s.get("meta").and_then(|m| m.as_object()).cloned().unwrap_or_default();
+                    let mut m = s
+                        .get("meta")
+                        .and_then(|m| m.as_object())
+                        .cloned()
+                        .unwrap_or_default();
                     if let Some(Value::Object(cm)) = s.get("config").and_then(|c| c.get("meta")) {
                         m.extend(cm.clone());
                     }
@@ -480,7 +773,10 @@ impl State<'_> {
                 },
                 tags: tags_of(cfg.get("tags")),
                 loader: parser::str_of(s.get("loader")).unwrap_or_default(),
-                loaded_at_field: cfg.get("loaded_at_field").and_then(|v| v.as_str()).map(str::to_string),
+                loaded_at_field: cfg
+                    .get("loaded_at_field")
+                    .and_then(|v| v.as_str())
+                    .map(str::to_string),
                 freshness: cfg.get("freshness").cloned(),
                 config: cfg,
                 quoting,
@@ -488,6 +784,11 @@ impl State<'_> {
             };
             let target = TestTarget {
                 kind: TargetKind::Source(source_name.to_string()),
+                tags: {
+                    let mut tg = tags_of(s.get("tags"));
+                    tg.extend(tags_of(t.get("tags")));
+                    tg
+                },
                 name: name.to_string(),
                 version: None,
                 package: pf.project.clone(),
@@ -503,9 +804,15 @@ impl State<'_> {
     /// A source table's config: project `sources:` levels, then the source's
     /// legacy keys and `config:`, then the table's. `freshness` merges by key
     /// and an explicit `null` turns it off.
-    fn source_config(&self, package: &str, fqn: &[String], source: &Value, table: &Value) -> Map<String, Value> {
+    fn source_config(
+        &self,
+        package: &str,
+        fqn: &[String],
+        source: &Value,
+        table: &Value,
+    ) -> Map<String, Value> {
         let default_freshness = json!({"warn_after": {"count": null, "period": null}, "error_after": {"count": null, "period": null}, "filter": null});
-        let mut cfg = json!({"enabled": true, "event_time": null, "freshness": default_freshness, "loaded_at_field": null, "loaded_at_query": null, "meta": {}, "static_analysis": null, "tags": []})
+        let mut cfg = json!({"enabled": true, "event_time": null, "freshness": default_freshness, "loaded_at_field": null, "loaded_at_query": null, "meta": {}, "tags": [], "static_analysis": null})
             .as_object()
             .cloned()
             .unwrap_or_default();
@@ -524,7 +831,15 @@ impl State<'_> {
         }
         for e in [source, table] {
             let mut legacy = Map::new();
-            for k in ["freshness", "loaded_at_field", "loaded_at_query", "meta", "tags", "enabled", "event_time"] {
+            for k in [
+                "freshness",
+                "loaded_at_field",
+                "loaded_at_query",
+                "meta",
+                "tags",
+                "enabled",
+                "event_time",
+            ] {
                 if let Some(v) = e.get(k) {
                     legacy.insert(k.to_string(), v.clone());
                 }
@@ -583,24 +898,38 @@ impl State<'_> {
     /// Generic tests declared on a model/source entry and its columns.
     fn generic_tests(&mut self, target: &TestTarget, entry: &Value, yaml_key: &str) -> Vec<Node> {
         let mut out = Vec::new();
-        let mut specs: Vec<(Option<String>, &Value)> = Vec::new();
-        for k in ["data_tests", "tests"] {
-            if let Some(Value::Array(ts)) = entry.get(k) {
-                specs.extend(ts.iter().map(|t| (None, t)));
-            }
-        }
+        let mut specs: Vec<(Option<String>, Vec<String>, &Value)> = Vec::new();
+        let base_tags = &target.tags;
         if let Some(Value::Array(cols)) = entry.get("columns") {
             for c in cols {
-                let Some(cname) = c.get("name").and_then(|v| v.as_str()) else { continue };
+                let Some(cname) = c.get("name").and_then(|v| v.as_str()) else {
+                    continue;
+                };
+                // A quoted column is tested by its quoted name.
+                let quoted = c.get("quote").and_then(|q| q.as_bool()).unwrap_or(false);
+                let q = self.shared.adapter.quote_char;
+                let cname = if quoted {
+                    format!("{q}{cname}{q}")
+                } else {
+                    cname.to_string()
+                };
+                let mut tags = base_tags.clone();
+                tags.extend(tags_of(c.get("tags")));
+                tags.extend(tags_of(c.get("config").and_then(|x| x.get("tags"))));
                 for k in ["data_tests", "tests"] {
                     if let Some(Value::Array(ts)) = c.get(k) {
-                        specs.extend(ts.iter().map(|t| (Some(cname.to_string()), t)));
+                        specs.extend(ts.iter().map(|t| (Some(cname.clone()), tags.clone(), t)));
                     }
                 }
             }
         }
-        for (column, spec) in specs {
-            match self.generic_test(target, column, spec, yaml_key) {
+        for k in ["data_tests", "tests"] {
+            if let Some(Value::Array(ts)) = entry.get(k) {
+                specs.extend(ts.iter().map(|t| (None, base_tags.clone(), t)));
+            }
+        }
+        for (column, tags, spec) in specs {
+            match self.generic_test(target, column, &tags, spec, yaml_key) {
                 Ok(n) => out.push(n),
                 Err(d) => self.diagnostics.push(d),
             }
@@ -608,7 +937,14 @@ impl State<'_> {
         out
     }
 
-    fn generic_test(&mut self, target: &TestTarget, column: Option<String>, spec: &Value, yaml_key: &str) -> Result<Node, Diagnostic> {
+    fn generic_test(
+        &mut self,
+        target: &TestTarget,
+        column: Option<String>,
+        extra_tags: &[String],
+        spec: &Value,
+        yaml_key: &str,
+    ) -> Result<Node, Diagnostic> {
         let bad = |msg: String| Diagnostic::error("invalid-test", msg).in_file(target.file.clone());
         let (full_test_name, mut args) = match spec {
             Value::String(s) => (s.clone(), Map::new()),
@@ -625,7 +961,10 @@ impl State<'_> {
                         _ => return Err(bad(format!("arguments of test '{k}' must be a mapping"))),
                     }
                 } else {
-                    return Err(bad(format!("a test entry must have exactly one key, got {}", o.len())));
+                    return Err(bad(format!(
+                        "a test entry must have exactly one key, got {}",
+                        o.len()
+                    )));
                 }
             }
             _ => return Err(bad("a test must be a name or a mapping".into())),
@@ -643,7 +982,22 @@ impl State<'_> {
             None => (None, full_test_name.clone()),
         };
         let mut config = Map::new();
-        for key in ["severity", "tags", "enabled", "where", "limit", "warn_if", "error_if", "fail_calc", "store_failures", "store_failures_as", "meta", "database", "schema", "alias"] {
+        for key in [
+            "severity",
+            "tags",
+            "enabled",
+            "where",
+            "limit",
+            "warn_if",
+            "error_if",
+            "fail_calc",
+            "store_failures",
+            "store_failures_as",
+            "meta",
+            "database",
+            "schema",
+            "alias",
+        ] {
             if let Some(v) = args.remove(key) {
                 if !v.is_null() {
                     config.insert(key.into(), v);
@@ -655,11 +1009,20 @@ impl State<'_> {
                 config.insert(k, v);
             }
         }
-        let description = args.remove("description").and_then(|d| d.as_str().map(str::to_string)).unwrap_or_default();
+        let description = args
+            .remove("description")
+            .and_then(|d| d.as_str().map(str::to_string))
+            .unwrap_or_default();
         let model_str = match &target.kind {
-            TargetKind::Source(src) => format!("{{{{ get_where_subquery(source('{src}', '{}')) }}}}", target.name),
+            TargetKind::Source(src) => format!(
+                "{{{{ get_where_subquery(source('{src}', '{}')) }}}}",
+                target.name
+            ),
             TargetKind::Node => match &target.version {
-                Some(v) => format!("{{{{ get_where_subquery(ref('{}', version='{v}')) }}}}", target.name),
+                Some(v) => format!(
+                    "{{{{ get_where_subquery(ref('{}', version='{v}')) }}}}",
+                    target.name
+                ),
                 None => format!("{{{{ get_where_subquery(ref('{}')) }}}}", target.name),
             },
         };
@@ -677,7 +1040,9 @@ impl State<'_> {
             (_, Some(v)) => format!("{}_v{v}", target.name),
             _ => target.name.clone(),
         };
-        let explicit_name = args.remove("name").and_then(|v| v.as_str().map(str::to_string));
+        let explicit_name = args
+            .remove("name")
+            .and_then(|v| v.as_str().map(str::to_string));
         let (short, full) = match explicit_name {
             Some(n) => (n.clone(), n),
             None => parser::generic_test_names(&prefix, &target_name, &args),
@@ -688,8 +1053,14 @@ impl State<'_> {
         let mut metadata = Map::new();
         metadata.insert("name".into(), Value::String(test_name.clone()));
         metadata.insert("kwargs".into(), Value::Object(args.clone()));
-        metadata.insert("namespace".into(), namespace.clone().map(Value::String).unwrap_or(Value::Null));
-        let hash_src = format!("{full}{}", parser::python_repr(&parser::hashable(&Value::Object(metadata))));
+        metadata.insert(
+            "namespace".into(),
+            namespace.clone().map(Value::String).unwrap_or(Value::Null),
+        );
+        let hash_src = format!(
+            "{full}{}",
+            parser::python_repr(&parser::hashable(&Value::Object(metadata)))
+        );
         let hash = parser::md5_hex(&hash_src);
         let hash = &hash[hash.len() - 10..];
         let package = target.package.clone();
@@ -698,7 +1069,11 @@ impl State<'_> {
         n.file = target.file.clone();
         n.original_file_path = target.original_file_path.clone();
         n.path = format!("{short}.sql");
-        let rel_path = target.original_file_path.split_once('/').map(|x| x.1).unwrap_or(&target.original_file_path);
+        let rel_path = target
+            .original_file_path
+            .split_once('/')
+            .map(|x| x.1)
+            .unwrap_or(&target.original_file_path);
         let mut fqn = vec![package.clone()];
         let mut dirs: Vec<String> = rel_path.split('/').map(str::to_string).collect();
         dirs.pop();
@@ -719,22 +1094,43 @@ impl State<'_> {
             .join(",");
         n.raw_code = format!(
             "{{{{ {macro_name}(**_dbt_generic_test_kwargs) }}}}{}",
-            if cfg_str.is_empty() { String::new() } else { format!("{{{{ config({cfg_str}) }}}}") }
+            if cfg_str.is_empty() {
+                String::new()
+            } else {
+                format!("{{{{ config({cfg_str}) }}}}")
+            }
         );
         n.config = self.project_config(ResourceType::Test, &package, &n.fqn);
         merge_into(&mut n.config, &config);
+        let mut initial: BTreeSet<String> = extra_tags.iter().cloned().collect();
+        initial.extend(tags_of(config.get("tags")));
+        n.initial_tags = initial.into_iter().collect();
+        if let TargetKind::Node = target.kind {
+            n.attached_ref = Some(crate::jinja::context::RefCall {
+                package: None,
+                name: target.name.clone(),
+                version: target.version.clone(),
+            });
+        }
         n.column_name = column;
         n.file_key_name = Some(match &target.kind {
             TargetKind::Source(src) => format!("sources.{src}"),
             _ => format!("{yaml_key}.{}", target.name),
         });
         n.description = description;
-        n.test_metadata = Some(TestMetadata { name: test_name, kwargs: args, namespace });
+        n.test_metadata = Some(TestMetadata {
+            name: test_name,
+            kwargs: args,
+            namespace,
+        });
         Ok(n)
     }
 
     fn sources_arc(&self) -> Sources {
-        Arc::new(jinja::TemplateSources { texts: self.sources.clone(), line_offsets: self.line_offsets.clone() })
+        Arc::new(jinja::TemplateSources {
+            texts: self.sources.clone(),
+            line_offsets: self.line_offsets.clone(),
+        })
     }
 
     fn template_for(&mut self, n: &Node) -> String {
@@ -746,7 +1142,10 @@ impl State<'_> {
                     self.line_offsets.insert(name.clone(), line as u32);
                 }
             }
-            self.sources.insert(name.clone(), crate::jinja::lexer::rewrite_literals(&n.raw_code));
+            self.sources.insert(
+                name.clone(),
+                crate::jinja::lexer::rewrite_literals(&n.raw_code),
+            );
         }
         name
     }
@@ -805,7 +1204,32 @@ impl State<'_> {
             let facts = self.facts(n, None, model_json(n));
             let ctx = NodeCtx::new(self.shared.clone(), None, Mode::Parse, facts);
             let result = match &n.test_metadata {
-                Some(tm) => jinja::render_test_kwargs(&env, &sources, &tm.kwargs, &ctx),
+                Some(tm) => {
+                    let r = jinja::render_test_kwargs(&env, &sources, &tm.kwargs, &ctx);
+                    // dbt takes a shortcut for its own `unique` and `not_null`: it renders
+                    // nothing at parse time, so the kwargs' macros count only once compiled.
+                    let test_macro = match &tm.namespace {
+                        Some(ns) => self
+                            .shared
+                            .macros
+                            .lookup_in(ns, &format!("test_{}", tm.name)),
+                        None => self
+                            .shared
+                            .macros
+                            .lookup(&n.package_name, &format!("test_{}", tm.name)),
+                    };
+                    if test_macro.is_some_and(|m| {
+                        m.unique_id == "macro.dbt.test_not_null"
+                            || m.unique_id == "macro.dbt.test_unique"
+                    }) {
+                        ctx.rec
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .macros
+                            .clear();
+                    }
+                    r
+                }
                 None => Ok(()),
             }
             .and_then(|_| jinja::render(&env, &sources, &tname, &ctx));
@@ -817,6 +1241,20 @@ impl State<'_> {
             n.refs = rec.refs;
             n.sources = rec.sources;
             n.depends_on_macros = rec.macros;
+            // dbt appends tags to a node as its config is built: first the
+            // project's and `config()`'s, then those the properties add.
+            let mut early = tags_of(
+                self.project_config_raw(n.resource_type, &n.package_name, &n.fqn)
+                    .get("tags"),
+            );
+            for c in &rec.configs {
+                early.extend(tags_of(c.get("tags")));
+            }
+            for t in early {
+                if !n.initial_tags.contains(&t) {
+                    n.initial_tags.push(t);
+                }
+            }
             for c in rec.configs {
                 merge_into(&mut n.config, &c);
             }
@@ -832,7 +1270,11 @@ impl State<'_> {
                 let r = env.render_str(&crate::jinja::lexer::rewrite_literals(&sql), ctx.value());
                 if let Err(e) = r {
                     if crate::jinja::context::return_value(&e).is_none() {
-                        self.diagnostics.push(jinja::to_diagnostic(&e, &sources).in_file(n.file.clone()).for_node(n.unique_id.clone()));
+                        self.diagnostics.push(
+                            jinja::to_diagnostic(&e, &sources)
+                                .in_file(n.file.clone())
+                                .for_node(n.unique_id.clone()),
+                        );
                     }
                 }
             }
@@ -859,21 +1301,52 @@ impl State<'_> {
     fn finish_naming(&mut self, n: &mut Node) {
         finalize_config(n);
         let mut tags = tags_of(n.config.get("tags"));
-        tags.dedup();
         let mut seen = BTreeSet::new();
         tags.retain(|t| seen.insert(t.clone()));
-        n.tags = tags.clone();
+        let mut node_tags = n.initial_tags.clone();
+        for t in &tags {
+            if !node_tags.contains(t) {
+                node_tags.push(t.clone());
+            }
+        }
+        n.tags = node_tags;
         n.config.insert("tags".into(), json!(tags));
-        n.meta = n.config.get("meta").and_then(|m| m.as_object()).cloned().unwrap_or_default();
-        let custom_schema = n.config.get("schema").and_then(|v| v.as_str()).map(str::to_string);
-        let custom_alias = n.config.get("alias").and_then(|v| v.as_str()).map(str::to_string);
-        let custom_db = n.config.get("database").and_then(|v| v.as_str()).map(str::to_string);
+        n.meta = n
+            .config
+            .get("meta")
+            .and_then(|m| m.as_object())
+            .cloned()
+            .unwrap_or_default();
+        let custom_schema = n
+            .config
+            .get("schema")
+            .and_then(|v| v.as_str())
+            .map(str::to_string);
+        let custom_alias = n
+            .config
+            .get("alias")
+            .and_then(|v| v.as_str())
+            .map(str::to_string);
+        let custom_db = n
+            .config
+            .get("database")
+            .and_then(|v| v.as_str())
+            .map(str::to_string);
         n.schema = self.naming_macro("generate_schema_name", custom_schema, n);
         n.alias = self.naming_macro("generate_alias_name", custom_alias, n);
         let db = self.naming_macro("generate_database_name", custom_db, n);
         n.database = Some(db);
-        let policy = self.quote_policy(n.config.get("quoting").and_then(|q| q.as_object()).unwrap_or(&Map::new()));
-        let stores_failures = n.config.get("store_failures").and_then(|v| v.as_bool()).unwrap_or(false);
+        let policy = self.quote_policy(
+            n.config
+                .get("quoting")
+                .and_then(|q| q.as_object())
+                .unwrap_or(&Map::new()),
+        );
+        let stores_failures = n
+            .config
+            .get("store_failures")
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false);
         n.relation_name = match n.resource_type {
             ResourceType::Model if !n.is_ephemeral() => Some(self.relation(n, policy).render()),
             ResourceType::Seed | ResourceType::Snapshot => Some(self.relation(n, policy).render()),
@@ -883,7 +1356,13 @@ impl State<'_> {
     }
 
     fn relation(&self, n: &Node, policy: Policy) -> Relation {
-        let mut r = Relation::new(n.database.clone(), Some(n.schema.clone()), Some(n.alias.clone()), policy, self.shared.adapter.quote_char);
+        let mut r = Relation::new(
+            n.database.clone(),
+            Some(n.schema.clone()),
+            Some(n.alias.clone()),
+            policy,
+            self.shared.adapter.quote_char,
+        );
         r.relation_type = Some(match n.materialized() {
             "table" | "incremental" | "seed" | "snapshot" => "table".into(),
             "view" => "view".into(),
@@ -895,10 +1374,23 @@ impl State<'_> {
     /// Calls `generate_*_name`: natively when the builtin is in effect, else through Jinja.
     fn naming_macro(&mut self, macro_name: &str, custom: Option<String>, n: &Node) -> String {
         let def = self.shared.macros.lookup(&n.package_name, macro_name);
-        let dispatched = self.shared.macros.lookup(&n.package_name, &format!("{}__{macro_name}", self.shared.adapter.type_name))
-            .or_else(|| self.shared.macros.lookup(&self.root.name, &format!("default__{macro_name}")));
+        let dispatched = self
+            .shared
+            .macros
+            .lookup(
+                &n.package_name,
+                &format!("{}__{macro_name}", self.shared.adapter.type_name),
+            )
+            .or_else(|| {
+                self.shared
+                    .macros
+                    .lookup(&self.root.name, &format!("default__{macro_name}"))
+            });
         let builtin = def.as_ref().map(|d| d.package == "dbt").unwrap_or(true)
-            && dispatched.as_ref().map(|d| d.package == "dbt").unwrap_or(true);
+            && dispatched
+                .as_ref()
+                .map(|d| d.package == "dbt")
+                .unwrap_or(true);
         let target = &self.input.target;
         if builtin {
             return match macro_name {
@@ -908,19 +1400,31 @@ impl State<'_> {
                 },
                 "generate_alias_name" => match (custom, &n.version) {
                     (Some(c), _) if !c.is_empty() => c.trim().to_string(),
-                    (_, Some(v)) => format!("{}_v{}", n.name, crate::parser::py_display(v).replace('.', "_")),
+                    (_, Some(v)) => format!(
+                        "{}_v{}",
+                        n.name,
+                        crate::parser::py_display(v).replace('.', "_")
+                    ),
                     _ => n.name.clone(),
                 },
                 _ => custom.unwrap_or_else(|| target.database.clone()),
             };
         }
         let call_tmpl = format!("__naming__{macro_name}");
-        self.sources.entry(call_tmpl.clone()).or_insert_with(|| format!("{{{{ {macro_name}(__custom, __node) }}}}"));
+        self.sources
+            .entry(call_tmpl.clone())
+            .or_insert_with(|| format!("{{{{ {macro_name}(__custom, __node) }}}}"));
         let sources: Sources = self.sources_arc();
         let env = jinja::environment(sources.clone());
         let mut facts = self.facts(n, None, model_json(n));
-        facts.extra.insert("__custom".into(), custom.clone().map(JValue::from).unwrap_or(JValue::from(())));
-        facts.extra.insert("__node".into(), JValue::from(minijinja::value::Serde(model_json(n))));
+        facts.extra.insert(
+            "__custom".into(),
+            custom.clone().map(JValue::from).unwrap_or(JValue::from(())),
+        );
+        facts.extra.insert(
+            "__node".into(),
+            JValue::from(minijinja::value::Serde(model_json(n))),
+        );
         let ctx = NodeCtx::new(self.shared.clone(), None, Mode::Parse, facts);
         match jinja::render(&env, &sources, &call_tmpl, &ctx) {
             Ok(s) => s.trim().to_string(),
@@ -931,36 +1435,114 @@ impl State<'_> {
         }
     }
 
+    /// Exposures (with their `depends_on` refs and sources) and groups.
+    fn exposures_and_groups(&mut self) {
+        let pending = std::mem::take(&mut self.pending);
+        let env = jinja::environment(self.sources_arc());
+        for (key, project, file, ofp, e) in pending {
+            let Some(name) = e.get("name").and_then(|v| v.as_str()).map(str::to_string) else {
+                self.diagnostics.push(
+                    Diagnostic::error("yaml-shape", format!("an entry under '{key}' has no name"))
+                        .in_file(file.clone()),
+                );
+                continue;
+            };
+            let rel_path = ofp.split_once('/').map(|x| x.1).unwrap_or(&ofp).to_string();
+            if key == "groups" {
+                let mut fqn = vec![project.clone()];
+                let mut dirs: Vec<String> = rel_path.split('/').map(str::to_string).collect();
+                dirs.pop();
+                fqn.extend(dirs);
+                fqn.push(name.clone());
+                let mut cfg = self.project_config_raw(ResourceType::Model, &project, &fqn);
+                if let Some(Value::Object(c)) = e.get("config") {
+                    merge_into(&mut cfg, c);
+                }
+                let mut raw = e.as_object().cloned().unwrap_or_default();
+                raw.remove("name");
+                raw.insert("config".into(), Value::Object(cfg));
+                self.manifest.groups.insert(
+                    format!("group.{project}.{name}"),
+                    Group {
+                        unique_id: format!("group.{project}.{name}"),
+                        package_name: project.clone(),
+                        name: name.clone(),
+                        path: rel_path,
+                        original_file_path: ofp.clone(),
+                        raw,
+                    },
+                );
+                continue;
+            }
+            let facts = NodeFacts {
+                unique_id: format!("exposure.{project}.{name}"),
+                package: project.clone(),
+                name: name.clone(),
+                resource_type: "exposure".into(),
+                file: file.clone(),
+                this: None,
+                config: Map::new(),
+                model: Box::new(|| JValue::from(())),
+                vars: self.vars_for(&project),
+                extra: BTreeMap::new(),
+            };
+            let ctx = NodeCtx::new(self.shared.clone(), None, Mode::Parse, facts);
+            for dep in e
+                .get("depends_on")
+                .and_then(|d| d.as_array())
+                .cloned()
+                .unwrap_or_default()
+            {
+                let Some(expr) = dep.as_str() else { continue };
+                if let Err(err) = env
+                    .compile_expression(expr)
+                    .and_then(|x| x.eval(ctx.value()))
+                {
+                    self.diagnostics.push(
+                        jinja::to_diagnostic(&err, &self.sources_arc())
+                            .in_file(file.clone())
+                            .for_node(format!("exposure.{project}.{name}")),
+                    );
+                }
+            }
+            let rec = std::mem::take(&mut *ctx.rec.lock().unwrap_or_else(|x| x.into_inner()));
+            let mut fqn = vec![project.clone()];
+            let mut dirs: Vec<String> = rel_path.split('/').map(str::to_string).collect();
+            dirs.pop();
+            fqn.extend(dirs);
+            fqn.push(name.clone());
+            self.manifest.exposures.insert(
+                format!("exposure.{project}.{name}"),
+                Exposure {
+                    unique_id: format!("exposure.{project}.{name}"),
+                    package_name: project.clone(),
+                    name: name.clone(),
+                    path: rel_path,
+                    original_file_path: ofp.clone(),
+                    file: file.clone(),
+                    fqn,
+                    raw: e.as_object().cloned().unwrap_or_default(),
+                    depends_on_nodes: Vec::new(),
+                    refs: rec.refs,
+                    sources: rec.sources,
+                },
+            );
+        }
+    }
+
     fn resolve_dependencies(&mut self) {
         let lookup = RefLookup::new(&self.manifest, &self.root.name);
         let mut diags = Vec::new();
         for n in self.manifest.nodes.values_mut() {
             let mut deps: Vec<String> = Vec::new();
-            for r in &n.refs {
-                match lookup.find(&n.package_name, r.package.as_deref(), &r.name, r.version.as_deref()) {
-                    Some(uid) => {
-                        if !deps.contains(&uid) {
-                            deps.push(uid);
-                        }
-                    }
-                    None => {
-                        n.has_error = true;
-                        let disabled = self.manifest.disabled.values().any(|d| d.name == r.name);
-                        let what = if disabled { "which is disabled" } else { "which was not found" };
-                        let mut d = Diagnostic::error("unknown-ref", format!("{} '{}' depends on a node named '{}' {what}", n.resource_type.as_str(), n.name, r.name))
-                            .in_file(n.file.clone())
-                            .for_node(n.unique_id.clone());
-                        if let Some(src) = self.input.files.get(&n.file) {
-                            if let Some(off) = find_ref_offset(src, &r.name) {
-                                d = d.at_offset(src, off);
-                            }
-                        }
-                        diags.push(d);
-                    }
-                }
-            }
+            // dbt resolves sources before refs.
             for (s, t) in &n.sources {
-                let uid = self.manifest.sources.values().find(|x| &x.source_name == s && &x.name == t).map(|x| x.unique_id.clone());
+                let uid = self
+                    .manifest
+                    .sources
+                    .values()
+                    .find(|x| &x.source_name == s && &x.name == t)
+                    .map(|x| x.unique_id.clone());
                 match uid {
                     Some(uid) => {
                         if !deps.contains(&uid) {
@@ -969,9 +1551,16 @@ impl State<'_> {
                     }
                     None => {
                         n.has_error = true;
-                        let mut d = Diagnostic::error("unknown-source", format!("{} '{}' depends on a source named '{s}.{t}' which was not found", n.resource_type.as_str(), n.name))
-                            .in_file(n.file.clone())
-                            .for_node(n.unique_id.clone());
+                        let mut d = Diagnostic::error(
+                            "unknown-source",
+                            format!(
+                                "{} '{}' depends on a source named '{s}.{t}' which was not found",
+                                n.resource_type.as_str(),
+                                n.name
+                            ),
+                        )
+                        .in_file(n.file.clone())
+                        .for_node(n.unique_id.clone());
                         if let Some(src) = self.input.files.get(&n.file) {
                             if let Some(off) = find_ref_offset(src, t) {
                                 d = d.at_offset(src, off);
@@ -981,9 +1570,59 @@ impl State<'_> {
                     }
                 }
             }
+            for r in &n.refs {
+                match lookup.find(
+                    &n.package_name,
+                    r.package.as_deref(),
+                    &r.name,
+                    r.version.as_deref(),
+                ) {
+                    Some(uid) => {
+                        if !deps.contains(&uid) {
+                            deps.push(uid);
+                        }
+                    }
+                    None => {
+                        n.has_error = true;
+                        let disabled = self.manifest.disabled.values().any(|d| d.name == r.name);
+                        let what = if disabled {
+                            "which is disabled"
+                        } else {
+                            "which was not found"
+                        };
+                        let mut d = Diagnostic::error(
+                            "unknown-ref",
+                            format!(
+                                "{} '{}' depends on a node named '{}' {what}",
+                                n.resource_type.as_str(),
+                                n.name,
+                                r.name
+                            ),
+                        )
+                        .in_file(n.file.clone())
+                        .for_node(n.unique_id.clone());
+                        if let Some(src) = self.input.files.get(&n.file) {
+                            if let Some(off) = find_ref_offset(src, &r.name) {
+                                d = d.at_offset(src, off);
+                            }
+                        }
+                        diags.push(d);
+                    }
+                }
+            }
             if n.resource_type == ResourceType::Test && n.test_metadata.is_some() {
-                n.attached_node = deps.iter().find(|d| !d.starts_with("source.")).cloned();
-                let tm = n.test_metadata.as_ref().map(|t| (t.namespace.clone(), t.name.clone()));
+                n.attached_node = n.attached_ref.as_ref().and_then(|r| {
+                    lookup.find(
+                        &n.package_name,
+                        r.package.as_deref(),
+                        &r.name,
+                        r.version.as_deref(),
+                    )
+                });
+                let tm = n
+                    .test_metadata
+                    .as_ref()
+                    .map(|t| (t.namespace.clone(), t.name.clone()));
                 if let Some((ns, name)) = tm {
                     let mname = format!("test_{name}");
                     let def = match &ns {
@@ -993,17 +1632,62 @@ impl State<'_> {
                     match def {
                         Some(d) => {
                             let mut macros = vec![d.unique_id.clone()];
-                            macros.extend(n.depends_on_macros.drain(..).filter(|m| m != &d.unique_id));
+                            macros.extend(
+                                n.depends_on_macros.drain(..).filter(|m| m != &d.unique_id),
+                            );
                             n.depends_on_macros = macros;
                         }
                         None => {
                             n.has_error = true;
-                            diags.push(Diagnostic::error("unknown-test", format!("test '{}' is not defined (no macro named '{mname}')", name)).in_file(n.file.clone()).for_node(n.unique_id.clone()));
+                            diags.push(
+                                Diagnostic::error(
+                                    "unknown-test",
+                                    format!(
+                                        "test '{}' is not defined (no macro named '{mname}')",
+                                        name
+                                    ),
+                                )
+                                .in_file(n.file.clone())
+                                .for_node(n.unique_id.clone()),
+                            );
                         }
                     }
                 }
             }
             n.depends_on_nodes = deps;
+        }
+        for e in self.manifest.exposures.values_mut() {
+            let mut deps: Vec<String> = Vec::new();
+            for (src, t) in &e.sources {
+                match self.manifest.sources.values().find(|x| &x.source_name == src && &x.name == t) {
+                    Some(x) if !deps.contains(&x.unique_id) => deps.push(x.unique_id.clone()),
+                    Some(_) => {}
+                    None => diags.push(Diagnostic::error("unknown-source", format!("exposure '{}' depends on a source named '{src}.{t}' which was not found", e.name)).in_file(e.file.clone()).for_node(e.unique_id.clone())),
+                }
+            }
+            for r in &e.refs {
+                match lookup.find(
+                    &e.package_name,
+                    r.package.as_deref(),
+                    &r.name,
+                    r.version.as_deref(),
+                ) {
+                    Some(uid) if !deps.contains(&uid) => deps.push(uid),
+                    Some(_) => {}
+                    None => diags.push(
+                        Diagnostic::error(
+                            "unknown-ref",
+                            format!(
+                                "exposure '{}' depends on a node named '{}' which was not found",
+                                e.name, r.name
+                            ),
+                        )
+                        .in_file(e.file.clone())
+                        .for_node(e.unique_id.clone()),
+                    ),
+                }
+            }
+            e.depends_on_nodes = deps;
         }
         self.diagnostics.extend(diags);
     }
@@ -1022,31 +1706,58 @@ impl State<'_> {
                 let rel = if n.is_ephemeral() {
                     Relation::ephemeral(&n.alias, self.shared.adapter.quote_char)
                 } else {
-                    let policy = self.quote_policy(n.config.get("quoting").and_then(|q| q.as_object()).unwrap_or(&Map::new()));
+                    let policy = self.quote_policy(
+                        n.config
+                            .get("quoting")
+                            .and_then(|q| q.as_object())
+                            .unwrap_or(&Map::new()),
+                    );
                     self.relation(n, policy)
                 };
                 (n.unique_id.clone(), rel)
             })
             .collect();
-        let resolver: Arc<CompileResolver> = Arc::new(CompileResolver::new(&self.manifest, &self.root.name, relations, self.shared.adapter.quote_char, self.shared.adapter.default_quoting, &self.root.quoting));
+        let resolver: Arc<CompileResolver> = Arc::new(CompileResolver::new(
+            &self.manifest,
+            &self.root.name,
+            relations,
+            self.shared.adapter.quote_char,
+            self.shared.adapter.default_quoting,
+            &self.root.quoting,
+        ));
         let dyn_resolver: Arc<dyn Resolver> = resolver.clone();
         let mut pre_injected: BTreeMap<String, String> = BTreeMap::new();
         let mut extra_ctes: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
         for uid in order {
-            let Some(n) = self.manifest.nodes.get(&uid) else { continue };
+            let Some(n) = self.manifest.nodes.get(&uid) else {
+                continue;
+            };
             if n.resource_type == ResourceType::Seed || n.has_error {
                 continue;
             }
             let this = match n.resource_type {
-                ResourceType::Model if n.is_ephemeral() => Some(Relation::ephemeral(&n.alias, self.shared.adapter.quote_char)),
+                ResourceType::Model if n.is_ephemeral() => Some(Relation::ephemeral(
+                    &n.alias,
+                    self.shared.adapter.quote_char,
+                )),
                 _ => {
-                    let policy = self.quote_policy(n.config.get("quoting").and_then(|q| q.as_object()).unwrap_or(&Map::new()));
+                    let policy = self.quote_policy(
+                        n.config
+                            .get("quoting")
+                            .and_then(|q| q.as_object())
+                            .unwrap_or(&Map::new()),
+                    );
                     Some(self.relation(n, policy))
                 }
             };
             let tname = format!("node:{}#{}", n.file, n.unique_id);
             let facts = self.facts(n, this, model_json(n));
-            let ctx = NodeCtx::new(self.shared.clone(), Some(dyn_resolver.clone()), Mode::Compile, facts);
+            let ctx = NodeCtx::new(
+                self.shared.clone(),
+                Some(dyn_resolver.clone()),
+                Mode::Compile,
+                facts,
+            );
             let result = match &n.test_metadata {
                 Some(tm) => jinja::render_test_kwargs(&env, &sources, &tm.kwargs, &ctx),
                 None => Ok(()),
@@ -1054,7 +1765,9 @@ impl State<'_> {
             .and_then(|_| jinja::render(&env, &sources, &tname, &ctx));
             let rec = std::mem::take(&mut *ctx.rec.lock().unwrap_or_else(|e| e.into_inner()));
             self.diagnostics.extend(rec.diagnostics);
-            let Some(n) = self.manifest.nodes.get_mut(&uid) else { continue };
+            let Some(n) = self.manifest.nodes.get_mut(&uid) else {
+                continue;
+            };
             for m in rec.macros {
                 if !n.depends_on_macros.contains(&m) {
                     n.depends_on_macros.push(m);
@@ -1067,8 +1780,16 @@ impl State<'_> {
                         for c in extra_ctes.get(eph).cloned().unwrap_or_default() {
                             add_cte(&mut prepended, c);
                         }
-                        if let (Some(e), Some(body)) = (resolver.nodes.get(eph), pre_injected.get(eph)) {
-                            add_cte(&mut prepended, (eph.clone(), format!(" __dbt__cte__{} as (\n{}\n)", e.1, body)));
+                        if let (Some(e), Some(body)) =
+                            (resolver.nodes.get(eph), pre_injected.get(eph))
+                        {
+                            add_cte(
+                                &mut prepended,
+                                (
+                                    eph.clone(),
+                                    format!(" __dbt__cte__{} as (\n{}\n)", e.1, body),
+                                ),
+                            );
                         }
                     }
                     let injected = crate::sql::inject_ctes(&sql, &prepended);
@@ -1100,11 +1821,19 @@ fn find_ref_offset(src: &str, name: &str) -> Option<usize> {
 fn yaml_snapshot(pf: &PropertiesFile, name: &str, relation: &str) -> Node {
     let uid = format!("snapshot.{}.{name}", pf.project);
     let mut n = Node::new(ResourceType::Snapshot, &pf.project, name, uid);
-    let file_name = pf.original_file_path.rsplit('/').next().unwrap_or(&pf.original_file_path);
+    let file_name = pf
+        .original_file_path
+        .rsplit('/')
+        .next()
+        .unwrap_or(&pf.original_file_path);
     n.path = format!("{file_name}/{name}.sql");
     n.original_file_path = pf.original_file_path.clone();
     n.file = pf.file.clone();
-    let rel_path = pf.original_file_path.split_once('/').map(|x| x.1).unwrap_or(&pf.original_file_path);
+    let rel_path = pf
+        .original_file_path
+        .split_once('/')
+        .map(|x| x.1)
+        .unwrap_or(&pf.original_file_path);
     let mut fqn = vec![pf.project.clone()];
     let mut dirs: Vec<String> = rel_path.split('/').map(str::to_string).collect();
     dirs.pop();
@@ -1121,12 +1850,21 @@ fn finalize_config(n: &mut Node) {
     // `begin` is a datetime.
     if let Some(Value::String(b)) = n.config.get("begin") {
         let b = b.trim();
-        let iso = if b.len() == 10 { format!("{b}T00:00:00") } else { b.replacen(' ', "T", 1) };
+        let iso = if b.len() == 10 {
+            format!("{b}T00:00:00")
+        } else {
+            b.replacen(' ', "T", 1)
+        };
         n.config.insert("begin".into(), Value::String(iso));
     }
     if n.resource_type == ResourceType::Test {
         // `store_failures_as` and `store_failures` determine each other.
-        match n.config.get("store_failures_as").cloned().unwrap_or(Value::Null) {
+        match n
+            .config
+            .get("store_failures_as")
+            .cloned()
+            .unwrap_or(Value::Null)
+        {
             Value::Null => {
                 let as_ = match n.config.get("store_failures") {
                     Some(Value::Bool(true)) => json!("table"),
@@ -1136,7 +1874,8 @@ fn finalize_config(n: &mut Node) {
                 n.config.insert("store_failures_as".into(), as_);
             }
             Value::String(a) => {
-                n.config.insert("store_failures".into(), json!(a != "ephemeral"));
+                n.config
+                    .insert("store_failures".into(), json!(a != "ephemeral"));
             }
             _ => {}
         }
@@ -1180,8 +1919,13 @@ fn iso_datetime(s: &str) -> String {
 
 /// The columns of one model version: `include`/`exclude` over the model's
 /// columns, plus columns the version defines itself.
-fn version_columns(base: &indexmap::IndexMap<String, Column>, spec: Option<&Value>) -> indexmap::IndexMap<String, Column> {
-    let Some(Value::Array(items)) = spec else { return base.clone() };
+fn version_columns(
+    base: &indexmap::IndexMap<String, Column>,
+    spec: Option<&Value>,
+) -> indexmap::IndexMap<String, Column> {
+    let Some(Value::Array(items)) = spec else {
+        return base.clone();
+    };
     let mut include_all = true;
     let mut include: Option<Vec<String>> = None;
     let mut exclude: Vec<String> = Vec::new();
@@ -1192,12 +1936,19 @@ fn version_columns(base: &indexmap::IndexMap<String, Column>, spec: Option<&Valu
                 Value::String(s) if s == "all" || s == "*" => include_all = true,
                 Value::Array(a) => {
                     include_all = false;
-                    include = Some(a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect());
+                    include = Some(
+                        a.iter()
+                            .filter_map(|x| x.as_str().map(str::to_string))
+                            .collect(),
+                    );
                 }
                 _ => {}
             }
             if let Some(Value::Array(ex)) = it.get("exclude") {
-                exclude = ex.iter().filter_map(|x| x.as_str().map(str::to_string)).collect();
+                exclude = ex
+                    .iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect();
             }
         } else {
             own.push(it.clone());
@@ -1221,10 +1972,18 @@ fn version_columns(base: &indexmap::IndexMap<String, Column>, spec: Option<&Valu
 fn versioned_entry(entry: &Value, ver: &Value, columns: &BTreeSet<String>) -> Value {
     let mut e = entry.clone();
     if let Some(Value::Array(cols)) = e.get_mut("columns") {
-        cols.retain(|c| c.get("name").and_then(|n| n.as_str()).is_some_and(|n| columns.contains(n)));
+        cols.retain(|c| {
+            c.get("name")
+                .and_then(|n| n.as_str())
+                .is_some_and(|n| columns.contains(n))
+        });
     }
     if let Some(Value::Array(vcols)) = ver.get("columns") {
-        let own: Vec<Value> = vcols.iter().filter(|c| c.get("include").is_none()).cloned().collect();
+        let own: Vec<Value> = vcols
+            .iter()
+            .filter(|c| c.get("include").is_none())
+            .cloned()
+            .collect();
         if let Some(Value::Array(cols)) = e.get_mut("columns") {
             cols.retain(|c| !own.iter().any(|o| o.get("name") == c.get("name")));
             cols.extend(own);
@@ -1232,7 +1991,11 @@ fn versioned_entry(entry: &Value, ver: &Value, columns: &BTreeSet<String>) -> Va
     }
     for k in ["data_tests", "tests"] {
         if let Some(Value::Array(vt)) = ver.get(k) {
-            let mut all = e.get(k).and_then(|x| x.as_array()).cloned().unwrap_or_default();
+            let mut all = e
+                .get(k)
+                .and_then(|x| x.as_array())
+                .cloned()
+                .unwrap_or_default();
             all.extend(vt.iter().cloned());
             e[k] = Value::Array(all);
         }
@@ -1256,6 +2019,8 @@ enum TargetKind {
 struct TestTarget {
     kind: TargetKind,
     name: String,
+    /// Tags every test on this target gets (a source's and its table's).
+    tags: Vec<String>,
     /// The model version the test applies to.
     version: Option<String>,
     package: String,
@@ -1298,22 +2063,42 @@ struct RefLookup {
 
 impl RefLookup {
     fn new(m: &Manifest, root: &str) -> RefLookup {
-        let mut by_name: BTreeMap<String, Vec<(String, String, Option<String>, bool)>> = BTreeMap::new();
+        let mut by_name: BTreeMap<String, Vec<(String, String, Option<String>, bool)>> =
+            BTreeMap::new();
         for n in m.nodes.values() {
-            if matches!(n.resource_type, ResourceType::Model | ResourceType::Seed | ResourceType::Snapshot) {
+            if matches!(
+                n.resource_type,
+                ResourceType::Model | ResourceType::Seed | ResourceType::Snapshot
+            ) {
                 let v = n.version.as_ref().map(crate::parser::py_display);
                 let latest = match (&n.version, &n.latest_version) {
                     (None, _) => true,
-                    (Some(a), Some(b)) => crate::parser::py_display(a) == crate::parser::py_display(b),
+                    (Some(a), Some(b)) => {
+                        crate::parser::py_display(a) == crate::parser::py_display(b)
+                    }
                     (Some(_), None) => false,
                 };
-                by_name.entry(n.name.clone()).or_default().push((n.package_name.clone(), n.unique_id.clone(), v, latest));
+                by_name.entry(n.name.clone()).or_default().push((
+                    n.package_name.clone(),
+                    n.unique_id.clone(),
+                    v,
+                    latest,
+                ));
             }
         }
-        RefLookup { by_name, root: root.to_string() }
+        RefLookup {
+            by_name,
+            root: root.to_string(),
+        }
     }
 
-    fn find(&self, node_package: &str, package: Option<&str>, name: &str, version: Option<&str>) -> Option<String> {
+    fn find(
+        &self,
+        node_package: &str,
+        package: Option<&str>,
+        name: &str,
+        version: Option<&str>,
+    ) -> Option<String> {
         let candidates = self.by_name.get(name)?;
         let order: Vec<Option<&str>> = match package {
             Some(p) => vec![Some(p)],
@@ -1349,11 +2134,22 @@ struct CompileResolver {
 }
 
 impl CompileResolver {
-    fn new(m: &Manifest, root: &str, relations: BTreeMap<String, Relation>, quote_char: char, default_quoting: Policy, project_quoting: &Map<String, Value>) -> CompileResolver {
+    fn new(
+        m: &Manifest,
+        root: &str,
+        relations: BTreeMap<String, Relation>,
+        quote_char: char,
+        default_quoting: Policy,
+        project_quoting: &Map<String, Value>,
+    ) -> CompileResolver {
         let nodes = m
             .nodes
             .values()
-            .filter_map(|n| relations.get(&n.unique_id).map(|r| (n.unique_id.clone(), (r.clone(), n.alias.clone()))))
+            .filter_map(|n| {
+                relations
+                    .get(&n.unique_id)
+                    .map(|r| (n.unique_id.clone(), (r.clone(), n.alias.clone())))
+            })
             .collect();
         let mut sources = BTreeMap::new();
         for s in m.sources.values() {
@@ -1369,22 +2165,49 @@ impl CompileResolver {
                 schema: pick("schema", default_quoting.schema),
                 identifier: pick("identifier", default_quoting.identifier),
             };
-            let r = Relation::new(s.database.clone(), Some(s.schema.clone()), Some(s.identifier.clone()), policy, quote_char);
-            sources.insert((s.source_name.clone(), s.name.clone()), (r, s.unique_id.clone()));
+            let r = Relation::new(
+                s.database.clone(),
+                Some(s.schema.clone()),
+                Some(s.identifier.clone()),
+                policy,
+                quote_char,
+            );
+            sources.insert(
+                (s.source_name.clone(), s.name.clone()),
+                (r, s.unique_id.clone()),
+            );
         }
         let graph_json = json!({
             "nodes": m.nodes.values().map(|n| (n.unique_id.clone(), model_json(n))).collect::<Map<String, Value>>(),
             "sources": m.sources.values().map(|s| (s.unique_id.clone(), json!({"unique_id": s.unique_id, "name": s.name, "source_name": s.source_name, "resource_type": "source", "package_name": s.package_name, "database": s.database, "schema": s.schema, "identifier": s.identifier, "relation_name": s.relation_name}))).collect::<Map<String, Value>>(),
             "exposures": {}, "metrics": {}, "groups": {}, "semantic_models": {}, "saved_queries": {}, "unit_tests": {},
         });
-        CompileResolver { lookup: RefLookup::new(m, root), nodes, sources, graph: OnceLock::new(), graph_json }
+        CompileResolver {
+            lookup: RefLookup::new(m, root),
+            nodes,
+            sources,
+            graph: OnceLock::new(),
+            graph_json,
+        }
     }
 }
 
 impl Resolver for CompileResolver {
-    fn resolve_ref(&self, from_package: &str, package: Option<&str>, name: &str, version: Option<&str>) -> Result<(Relation, String), String> {
-        let uid = self.lookup.find(from_package, package, name, version).ok_or_else(|| format!("depends on a node named '{name}' which was not found"))?;
-        let (rel, _) = self.nodes.get(&uid).ok_or_else(|| format!("node '{uid}' has no relation"))?;
+    fn resolve_ref(
+        &self,
+        from_package: &str,
+        package: Option<&str>,
+        name: &str,
+        version: Option<&str>,
+    ) -> Result<(Relation, String), String> {
+        let uid = self
+            .lookup
+            .find(from_package, package, name, version)
+            .ok_or_else(|| format!("depends on a node named '{name}' which was not found"))?;
+        let (rel, _) = self
+            .nodes
+            .get(&uid)
+            .ok_or_else(|| format!("node '{uid}' has no relation"))?;
         Ok((rel.clone(), uid))
     }
 
@@ -1392,10 +2215,14 @@ impl Resolver for CompileResolver {
         self.sources
             .get(&(source.to_string(), table.to_string()))
             .cloned()
-            .ok_or_else(|| format!("depends on a source named '{source}.{table}' which was not found"))
+            .ok_or_else(|| {
+                format!("depends on a source named '{source}.{table}' which was not found")
+            })
     }
 
     fn graph(&self) -> JValue {
-        self.graph.get_or_init(|| JValue::from(minijinja::value::Serde(self.graph_json.clone()))).clone()
+        self.graph
+            .get_or_init(|| JValue::from(minijinja::value::Serde(self.graph_json.clone())))
+            .clone()
     }
 }

@@ -7,7 +7,13 @@ use serde_json::{Map, Value};
 fn merge_kind(key: &str) -> Merge {
     match key {
         "tags" | "pre-hook" | "post-hook" | "packages" => Merge::Append,
-        "meta" | "quoting" | "column_types" | "persist_docs" | "docs" | "contract" | "snapshot_meta_column_names" => Merge::Update,
+        "meta"
+        | "quoting"
+        | "column_types"
+        | "persist_docs"
+        | "docs"
+        | "contract"
+        | "snapshot_meta_column_names" => Merge::Update,
         "grants" => Merge::DictKeyAppend,
         _ => Merge::Clobber,
     }
@@ -116,15 +122,29 @@ mod tests {
 
     #[test]
     fn tags_append_and_meta_update() {
-        let mut base = json!({"tags": ["a"], "meta": {"x": 1}, "materialized": "view"}).as_object().unwrap().clone();
-        merge_into(&mut base, json!({"+tags": "b", "meta": {"y": 2}, "materialized": "table"}).as_object().unwrap());
-        assert_eq!(Value::Object(base), json!({"tags": ["a", "b"], "meta": {"x": 1, "y": 2}, "materialized": "table"}));
+        let mut base = json!({"tags": ["a"], "meta": {"x": 1}, "materialized": "view"})
+            .as_object()
+            .unwrap()
+            .clone();
+        merge_into(
+            &mut base,
+            json!({"+tags": "b", "meta": {"y": 2}, "materialized": "table"})
+                .as_object()
+                .unwrap(),
+        );
+        assert_eq!(
+            Value::Object(base),
+            json!({"tags": ["a", "b"], "meta": {"x": 1, "y": 2}, "materialized": "table"})
+        );
     }
 
     #[test]
     fn levels_follow_fqn() {
         let tree = json!({"+materialized": "view", "shop": {"staging": {"+schema": "stg", "+tags": ["s"]}, "marts": {"+materialized": "table"}}});
-        let fqn: Vec<String> = ["shop", "staging", "stg_orders"].iter().map(|s| s.to_string()).collect();
+        let fqn: Vec<String> = ["shop", "staging", "stg_orders"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         let levels = project_levels(&tree, &fqn);
         assert_eq!(levels.len(), 3);
         assert_eq!(levels[2].get("schema"), Some(&json!("stg")));
@@ -141,7 +161,14 @@ pub fn defaults(rt: crate::nodes::ResourceType) -> Map<String, Value> {
     };
     put("enabled", json!(true));
     put("alias", Value::Null);
-    put("schema", if rt == R::Test { json!("dbt_test__audit") } else { Value::Null });
+    put(
+        "schema",
+        if rt == R::Test {
+            json!("dbt_test__audit")
+        } else {
+            Value::Null
+        },
+    );
     put("database", Value::Null);
     put("tags", json!([]));
     put("meta", json!({}));
@@ -194,10 +221,19 @@ pub fn defaults(rt: crate::nodes::ResourceType) -> Map<String, Value> {
             put("quote_columns", Value::Null);
         }
         R::Snapshot => {
-            for k in ["strategy", "target_schema", "target_database", "updated_at", "check_cols"] {
+            for k in [
+                "strategy",
+                "target_schema",
+                "target_database",
+                "updated_at",
+                "check_cols",
+            ] {
                 put(k, Value::Null);
             }
-            put("snapshot_meta_column_names", json!({"dbt_valid_to": null, "dbt_valid_from": null, "dbt_scd_id": null, "dbt_updated_at": null, "dbt_is_deleted": null}));
+            put(
+                "snapshot_meta_column_names",
+                json!({"dbt_valid_to": null, "dbt_valid_from": null, "dbt_scd_id": null, "dbt_updated_at": null, "dbt_is_deleted": null}),
+            );
             put("dbt_valid_to_current", Value::Null);
         }
         _ => {}

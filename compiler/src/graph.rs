@@ -18,9 +18,18 @@ impl Graph {
         for id in m.sources.keys().chain(m.nodes.keys()) {
             g.add(id);
         }
-        for n in m.nodes.values() {
-            let child = g.add(&n.unique_id);
-            for p in &n.depends_on_nodes {
+        let deps = m
+            .nodes
+            .values()
+            .map(|n| (&n.unique_id, &n.depends_on_nodes))
+            .chain(
+                m.exposures
+                    .values()
+                    .map(|e| (&e.unique_id, &e.depends_on_nodes)),
+            );
+        for (id, parents) in deps {
+            let child = g.add(id);
+            for p in parents {
                 let parent = g.add(p);
                 g.graph.add_edge(parent, child, ());
             }
@@ -41,7 +50,10 @@ impl Graph {
     pub fn cycles(&self) -> Vec<Vec<String>> {
         let mut out = Vec::new();
         for scc in tarjan_scc(&self.graph) {
-            let is_cycle = scc.len() > 1 || scc.first().is_some_and(|n| self.graph.contains_edge(*n, *n));
+            let is_cycle = scc.len() > 1
+                || scc
+                    .first()
+                    .is_some_and(|n| self.graph.contains_edge(*n, *n));
             if !is_cycle {
                 continue;
             }
@@ -83,7 +95,8 @@ impl Graph {
                 let sccs = tarjan_scc(&self.graph);
                 // tarjan_scc returns components in reverse topological order.
                 for scc in sccs.into_iter().rev() {
-                    let mut ids: Vec<String> = scc.into_iter().map(|i| self.graph[i].clone()).collect();
+                    let mut ids: Vec<String> =
+                        scc.into_iter().map(|i| self.graph[i].clone()).collect();
                     ids.sort();
                     order.extend(ids);
                 }
@@ -101,8 +114,14 @@ impl Graph {
     }
 
     fn neighbors(&self, id: &str, dir: petgraph::Direction) -> Vec<String> {
-        let Some(i) = self.index.get(id) else { return Vec::new() };
-        let mut v: Vec<String> = self.graph.neighbors_directed(*i, dir).map(|n| self.graph[n].clone()).collect();
+        let Some(i) = self.index.get(id) else {
+            return Vec::new();
+        };
+        let mut v: Vec<String> = self
+            .graph
+            .neighbors_directed(*i, dir)
+            .map(|n| self.graph[n].clone())
+            .collect();
         v.sort();
         v.dedup();
         v

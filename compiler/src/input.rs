@@ -83,7 +83,8 @@ impl Target {
             .as_object()
             .ok_or_else(|| format!("target '{target_name}' is not a mapping"))?;
         let s = |k: &str| obj.get(k).and_then(value_to_string);
-        let adapter_type = s("type").ok_or_else(|| format!("target '{target_name}' has no type"))?;
+        let adapter_type =
+            s("type").ok_or_else(|| format!("target '{target_name}' has no type"))?;
         let database = match adapter_type.as_str() {
             "duckdb" => s("database").unwrap_or_else(|| {
                 let path = s("path").unwrap_or_else(|| ":memory:".into());
@@ -94,7 +95,9 @@ impl Target {
                 .or_else(|| s("project"))
                 .unwrap_or_default(),
         };
-        let schema = s("schema").or_else(|| s("dataset")).unwrap_or_else(|| "main".into());
+        let schema = s("schema")
+            .or_else(|| s("dataset"))
+            .unwrap_or_else(|| "main".into());
         let threads = obj.get("threads").and_then(|v| v.as_u64()).unwrap_or(1) as u32;
         Ok(Target {
             name: target_name.into(),
@@ -149,7 +152,11 @@ pub fn load_profile(
     let renderer = crate::render::config_env(env.clone(), Default::default());
     let raw = crate::render::render_value(&renderer, raw);
     let profile = raw.get(profile_name).ok_or_else(|| {
-        crate::Diagnostic::error("no-profile", format!("profile '{profile_name}' not found in profiles.yml")).in_file(path)
+        crate::Diagnostic::error(
+            "no-profile",
+            format!("profile '{profile_name}' not found in profiles.yml"),
+        )
+        .in_file(path)
     })?;
     let target_name = match target_override {
         Some(t) => t.to_string(),
@@ -162,7 +169,11 @@ pub fn load_profile(
         .get("outputs")
         .and_then(|o| o.get(&target_name))
         .ok_or_else(|| {
-            crate::Diagnostic::error("no-target", format!("target '{target_name}' not found in profile '{profile_name}'")).in_file(path)
+            crate::Diagnostic::error(
+                "no-target",
+                format!("target '{target_name}' not found in profile '{profile_name}'"),
+            )
+            .in_file(path)
         })?;
     Target::from_profile_output(profile_name, &target_name, output)
         .map_err(|m| crate::Diagnostic::error("bad-target", m).in_file(path))

@@ -20,6 +20,6 @@ pub mod select;
 pub mod sql;
 pub mod yaml;
 
-pub use compile::{compile, CompileOutput};
+pub use compile::{compile, parse, CompileOutput};
 pub use diagnostics::{Diagnostic, Severity};
 pub use input::{ProjectInput, Target};

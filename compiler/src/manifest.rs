@@ -51,9 +51,15 @@ pub fn version_json(v: &str) -> Value {
 /// The compiled path dbt records (`target/compiled/<pkg>/<path>`).
 pub fn compiled_path(n: &Node) -> String {
     if n.resource_type == ResourceType::Test && n.test_metadata.is_some() {
-        format!("target/compiled/{}/{}/{}", n.package_name, n.original_file_path, n.path)
+        format!(
+            "target/compiled/{}/{}/{}",
+            n.package_name, n.original_file_path, n.path
+        )
     } else {
-        format!("target/compiled/{}/{}", n.package_name, n.original_file_path)
+        format!(
+            "target/compiled/{}/{}",
+            n.package_name, n.original_file_path
+        )
     }
 }
 
@@ -74,7 +80,11 @@ fn node_json(n: &Node) -> Value {
     put("alias", json!(n.alias));
     put(
         "checksum",
-        if n.checksum.is_empty() { json!({"name": "none", "checksum": ""}) } else { json!({"name": "sha256", "checksum": n.checksum}) },
+        if n.checksum.is_empty() {
+            json!({"name": "none", "checksum": ""})
+        } else {
+            json!({"name": "sha256", "checksum": n.checksum})
+        },
     );
     put("config", Value::Object(n.config.clone()));
     let mut tags = n.tags.clone();
@@ -85,11 +95,23 @@ fn node_json(n: &Node) -> Value {
     put("description", json!(n.description));
     put("columns", columns_json(&n.columns));
     put("meta", json!(n.meta));
-    put("group", n.config.get("group").cloned().unwrap_or(Value::Null));
-    put("docs", n.config.get("docs").cloned().unwrap_or(json!({"show": true, "node_color": null})));
+    put(
+        "group",
+        n.config.get("group").cloned().unwrap_or(Value::Null),
+    );
+    put(
+        "docs",
+        n.config
+            .get("docs")
+            .cloned()
+            .unwrap_or(json!({"show": true, "node_color": null})),
+    );
     put("patch_path", json!(n.patch_path));
     put("build_path", Value::Null);
-    put("unrendered_config", Value::Object(n.unrendered_config.clone()));
+    put(
+        "unrendered_config",
+        Value::Object(n.unrendered_config.clone()),
+    );
     put("created_at", json!(0.0));
     put("relation_name", json!(n.relation_name));
     put("raw_code", json!(n.raw_code));
@@ -101,21 +123,54 @@ fn node_json(n: &Node) -> Value {
     }
     put("language", json!(n.language));
     put("refs", refs_json(n));
-    put("sources", json!(n.sources.iter().map(|(a, b)| json!([a, b])).collect::<Vec<_>>()));
+    put(
+        "sources",
+        json!(n
+            .sources
+            .iter()
+            .map(|(a, b)| json!([a, b]))
+            .collect::<Vec<_>>()),
+    );
     put("metrics", json!([]));
     put("functions", json!([]));
-    put("depends_on", json!({"macros": n.depends_on_macros, "nodes": n.depends_on_nodes}));
+    put(
+        "depends_on",
+        json!({"macros": n.depends_on_macros, "nodes": n.depends_on_nodes}),
+    );
     // dbt writes no compiled file for snapshots.
     let has_file = n.compiled_code.is_some() && n.resource_type != ResourceType::Snapshot;
-    put("compiled_path", if has_file { json!(compiled_path(n)) } else { Value::Null });
+    put(
+        "compiled_path",
+        if has_file {
+            json!(compiled_path(n))
+        } else {
+            Value::Null
+        },
+    );
     put("compiled", json!(n.compiled_code.is_some()));
     put("compiled_code", json!(n.compiled_code));
     put("extra_ctes_injected", json!(n.compiled_code.is_some()));
-    put("extra_ctes", json!(n.extra_ctes.iter().map(|(id, sql)| json!({"id": id, "sql": sql})).collect::<Vec<_>>()));
-    put("contract", json!({"enforced": n.config.get("contract").and_then(|c| c.get("enforced")).cloned().unwrap_or(json!(false)), "alias_types": true, "checksum": null}));
+    put(
+        "extra_ctes",
+        json!(n
+            .extra_ctes
+            .iter()
+            .map(|(id, sql)| json!({"id": id, "sql": sql}))
+            .collect::<Vec<_>>()),
+    );
+    put(
+        "contract",
+        json!({"enforced": n.config.get("contract").and_then(|c| c.get("enforced")).cloned().unwrap_or(json!(false)), "alias_types": true, "checksum": null}),
+    );
     match n.resource_type {
         ResourceType::Model => {
-            put("access", n.config.get("access").cloned().unwrap_or(json!("protected")));
+            put(
+                "access",
+                n.config
+                    .get("access")
+                    .cloned()
+                    .unwrap_or(json!("protected")),
+            );
             put("constraints", json!(n.constraints));
             put("version", json!(n.version));
             put("latest_version", json!(n.latest_version));
@@ -156,6 +211,67 @@ fn source_json(s: &SourceTable) -> Value {
     })
 }
 
+fn exposure_json(e: &Exposure) -> Value {
+    let get = |k: &str| e.raw.get(k).cloned().unwrap_or(Value::Null);
+    let cfg = e
+        .raw
+        .get("config")
+        .and_then(|c| c.as_object())
+        .cloned()
+        .unwrap_or_default();
+    let mut tags: Vec<Value> = e
+        .raw
+        .get("tags")
+        .and_then(|t| t.as_array())
+        .cloned()
+        .unwrap_or_default();
+    tags.extend(
+        cfg.get("tags")
+            .and_then(|t| t.as_array())
+            .cloned()
+            .unwrap_or_default(),
+    );
+    let mut meta = e
+        .raw
+        .get("meta")
+        .and_then(|m| m.as_object())
+        .cloned()
+        .unwrap_or_default();
+    meta.extend(
+        cfg.get("meta")
+            .and_then(|m| m.as_object())
+            .cloned()
+            .unwrap_or_default(),
+    );
+    let mut owner = e
+        .raw
+        .get("owner")
+        .and_then(|o| o.as_object())
+        .cloned()
+        .unwrap_or_default();
+    owner.entry("email").or_insert(Value::Null);
+    owner.entry("name").or_insert(Value::Null);
+    let mut unrendered = Map::new();
+    if !tags.is_empty() {
+        unrendered.insert("tags".into(), json!(tags));
+    }
+    if !meta.is_empty() {
+        unrendered.insert("meta".into(), json!(meta));
+    }
+    json!({
+        "name": e.name, "resource_type": "exposure", "package_name": e.package_name, "path": e.path,
+        "original_file_path": e.original_file_path, "unique_id": e.unique_id, "fqn": e.fqn,
+        "type": get("type"), "owner": owner, "description": e.raw.get("description").cloned().unwrap_or(json!("")),
+        "label": get("label"), "maturity": get("maturity"), "meta": meta, "tags": tags,
+        "config": {"enabled": cfg.get("enabled").cloned().unwrap_or(json!(true)), "tags": tags, "meta": meta},
+        "unrendered_config": unrendered, "url": get("url"),
+        "depends_on": {"macros": [], "nodes": e.depends_on_nodes},
+        "refs": e.refs.iter().map(|r| json!({"name": r.name, "package": r.package, "version": r.version.as_deref().map(version_json)})).collect::<Vec<_>>(),
+        "sources": e.sources.iter().map(|(a, b)| json!([a, b])).collect::<Vec<_>>(),
+        "metrics": [], "created_at": 0.0,
+    })
+}
+
 /// Builds the manifest JSON object.
 pub fn to_json(out: &CompileOutput, input: &ProjectInput) -> Value {
     let m = &out.manifest;
@@ -187,10 +303,40 @@ pub fn to_json(out: &CompileOutput, input: &ProjectInput) -> Value {
             )
         })
         .collect();
-    let sources: Map<String, Value> = m.sources.values().map(|s| (s.unique_id.clone(), source_json(s))).collect();
+    let sources: Map<String, Value> = m
+        .sources
+        .values()
+        .map(|s| (s.unique_id.clone(), source_json(s)))
+        .collect();
+    let exposures: Map<String, Value> = m
+        .exposures
+        .values()
+        .map(|e| (e.unique_id.clone(), exposure_json(e)))
+        .collect();
+    let groups: Map<String, Value> = m
+        .groups
+        .values()
+        .map(|g| {
+            (
+                g.unique_id.clone(),
+                json!({
+                    "name": g.name, "resource_type": "group", "package_name": g.package_name, "path": g.path,
+                    "original_file_path": g.original_file_path, "unique_id": g.unique_id,
+                    "owner": g.raw.get("owner").cloned().unwrap_or(json!({})),
+                    "description": g.raw.get("description").cloned().unwrap_or(Value::Null),
+                    "config": g.raw.get("config").cloned().unwrap_or(json!({})),
+                }),
+            )
+        })
+        .collect();
     let mut parent_map = Map::new();
     let mut child_map = Map::new();
-    for id in m.sources.keys().chain(m.nodes.keys()) {
+    for id in m
+        .sources
+        .keys()
+        .chain(m.nodes.keys())
+        .chain(m.exposures.keys())
+    {
         parent_map.insert(id.clone(), json!(out.graph.parents(id)));
         child_map.insert(id.clone(), json!(out.graph.children(id)));
     }
@@ -215,9 +361,9 @@ pub fn to_json(out: &CompileOutput, input: &ProjectInput) -> Value {
         "sources": sources,
         "macros": macros,
         "docs": docs,
-        "exposures": {},
+        "exposures": exposures,
         "metrics": {},
-        "groups": {},
+        "groups": groups,
         "selectors": {},
         "disabled": {},
         "parent_map": parent_map,

@@ -101,6 +101,8 @@ pub struct Node {
     pub config: Map<String, Value>,
     pub unrendered_config: Map<String, Value>,
     pub tags: Vec<String>,
+    /// Tags a node starts with before its config adds any (generic tests).
+    pub initial_tags: Vec<String>,
     pub description: String,
     pub columns: indexmap::IndexMap<String, Column>,
     pub meta: Map<String, Value>,
@@ -119,6 +121,8 @@ pub struct Node {
     pub test_metadata: Option<TestMetadata>,
     pub column_name: Option<String>,
     pub attached_node: Option<String>,
+    /// The model a generic test is attached to, as a ref.
+    pub attached_ref: Option<RefCall>,
     pub file_key_name: Option<String>,
     pub patch_path: Option<String>,
     pub checksum: String,
@@ -152,6 +156,7 @@ impl Node {
             config: Map::new(),
             unrendered_config: Map::new(),
             tags: Vec::new(),
+            initial_tags: Vec::new(),
             description: String::new(),
             columns: Default::default(),
             meta: Map::new(),
@@ -170,6 +175,7 @@ impl Node {
             test_metadata: None,
             column_name: None,
             attached_node: None,
+            attached_ref: None,
             file_key_name: None,
             patch_path: None,
             checksum: String::new(),
@@ -185,7 +191,10 @@ impl Node {
     }
 
     pub fn materialized(&self) -> &str {
-        self.config.get("materialized").and_then(|v| v.as_str()).unwrap_or("view")
+        self.config
+            .get("materialized")
+            .and_then(|v| v.as_str())
+            .unwrap_or("view")
     }
 
     pub fn is_ephemeral(&self) -> bool {
@@ -193,7 +202,10 @@ impl Node {
     }
 
     pub fn enabled(&self) -> bool {
-        self.config.get("enabled").and_then(|v| v.as_bool()).unwrap_or(true)
+        self.config
+            .get("enabled")
+            .and_then(|v| v.as_bool())
+            .unwrap_or(true)
     }
 }
 
@@ -244,11 +256,23 @@ pub struct Exposure {
     pub name: String,
     pub path: String,
     pub original_file_path: String,
+    pub file: String,
     pub fqn: Vec<String>,
     pub raw: Map<String, Value>,
     pub depends_on_nodes: Vec<String>,
     pub refs: Vec<RefCall>,
     pub sources: Vec<(String, String)>,
+}
+
+/// A group from properties YAML.
+#[derive(Debug, Clone, Serialize)]
+pub struct Group {
+    pub unique_id: String,
+    pub package_name: String,
+    pub name: String,
+    pub path: String,
+    pub original_file_path: String,
+    pub raw: Map<String, Value>,
 }
 
 /// The whole parsed and compiled project.
@@ -260,6 +284,7 @@ pub struct Manifest {
     pub sources: BTreeMap<String, SourceTable>,
     pub docs: BTreeMap<String, DocBlock>,
     pub exposures: BTreeMap<String, Exposure>,
+    pub groups: BTreeMap<String, Group>,
     /// Disabled nodes, kept so that refs to them give a clear error.
     pub disabled: BTreeMap<String, Node>,
 }

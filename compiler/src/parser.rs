@@ -43,14 +43,22 @@ pub fn parse_macro_file(
     let blocks = match scan_blocks(text) {
         Ok(b) => b,
         Err(e) => {
-            diags.push(Diagnostic::error("jinja-syntax", e.message).in_file(file).at_offset(text, e.offset));
+            diags.push(
+                Diagnostic::error("jinja-syntax", e.message)
+                    .in_file(file)
+                    .at_offset(text, e.offset),
+            );
             return;
         }
     };
     for b in blocks {
         match b.kind {
             BlockKind::Macro | BlockKind::Test => {
-                let name = if b.kind == BlockKind::Test { format!("test_{}", b.name) } else { b.name.clone() };
+                let name = if b.kind == BlockKind::Test {
+                    format!("test_{}", b.name)
+                } else {
+                    b.name.clone()
+                };
                 let macro_sql = text[b.start..b.end].to_string();
                 // Rewrite `test x(` -> `macro test_x(` and `endtest` -> `endmacro`, keeping offsets of everything before.
                 let mut tmpl = String::new();
@@ -96,7 +104,9 @@ pub fn parse_macro_file(
 
 /// Argument names from `(a, b=1, c='x')`.
 fn arg_names(header: &str) -> Vec<String> {
-    let Some(open) = header.find('(') else { return Vec::new() };
+    let Some(open) = header.find('(') else {
+        return Vec::new();
+    };
     let inner = &header[open + 1..];
     let mut depth = 0i32;
     let mut cur = String::new();
@@ -157,30 +167,36 @@ pub fn find_files<'a>(
             break;
         }
         // Files of nested packages belong to them, not to us.
-        if other_prefixes.iter().any(|p| p.len() > start.len() && path.starts_with(p.as_str())) {
+        if other_prefixes
+            .iter()
+            .any(|p| p.len() > start.len() && path.starts_with(p.as_str()))
+        {
             continue;
         }
         if !exts.iter().any(|e| path.ends_with(e)) {
             continue;
         }
         if let Some((dir, rel)) = project.relative_in(path, dirs) {
-            out.push(FoundFile { file: path, rel, dir });
+            out.push(FoundFile {
+                file: path,
+                rel,
+                dir,
+            });
         }
     }
     out
 }
 
 /// Builds a node for a SQL file.
-pub fn sql_node(
-    rt: ResourceType,
-    project: &Project,
-    f: &FoundFile<'_>,
-    text: &str,
-) -> Node {
+pub fn sql_node(rt: ResourceType, project: &Project, f: &FoundFile<'_>, text: &str) -> Node {
     let name = stem(f.rel).to_string();
     let uid = format!("{}.{}.{}", rt.as_str(), project.name, name);
     let mut n = Node::new(rt, &project.name, &name, uid);
-    n.path = if rt == ResourceType::Analysis { format!("analysis/{}", f.rel) } else { f.rel.to_string() };
+    n.path = if rt == ResourceType::Analysis {
+        format!("analysis/{}", f.rel)
+    } else {
+        f.rel.to_string()
+    };
     n.original_file_path = join(f.dir, f.rel);
     n.file = f.file.to_string();
     let mut fqn = vec![project.name.clone()];
@@ -196,11 +212,20 @@ pub fn sql_node(
 }
 
 /// Block snapshots (`{% snapshot name %}`) of a file.
-pub fn snapshot_nodes(project: &Project, f: &FoundFile<'_>, text: &str, diags: &mut Vec<Diagnostic>) -> Vec<Node> {
+pub fn snapshot_nodes(
+    project: &Project,
+    f: &FoundFile<'_>,
+    text: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<Node> {
     let blocks = match scan_blocks(text) {
         Ok(b) => b,
         Err(e) => {
-            diags.push(Diagnostic::error("jinja-syntax", e.message).in_file(f.file).at_offset(text, e.offset));
+            diags.push(
+                Diagnostic::error("jinja-syntax", e.message)
+                    .in_file(f.file)
+                    .at_offset(text, e.offset),
+            );
             return Vec::new();
         }
     };
@@ -227,7 +252,10 @@ pub fn snapshot_nodes(project: &Project, f: &FoundFile<'_>, text: &str, diags: &
 /// `on-run-start` / `on-run-end` hooks as operation nodes.
 pub fn hook_nodes(project: &Project, project_yml: &str) -> Vec<Node> {
     let mut out = Vec::new();
-    for (kind, hooks) in [("on-run-start", &project.on_run_start), ("on-run-end", &project.on_run_end)] {
+    for (kind, hooks) in [
+        ("on-run-start", &project.on_run_start),
+        ("on-run-end", &project.on_run_end),
+    ] {
         for (i, sql) in hooks.iter().enumerate() {
             let name = format!("{}-{kind}-{i}", project.name);
             let uid = format!("operation.{}.{name}", project.name);
@@ -255,7 +283,14 @@ pub struct PropertiesFile {
 }
 
 /// Reads a properties YAML file, reporting syntax errors.
-pub fn properties_file(project: &Project, file: &str, dir: &str, rel: &str, text: &str, diags: &mut Vec<Diagnostic>) -> Option<PropertiesFile> {
+pub fn properties_file(
+    project: &Project,
+    file: &str,
+    dir: &str,
+    rel: &str,
+    text: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<PropertiesFile> {
     match yaml::parse(file, text) {
         Ok(Value::Null) => None,
         Ok(v) if v.is_object() => Some(PropertiesFile {
@@ -265,7 +300,11 @@ pub fn properties_file(project: &Project, file: &str, dir: &str, rel: &str, text
             value: v,
         }),
         Ok(_) => {
-            diags.push(Diagnostic::error("yaml-shape", "a properties file must be a mapping").in_file(file).at(1, 1));
+            diags.push(
+                Diagnostic::error("yaml-shape", "a properties file must be a mapping")
+                    .in_file(file)
+                    .at(1, 1),
+            );
             None
         }
         Err(d) => {
@@ -284,17 +323,34 @@ pub fn columns_of(v: Option<&Value>) -> indexmap::IndexMap<String, Column> {
     let mut out = indexmap::IndexMap::new();
     if let Some(Value::Array(cols)) = v {
         for c in cols {
-            let Some(name) = c.get("name").and_then(|n| n.as_str()) else { continue };
+            let Some(name) = c.get("name").and_then(|n| n.as_str()) else {
+                continue;
+            };
             let col = Column {
                 name: name.to_string(),
                 description: str_of(c.get("description")).unwrap_or_default(),
-                meta: c.get("meta").and_then(|m| m.as_object()).cloned().unwrap_or_default(),
+                meta: c
+                    .get("meta")
+                    .and_then(|m| m.as_object())
+                    .cloned()
+                    .unwrap_or_default(),
                 data_type: str_of(c.get("data_type")),
-                constraints: c.get("constraints").and_then(|m| m.as_array()).cloned().unwrap_or_default(),
+                constraints: c
+                    .get("constraints")
+                    .and_then(|m| m.as_array())
+                    .cloned()
+                    .unwrap_or_default(),
                 quote: c.get("quote").and_then(|q| q.as_bool()),
-                config: c.get("config").and_then(|m| m.as_object()).cloned().unwrap_or_default(),
+                config: c
+                    .get("config")
+                    .and_then(|m| m.as_object())
+                    .cloned()
+                    .unwrap_or_default(),
                 tags: match c.get("tags") {
-                    Some(Value::Array(a)) => a.iter().filter_map(|t| t.as_str().map(str::to_string)).collect(),
+                    Some(Value::Array(a)) => a
+                        .iter()
+                        .filter_map(|t| t.as_str().map(str::to_string))
+                        .collect(),
                     Some(Value::String(s)) => vec![s.clone()],
                     _ => Vec::new(),
                 },
@@ -325,19 +381,35 @@ pub fn md5_hex(s: &str) -> String {
 pub fn python_repr(v: &Value) -> String {
     match v {
         Value::Object(m) => {
-            let items: Vec<String> = m.iter().map(|(k, v)| format!("{}: {}", py_str(k), python_repr(v))).collect();
+            let items: Vec<String> = m
+                .iter()
+                .map(|(k, v)| format!("{}: {}", py_str(k), python_repr(v)))
+                .collect();
             format!("{{{}}}", items.join(", "))
         }
-        Value::Array(a) => format!("[{}]", a.iter().map(python_repr).collect::<Vec<_>>().join(", ")),
+        Value::Array(a) => format!(
+            "[{}]",
+            a.iter().map(python_repr).collect::<Vec<_>>().join(", ")
+        ),
         Value::String(s) => py_str(s),
         Value::Null => "None".into(),
-        Value::Bool(b) => if *b { "True".into() } else { "False".into() },
+        Value::Bool(b) => {
+            if *b {
+                "True".into()
+            } else {
+                "False".into()
+            }
+        }
         Value::Number(n) => n.to_string(),
     }
 }
 
 fn py_str(s: &str) -> String {
-    let q = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+    let q = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
     let mut out = String::new();
     out.push(q);
     for c in s.chars() {
@@ -350,7 +422,9 @@ fn py_str(s: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
             c => out.push(c),
         }
     }
@@ -364,7 +438,11 @@ pub fn hashable(v: &Value) -> Value {
         Value::Object(m) => {
             let mut keys: Vec<&String> = m.keys().collect();
             keys.sort();
-            Value::Object(keys.into_iter().map(|k| (k.clone(), hashable(&m[k]))).collect())
+            Value::Object(
+                keys.into_iter()
+                    .map(|k| (k.clone(), hashable(&m[k])))
+                    .collect(),
+            )
         }
         Value::Array(a) => Value::Array(a.iter().map(hashable).collect()),
         Value::String(s) => Value::String(s.clone()),
@@ -388,14 +466,24 @@ pub fn py_display(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         Value::Null => "None".into(),
-        Value::Bool(b) => if *b { "True".into() } else { "False".into() },
+        Value::Bool(b) => {
+            if *b {
+                "True".into()
+            } else {
+                "False".into()
+            }
+        }
         Value::Number(n) => py_number(n),
         other => python_repr(other),
     }
 }
 
 /// `synthesize_generic_test_names`: (short name, full name).
-pub fn generic_test_names(test_type: &str, target_name: &str, args: &Map<String, Value>) -> (String, String) {
+pub fn generic_test_names(
+    test_type: &str,
+    target_name: &str,
+    args: &Map<String, Value>,
+) -> (String, String) {
     let mut keys: Vec<&String> = args.keys().collect();
     keys.sort();
     let mut flat: Vec<String> = Vec::new();
@@ -454,7 +542,8 @@ mod tests {
     #[test]
     fn test_names_are_synthesized() {
         let args = json!({"column_name": "status", "values": ["placed", "shipped"], "model": "x"});
-        let (short, full) = generic_test_names("accepted_values", "orders", args.as_object().unwrap());
+        let (short, full) =
+            generic_test_names("accepted_values", "orders", args.as_object().unwrap());
         assert_eq!(full, "accepted_values_orders_status__placed__shipped");
         assert_eq!(short, full);
     }

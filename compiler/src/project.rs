@@ -35,7 +35,10 @@ pub struct Project {
 
 fn str_list(v: Option<&Value>, default: &[&str]) -> Vec<String> {
     match v {
-        Some(Value::Array(a)) => a.iter().filter_map(|x| x.as_str().map(|s| s.trim_end_matches('/').to_string())).collect(),
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(|x| x.as_str().map(|s| s.trim_end_matches('/').to_string()))
+            .collect(),
         Some(Value::String(s)) => vec![s.trim_end_matches('/').to_string()],
         _ => default.iter().map(|s| s.to_string()).collect(),
     }
@@ -43,7 +46,10 @@ fn str_list(v: Option<&Value>, default: &[&str]) -> Vec<String> {
 
 fn hooks(v: Option<&Value>) -> Vec<String> {
     match v {
-        Some(Value::Array(a)) => a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect(),
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(|x| x.as_str().map(str::to_string))
+            .collect(),
         Some(Value::String(s)) => vec![s.clone()],
         _ => Vec::new(),
     }
@@ -54,8 +60,11 @@ impl Project {
     pub fn load(input: &ProjectInput, prefix: &str, is_root: bool) -> Result<Project, Diagnostic> {
         let path = format!("{prefix}dbt_project.yml");
         let text = input.files.get(&path).ok_or_else(|| {
-            Diagnostic::error("no-project", format!("no dbt_project.yml found at '{path}'"))
-                .in_file(path.clone())
+            Diagnostic::error(
+                "no-project",
+                format!("no dbt_project.yml found at '{path}'"),
+            )
+            .in_file(path.clone())
         })?;
         let raw = yaml::parse(&path, text)?;
         let raw = crate::render::render_project_yaml(raw, input);
@@ -64,17 +73,29 @@ impl Project {
             .get("name")
             .and_then(|v| v.as_str())
             .ok_or_else(|| {
-                Diagnostic::error("project-name", "dbt_project.yml has no 'name'").in_file(path.clone()).at(1, 1)
+                Diagnostic::error("project-name", "dbt_project.yml has no 'name'")
+                    .in_file(path.clone())
+                    .at(1, 1)
             })?
             .to_string();
-        let model_paths = str_list(obj.get("model-paths").or(obj.get("source-paths")), &["models"]);
+        let model_paths = str_list(
+            obj.get("model-paths").or(obj.get("source-paths")),
+            &["models"],
+        );
         let seed_paths = str_list(obj.get("seed-paths").or(obj.get("data-paths")), &["seeds"]);
         let snapshot_paths = str_list(obj.get("snapshot-paths"), &["snapshots"]);
         let test_paths = str_list(obj.get("test-paths"), &["tests"]);
         let analysis_paths = str_list(obj.get("analysis-paths"), &["analyses"]);
         let macro_paths = str_list(obj.get("macro-paths"), &["macros"]);
         let mut all: Vec<String> = Vec::new();
-        for p in [&model_paths, &seed_paths, &test_paths, &analysis_paths, &macro_paths, &snapshot_paths] {
+        for p in [
+            &model_paths,
+            &seed_paths,
+            &test_paths,
+            &analysis_paths,
+            &macro_paths,
+            &snapshot_paths,
+        ] {
             all.extend(p.iter().cloned());
         }
         let docs_paths = match obj.get("docs-paths") {
@@ -82,7 +103,20 @@ impl Project {
             None => all,
         };
         let mut configs = Map::new();
-        for key in ["models", "seeds", "snapshots", "data_tests", "tests", "sources", "unit_tests", "exposures", "analyses", "metrics", "semantic-models", "saved-queries"] {
+        for key in [
+            "models",
+            "seeds",
+            "snapshots",
+            "data_tests",
+            "tests",
+            "sources",
+            "unit_tests",
+            "exposures",
+            "analyses",
+            "metrics",
+            "semantic-models",
+            "saved-queries",
+        ] {
             if let Some(v) = obj.get(key) {
                 configs.insert(key.to_string(), v.clone());
             }
@@ -108,13 +142,24 @@ impl Project {
             analysis_paths,
             macro_paths,
             docs_paths,
-            vars: obj.get("vars").and_then(|v| v.as_object()).cloned().unwrap_or_default(),
+            vars: obj
+                .get("vars")
+                .and_then(|v| v.as_object())
+                .cloned()
+                .unwrap_or_default(),
             configs,
             dispatch,
-            quoting: obj.get("quoting").and_then(|v| v.as_object()).cloned().unwrap_or_default(),
+            quoting: obj
+                .get("quoting")
+                .and_then(|v| v.as_object())
+                .cloned()
+                .unwrap_or_default(),
             on_run_start: hooks(obj.get("on-run-start")),
             on_run_end: hooks(obj.get("on-run-end")),
-            profile: obj.get("profile").and_then(|v| v.as_str()).map(str::to_string),
+            profile: obj
+                .get("profile")
+                .and_then(|v| v.as_str())
+                .map(str::to_string),
             packages_install_path: obj
                 .get("packages-install-path")
                 .and_then(|v| v.as_str())
@@ -132,7 +177,10 @@ impl Project {
             if d.is_empty() || d == "." {
                 return Some(("", rel));
             }
-            if let Some(rest) = rel.strip_prefix(d.as_str()).and_then(|r| r.strip_prefix('/')) {
+            if let Some(rest) = rel
+                .strip_prefix(d.as_str())
+                .and_then(|r| r.strip_prefix('/'))
+            {
                 let dir_len = rel.len() - rest.len() - 1;
                 return Some((&rel[..dir_len], rest));
             }

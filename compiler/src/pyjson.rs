@@ -91,7 +91,13 @@ mod tests {
 
     #[test]
     fn matches_python() {
-        assert_eq!(dumps(&json!({"b": [1, 2.0], "a": "é\n"})), r#"{"b": [1, 2.0], "a": "\u00e9\n"}"#);
-        assert_eq!(dumps_with(&json!({"b": 1, "a": null}), true), r#"{"a": null, "b": 1}"#);
+        assert_eq!(
+            dumps(&json!({"b": [1, 2.0], "a": "é\n"})),
+            r#"{"b": [1, 2.0], "a": "\u00e9\n"}"#
+        );
+        assert_eq!(
+            dumps_with(&json!({"b": 1, "a": null}), true),
+            r#"{"a": null, "b": 1}"#
+        );
     }
 }

@@ -6,7 +6,18 @@ use minijinja::{Environment, Error, ErrorKind};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-const NOT_RENDERED_IN_PROPERTIES: &[&str] = &["description", "tests", "data_tests", "loaded_at_query", "pre-hook", "post-hook", "pre_hook", "post_hook", "+pre-hook", "+post-hook"];
+const NOT_RENDERED_IN_PROPERTIES: &[&str] = &[
+    "description",
+    "tests",
+    "data_tests",
+    "loaded_at_query",
+    "pre-hook",
+    "post-hook",
+    "pre_hook",
+    "post_hook",
+    "+pre-hook",
+    "+post-hook",
+];
 
 /// Renders one entry of a properties file (`models:`, `sources:`, ...) the
 /// way dbt does: everything but descriptions, tests and hooks.
@@ -33,28 +44,59 @@ pub fn render_properties(env: &Environment<'static>, v: Value) -> Value {
     }
 }
 
-const UNRENDERED_KEYS: &[&str] = &["on-run-start", "on-run-end", "pre-hook", "post-hook", "+pre-hook", "+post-hook", "pre_hook", "post_hook", "+pre_hook", "+post_hook"];
+const UNRENDERED_KEYS: &[&str] = &[
+    "on-run-start",
+    "on-run-end",
+    "pre-hook",
+    "post-hook",
+    "+pre-hook",
+    "+post-hook",
+    "pre_hook",
+    "post_hook",
+    "+pre_hook",
+    "+post_hook",
+];
 
 /// A small environment with `env_var` and `var` for configuration files.
-pub fn config_env(env: BTreeMap<String, String>, vars: serde_json::Map<String, Value>) -> Environment<'static> {
+pub fn config_env(
+    env: BTreeMap<String, String>,
+    vars: serde_json::Map<String, Value>,
+) -> Environment<'static> {
     let mut e = Environment::new();
     e.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
     e.set_fuel(Some(100_000));
-    e.add_function("env_var", move |args: Rest<JValue>| -> Result<JValue, Error> {
-        let name = args.first().and_then(|v| v.as_str()).unwrap_or_default().to_string();
-        match env.get(&name) {
-            Some(v) => Ok(JValue::from(v.clone())),
-            None => args.get(1).cloned().ok_or_else(|| {
-                Error::new(ErrorKind::InvalidOperation, format!("Env var required but not provided: '{name}'"))
-            }),
-        }
-    });
+    e.add_function(
+        "env_var",
+        move |args: Rest<JValue>| -> Result<JValue, Error> {
+            let name = args
+                .first()
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string();
+            match env.get(&name) {
+                Some(v) => Ok(JValue::from(v.clone())),
+                None => args.get(1).cloned().ok_or_else(|| {
+                    Error::new(
+                        ErrorKind::InvalidOperation,
+                        format!("Env var required but not provided: '{name}'"),
+                    )
+                }),
+            }
+        },
+    );
     e.add_function("var", move |args: Rest<JValue>| -> Result<JValue, Error> {
-        let name = args.first().and_then(|v| v.as_str()).unwrap_or_default().to_string();
+        let name = args
+            .first()
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string();
         match vars.get(&name) {
             Some(v) => Ok(JValue::from(minijinja::value::Serde(v.clone()))),
             None => args.get(1).cloned().ok_or_else(|| {
-                Error::new(ErrorKind::InvalidOperation, format!("Required var '{name}' not found in config"))
+                Error::new(
+                    ErrorKind::InvalidOperation,
+                    format!("Required var '{name}' not found in config"),
+                )
             }),
         }
     });

@@ -60,7 +60,8 @@ fn find_with(sql: &str) -> Option<usize> {
             b')' => depth -= 1,
             _ if depth == 0 && (c.is_ascii_alphabetic() || c == b'_') => {
                 let w = word_at(b, i);
-                let prev_ok = i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_' || b[i - 1] == b'.');
+                let prev_ok = i == 0
+                    || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_' || b[i - 1] == b'.');
                 let end = i + w.len();
                 if prev_ok && w.eq_ignore_ascii_case(b"with") {
                     let j = skip_trivia(b, end);
@@ -86,7 +87,11 @@ pub fn inject_ctes(sql: &str, ctes: &[(String, String)]) -> String {
     if ctes.is_empty() {
         return sql.to_string();
     }
-    let joined = ctes.iter().map(|c| c.1.as_str()).collect::<Vec<_>>().join(", ");
+    let joined = ctes
+        .iter()
+        .map(|c| c.1.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
     match find_with(sql) {
         Some(after) => {
             // sqlparse inserts before the next significant token, after the whitespace.
@@ -109,12 +114,18 @@ mod tests {
     use super::*;
 
     fn ctes() -> Vec<(String, String)> {
-        vec![("model.p.a".into(), " __dbt__cte__a as (\nselect 1\n)".into())]
+        vec![(
+            "model.p.a".into(),
+            " __dbt__cte__a as (\nselect 1\n)".into(),
+        )]
     }
 
     #[test]
     fn adds_with_when_missing() {
-        assert_eq!(inject_ctes("\n\nselect * from __dbt__cte__a", &ctes()), "\n\nwith __dbt__cte__a as (\nselect 1\n) select * from __dbt__cte__a");
+        assert_eq!(
+            inject_ctes("\n\nselect * from __dbt__cte__a", &ctes()),
+            "\n\nwith __dbt__cte__a as (\nselect 1\n) select * from __dbt__cte__a"
+        );
     }
 
     #[test]

@@ -7,14 +7,21 @@ use std::path::Path;
 use trellis_compiler::{compile, ProjectInput};
 
 fn read_dir(root: &Path, dir: &Path, input: &mut ProjectInput) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir).expect("fixture dir").filter_map(|e| e.ok()).collect();
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .expect("fixture dir")
+        .filter_map(|e| e.ok())
+        .collect();
     entries.sort_by_key(|e| e.file_name());
     for e in entries {
         let p = e.path();
         if p.is_dir() {
             read_dir(root, &p, input);
         } else {
-            let rel = p.strip_prefix(root).expect("inside root").to_string_lossy().replace('\\', "/");
+            let rel = p
+                .strip_prefix(root)
+                .expect("inside root")
+                .to_string_lossy()
+                .replace('\\', "/");
             input.add_file(rel, std::fs::read_to_string(&p).expect("utf-8 fixture"));
         }
     }

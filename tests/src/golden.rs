@@ -19,6 +19,16 @@ pub const FIELDS: &[&str] = &[
     "original_file_path",
     "resource_type",
     "package_name",
+    "tags",
+    "unique_id",
+    "name",
+    "test_metadata",
+    "column_name",
+    "attached_node",
+    "version",
+    "latest_version",
+    "description",
+    "meta",
 ];
 
 /// Result of comparing one example.
@@ -42,7 +52,11 @@ impl Comparison {
 }
 
 fn normalize_sql(s: &str) -> String {
-    s.trim_end().lines().map(str::trim_end).collect::<Vec<_>>().join("\n")
+    s.trim_end()
+        .lines()
+        .map(str::trim_end)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn norm(field: &str, v: Option<&Value>) -> Value {
@@ -53,13 +67,19 @@ fn norm(field: &str, v: Option<&Value>) -> Value {
     }
 }
 
-/// Compares the `nodes` and `sources` of two manifests.
+/// Compares the `nodes`, `sources`, `exposures` and `groups` of two manifests.
 pub fn compare(golden: &Value, ours: &Value) -> Comparison {
     let mut c = Comparison::default();
-    for section in ["nodes", "sources"] {
+    for section in ["nodes", "sources", "exposures", "groups"] {
         let empty = serde_json::Map::new();
-        let g = golden.get(section).and_then(|v| v.as_object()).unwrap_or(&empty);
-        let o = ours.get(section).and_then(|v| v.as_object()).unwrap_or(&empty);
+        let g = golden
+            .get(section)
+            .and_then(|v| v.as_object())
+            .unwrap_or(&empty);
+        let o = ours
+            .get(section)
+            .and_then(|v| v.as_object())
+            .unwrap_or(&empty);
         for (id, gn) in g {
             let Some(on) = o.get(id) else {
                 c.checked += 1;
@@ -76,7 +96,8 @@ pub fn compare(golden: &Value, ours: &Value) -> Comparison {
                     c.matched += 1;
                 } else {
                     let key = format!("{id} {f}");
-                    c.details.insert(key.clone(), format!("dbt:     {a}\ntrellis: {b}"));
+                    c.details
+                        .insert(key.clone(), format!("dbt:     {a}\ntrellis: {b}"));
                     c.differences.push(key);
                 }
             }

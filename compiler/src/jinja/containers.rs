@@ -72,7 +72,9 @@ impl Object for MutList {
             }
             ("insert", [i, v]) => {
                 let len = items.len() as i64;
-                let mut at = i.as_i64().ok_or_else(|| invalid("insert needs an integer index"))?;
+                let mut at = i
+                    .as_i64()
+                    .ok_or_else(|| invalid("insert needs an integer index"))?;
                 if at < 0 {
                     at = (len + at).max(0);
                 }

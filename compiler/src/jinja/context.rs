@@ -131,7 +131,10 @@ impl Shared {
                 m.insert("database".into(), self.target.database.clone().into());
                 m.insert("schema".into(), self.target.schema.clone().into());
                 m.insert("threads".into(), self.target.threads.into());
-                m.insert("profile_name".into(), self.target.profile_name.clone().into());
+                m.insert(
+                    "profile_name".into(),
+                    self.target.profile_name.clone().into(),
+                );
                 Value::from(minijinja::value::Serde(&m))
             })
             .clone()
@@ -236,7 +239,11 @@ fn kw_str(kw: &Option<Kwargs>, key: &str) -> Result<Option<String>, Error> {
             Ok(if v.is_none() || v.is_undefined() {
                 None
             } else {
-                Some(v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))
+                Some(
+                    v.as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| v.to_string()),
+                )
             })
         }
         _ => Ok(None),
@@ -300,15 +307,28 @@ impl NodeCtx {
         let (pos, kw) = kwargs_of(args);
         let strs: Vec<String> = pos
             .iter()
-            .map(|v| v.as_str().map(str::to_string).ok_or_else(|| err(format!("ref() arguments must be strings, got {v}"))))
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| err(format!("ref() arguments must be strings, got {v}")))
+            })
             .collect::<Result<_, _>>()?;
         let version = kw_str(&kw, "version")?.or(kw_str(&kw, "v")?);
         let (package, name) = match strs.as_slice() {
             [name] => (None, name.clone()),
             [pkg, name] => (Some(pkg.clone()), name.clone()),
-            _ => return Err(err(format!("ref() takes at most two arguments ({} given)", strs.len()))),
+            _ => {
+                return Err(err(format!(
+                    "ref() takes at most two arguments ({} given)",
+                    strs.len()
+                )))
+            }
         };
-        let call = RefCall { package: package.clone(), name: name.clone(), version: version.clone() };
+        let call = RefCall {
+            package: package.clone(),
+            name: name.clone(),
+            version: version.clone(),
+        };
         match self.mode {
             Mode::Parse => {
                 // dbt records every call, repeats included.
@@ -316,10 +336,21 @@ impl NodeCtx {
                 Ok(self.this_or_placeholder().to_value())
             }
             Mode::Compile => {
-                let resolver = self.resolver.as_ref().ok_or_else(|| err("ref() is not available here"))?;
+                let resolver = self
+                    .resolver
+                    .as_ref()
+                    .ok_or_else(|| err("ref() is not available here"))?;
                 let (rel, uid) = resolver
-                    .resolve_ref(&self.node.package, package.as_deref(), &name, version.as_deref())
-                    .map_err(|m| Error::new(ErrorKind::InvalidOperation, m).with_source(CompilerError(String::new())))?;
+                    .resolve_ref(
+                        &self.node.package,
+                        package.as_deref(),
+                        &name,
+                        version.as_deref(),
+                    )
+                    .map_err(|m| {
+                        Error::new(ErrorKind::InvalidOperation, m)
+                            .with_source(CompilerError(String::new()))
+                    })?;
                 let mut rec = lock(&self.rec);
                 if rel.is_cte && !rec.ephemeral.contains(&uid) {
                     rec.ephemeral.push(uid.clone());
@@ -334,10 +365,19 @@ impl NodeCtx {
         let (pos, _kw) = kwargs_of(args);
         let (s, t) = match pos {
             [s, t] => (
-                s.as_str().ok_or_else(|| err("source() arguments must be strings"))?.to_string(),
-                t.as_str().ok_or_else(|| err("source() arguments must be strings"))?.to_string(),
+                s.as_str()
+                    .ok_or_else(|| err("source() arguments must be strings"))?
+                    .to_string(),
+                t.as_str()
+                    .ok_or_else(|| err("source() arguments must be strings"))?
+                    .to_string(),
             ),
-            _ => return Err(err(format!("source() takes exactly two arguments ({} given)", pos.len()))),
+            _ => {
+                return Err(err(format!(
+                    "source() takes exactly two arguments ({} given)",
+                    pos.len()
+                )))
+            }
         };
         match self.mode {
             Mode::Parse => {
@@ -345,7 +385,10 @@ impl NodeCtx {
                 Ok(self.this_or_placeholder().to_value())
             }
             Mode::Compile => {
-                let resolver = self.resolver.as_ref().ok_or_else(|| err("source() is not available here"))?;
+                let resolver = self
+                    .resolver
+                    .as_ref()
+                    .ok_or_else(|| err("source() is not available here"))?;
                 let (rel, uid) = resolver.resolve_source(&s, &t).map_err(err)?;
                 lock(&self.rec).dependencies.insert(uid);
                 Ok(rel.to_value())
@@ -402,7 +445,11 @@ impl NodeCtx {
             // dbt only fails on missing vars when it compiles.
             return Ok(Value::from(()));
         }
-        Err(err(format!("Required var '{name}' not found in config:\nVars supplied to {} = {}", self.node.name, serde_json::to_string_pretty(&self.node.vars).unwrap_or_default())))
+        Err(err(format!(
+            "Required var '{name}' not found in config:\nVars supplied to {} = {}",
+            self.node.name,
+            serde_json::to_string_pretty(&self.node.vars).unwrap_or_default()
+        )))
     }
 
     fn call_env_var(&self, args: &[Value]) -> Result<Value, Error> {
@@ -415,7 +462,11 @@ impl NodeCtx {
             return Ok(Value::from(v.clone()));
         }
         if let Some(d) = pos.get(1) {
-            return Ok(if d.is_none() { d.clone() } else { Value::from(d.to_string()) });
+            return Ok(if d.is_none() {
+                d.clone()
+            } else {
+                Value::from(d.to_string())
+            });
         }
         Err(err(format!("Env var required but not provided: '{name}'")))
     }
@@ -478,14 +529,20 @@ impl NodeCtx {
     }
 
     fn statement_result(&self, name: &str) -> Value {
-        lock(&self.rec).statements.get(name).cloned().unwrap_or(Value::from(()))
+        lock(&self.rec)
+            .statements
+            .get(name)
+            .cloned()
+            .unwrap_or(Value::from(()))
     }
 
     fn offline_result(&self, what: &str) -> Value {
         if self.mode == Mode::Compile {
             self.warn(
                 "offline-query",
-                format!("{what} is not executed without a warehouse connection: it returned no rows"),
+                format!(
+                    "{what} is not executed without a warehouse connection: it returned no rows"
+                ),
             );
         }
         empty_table()
@@ -506,14 +563,21 @@ impl Object for EmptyTable {
     }
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         match key.as_str()? {
-            "rows" | "columns" | "column_names" | "column_types" => Some(Value::from(Vec::<Value>::new())),
+            "rows" | "columns" | "column_names" | "column_types" => {
+                Some(Value::from(Vec::<Value>::new()))
+            }
             _ => None,
         }
     }
     fn enumerate(self: &Arc<Self>) -> Enumerator {
         Enumerator::Empty
     }
-    fn call_method(self: &Arc<Self>, _s: &mut State<'_, '_>, m: &str, _a: &[Value]) -> Result<Value, Error> {
+    fn call_method(
+        self: &Arc<Self>,
+        _s: &mut State<'_, '_>,
+        m: &str,
+        _a: &[Value],
+    ) -> Result<Value, Error> {
         match m {
             "print_table" => Ok(Value::from("")),
             "limit" | "where" | "select" | "order_by" => Ok(empty_table()),
@@ -578,7 +642,11 @@ fn positional(args: &[Value]) -> &[Value] {
 
 macro_rules! func {
     ($self:ident, $method:ident) => {{
-        Value::from_object(NativeFn { ctx: $self.clone(), name: stringify!($method), f: |c, a| c.$method(a) })
+        Value::from_object(NativeFn {
+            ctx: $self.clone(),
+            name: stringify!($method),
+            f: |c, a| c.$method(a),
+        })
     }};
 }
 
@@ -619,10 +687,15 @@ impl Object for NodeCtx {
             "should_store_failures" => {
                 let me = self.clone();
                 Value::from_function(move |_: Rest<Value>| {
-                    Ok::<_, Error>(Value::from(matches!(me.config_get("store_failures"), Some(serde_json::Value::Bool(true)))))
+                    Ok::<_, Error>(Value::from(matches!(
+                        me.config_get("store_failures"),
+                        Some(serde_json::Value::Bool(true))
+                    )))
                 })
             }
-            "should_full_refresh" => Value::from_function(|_: Rest<Value>| Ok::<_, Error>(Value::from(false))),
+            "should_full_refresh" => {
+                Value::from_function(|_: Rest<Value>| Ok::<_, Error>(Value::from(false)))
+            }
             "adapter" => Value::from_object(AdapterObj(self.clone())),
             "api" => Value::from_object(ApiObj(self.clone())),
             "exceptions" => Value::from_object(ExceptionsObj(self.clone())),
@@ -639,9 +712,18 @@ impl Object for NodeCtx {
             "graph" => match (&self.resolver, self.mode) {
                 (Some(r), Mode::Compile) => r.graph(),
                 _ => Value::from_iter(
-                    ["nodes", "sources", "exposures", "metrics", "groups", "semantic_models", "saved_queries", "unit_tests"]
-                        .into_iter()
-                        .map(|k| (k, Value::from(BTreeMap::<String, Value>::new()))),
+                    [
+                        "nodes",
+                        "sources",
+                        "exposures",
+                        "metrics",
+                        "groups",
+                        "semantic_models",
+                        "saved_queries",
+                        "unit_tests",
+                    ]
+                    .into_iter()
+                    .map(|k| (k, Value::from(BTreeMap::<String, Value>::new()))),
                 ),
             },
             "selected_resources" => Value::from(Vec::<Value>::new()),
@@ -654,7 +736,10 @@ impl Object for NodeCtx {
                 let s = a.first().map(|v| v.to_string()).unwrap_or_default();
                 match serde_json::from_str::<serde_json::Value>(&s) {
                     Ok(v) => Ok(Value::from(minijinja::value::Serde(&v))),
-                    Err(e) => a.get(1).cloned().ok_or_else(|| err(format!("fromjson: {e}"))),
+                    Err(e) => a
+                        .get(1)
+                        .cloned()
+                        .ok_or_else(|| err(format!("fromjson: {e}"))),
                 }
             }),
             "tojson" => raw_fn("tojson", |args| {
@@ -676,17 +761,31 @@ impl Object for NodeCtx {
                 let s = a.first().map(|v| v.to_string()).unwrap_or_default();
                 match crate::yaml::parse("<fromyaml>", &s) {
                     Ok(v) => Ok(Value::from(minijinja::value::Serde(&v))),
-                    Err(e) => a.get(1).cloned().ok_or_else(|| err(format!("fromyaml: {}", e.message))),
+                    Err(e) => a
+                        .get(1)
+                        .cloned()
+                        .ok_or_else(|| err(format!("fromyaml: {}", e.message))),
                 }
             }),
             "toyaml" => raw_fn("toyaml", |args| {
                 let v = positional(args).first().cloned().unwrap_or(Value::from(()));
-                crate::yaml::to_string(&to_json(&v)).map(Value::from).map_err(err)
+                crate::yaml::to_string(&to_json(&v))
+                    .map(Value::from)
+                    .map_err(err)
             }),
             "zip" => Value::from_function(|args: Rest<Value>| -> Result<Value, Error> {
-                let lists: Vec<Vec<Value>> = args.iter().map(|a| a.try_iter().map(|i| i.collect())).collect::<Result<_, _>>()?;
+                let lists: Vec<Vec<Value>> = args
+                    .iter()
+                    .map(|a| a.try_iter().map(|i| i.collect()))
+                    .collect::<Result<_, _>>()?;
                 let n = lists.iter().map(Vec::len).min().unwrap_or(0);
-                Ok(Value::from((0..n).map(|i| Value::from(lists.iter().map(|l| l[i].clone()).collect::<Vec<_>>())).collect::<Vec<_>>()))
+                Ok(Value::from(
+                    (0..n)
+                        .map(|i| {
+                            Value::from(lists.iter().map(|l| l[i].clone()).collect::<Vec<_>>())
+                        })
+                        .collect::<Vec<_>>(),
+                ))
             }),
             "set" | "set_strict" => Value::from_function(|v: Value| -> Result<Value, Error> {
                 let mut out: Vec<Value> = Vec::new();
@@ -702,11 +801,21 @@ impl Object for NodeCtx {
                 let d = md5::Md5::digest(s.as_bytes());
                 Value::from(d.iter().map(|b| format!("{b:02x}")).collect::<String>())
             }),
-            "try_or_compiler_error" => Value::from_function(|_s: &mut State, msg: String, f: Value, args: Rest<Value>| -> Result<Value, Error> {
-                let _ = (&msg, &f, &args);
-                Err(err(msg))
+            "try_or_compiler_error" => Value::from_function(
+                |_s: &mut State,
+                 msg: String,
+                 f: Value,
+                 args: Rest<Value>|
+                 -> Result<Value, Error> {
+                    let _ = (&msg, &f, &args);
+                    Err(err(msg))
+                },
+            ),
+            "run_query" => Value::from_object(NativeFn {
+                ctx: self.clone(),
+                name: "run_query",
+                f: |c, _| Ok(c.offline_result("run_query()")),
             }),
-            "run_query" => Value::from_object(NativeFn { ctx: self.clone(), name: "run_query", f: |c, _| Ok(c.offline_result("run_query()")) }),
             "statement" => Value::from_object(StatementObj(self.clone())),
             "load_result" => {
                 let me = self.clone();
@@ -745,7 +854,12 @@ impl Object for ConfigObj {
         self.0.call_config(args)
     }
 
-    fn call_method(self: &Arc<Self>, _s: &mut State<'_, '_>, m: &str, args: &[Value]) -> Result<Value, Error> {
+    fn call_method(
+        self: &Arc<Self>,
+        _s: &mut State<'_, '_>,
+        m: &str,
+        args: &[Value],
+    ) -> Result<Value, Error> {
         let (pos, kw) = kwargs_of(args);
         let key = pos.first().and_then(|v| v.as_str()).map(str::to_string);
         match m {
@@ -841,7 +955,8 @@ impl Object for MacroCall {
                 if kw.has("caller") {
                     let caller: Value = kw.get("caller")?;
                     let body = caller.call(state, &[])?;
-                    let body_fn = Value::from_function(move |_: Rest<Value>| Ok::<_, Error>(body.clone()));
+                    let body_fn =
+                        Value::from_function(move |_: Rest<Value>| Ok::<_, Error>(body.clone()));
                     let mut pairs: Vec<(String, Value)> = Vec::new();
                     for k in kw.args().map(str::to_string).collect::<Vec<_>>() {
                         let v: Value = kw.get(&k)?;
@@ -885,7 +1000,11 @@ struct PackageNs {
 
 impl Object for PackageNs {
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        let def = self.ctx.shared.macros.lookup_in(&self.package, key.as_str()?)?;
+        let def = self
+            .ctx
+            .shared
+            .macros
+            .lookup_in(&self.package, key.as_str()?)?;
         Some(MacroCall::value(def, self.ctx.clone()))
     }
 }
@@ -903,10 +1022,23 @@ impl Object for AdapterObj {
         }
     }
 
-    fn call_method(self: &Arc<Self>, _s: &mut State<'_, '_>, m: &str, args: &[Value]) -> Result<Value, Error> {
+    fn call_method(
+        self: &Arc<Self>,
+        _s: &mut State<'_, '_>,
+        m: &str,
+        args: &[Value],
+    ) -> Result<Value, Error> {
         let (pos, kw) = kwargs_of(args);
         let q = self.0.shared.adapter.quote_char;
-        let first = || pos.first().map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())).unwrap_or_default();
+        let first = || {
+            pos.first()
+                .map(|v| {
+                    v.as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| v.to_string())
+                })
+                .unwrap_or_default()
+        };
         match m {
             "dispatch" => self.0.dispatch(args),
             "type" => Ok(Value::from(self.0.shared.adapter.type_name)),
@@ -915,23 +1047,48 @@ impl Object for AdapterObj {
             "escape_single_quotes" => Ok(Value::from(first().replace('\'', "''"))),
             // An empty warehouse has no relations: `none` is the true answer.
             "get_relation" | "load_relation" | "get_relation_by_name" => Ok(Value::from(())),
-            "get_columns_in_relation" | "get_columns_in_table" | "list_relations_without_caching" | "get_missing_columns" | "list_schemas" | "get_relations_by_pattern" => {
+            "get_columns_in_relation"
+            | "get_columns_in_table"
+            | "list_relations_without_caching"
+            | "get_missing_columns"
+            | "list_schemas"
+            | "get_relations_by_pattern" => {
                 if self.0.mode == Mode::Compile {
-                    self.0.warn("offline-introspection", format!("adapter.{m}() returns nothing without a warehouse connection"));
+                    self.0.warn(
+                        "offline-introspection",
+                        format!("adapter.{m}() returns nothing without a warehouse connection"),
+                    );
                 }
                 Ok(MutList::new_value(Vec::new()))
             }
             "check_schema_exists" => Ok(Value::from(false)),
             "already_exists" => Ok(Value::from(false)),
-            "execute" => Ok(Value::from_iter([("response", Value::from(())), ("table", empty_table())])),
-            "commit" | "drop_relation" | "truncate_relation" | "rename_relation" | "create_schema" | "drop_schema" | "expand_target_column_types" | "cache_added" | "cache_dropped" | "cache_renamed" => Ok(Value::from("")),
-            "get_incremental_strategy_macro" => Err(err("incremental materializations are not run by the compiler")),
+            "execute" => Ok(Value::from_iter([
+                ("response", Value::from(())),
+                ("table", empty_table()),
+            ])),
+            "commit"
+            | "drop_relation"
+            | "truncate_relation"
+            | "rename_relation"
+            | "create_schema"
+            | "drop_schema"
+            | "expand_target_column_types"
+            | "cache_added"
+            | "cache_dropped"
+            | "cache_renamed" => Ok(Value::from("")),
+            "get_incremental_strategy_macro" => Err(err(
+                "incremental materializations are not run by the compiler",
+            )),
             "build_catalog_relation" => Ok(Value::from(())),
             "standardize_grants_dict" => Ok(MutList::new_value(Vec::new())),
             "is_replaceable" => Ok(Value::from(true)),
             _ => {
                 let _ = kw;
-                Err(Error::new(ErrorKind::UnknownMethod, format!("adapter has no method '{m}'")))
+                Err(Error::new(
+                    ErrorKind::UnknownMethod,
+                    format!("adapter has no method '{m}'"),
+                ))
             }
         }
     }
@@ -968,16 +1125,31 @@ impl ApiColumn {
 }
 
 impl Object for ApiColumn {
-    fn call_method(self: &Arc<Self>, _s: &mut State<'_, '_>, m: &str, args: &[Value]) -> Result<Value, Error> {
+    fn call_method(
+        self: &Arc<Self>,
+        _s: &mut State<'_, '_>,
+        m: &str,
+        args: &[Value],
+    ) -> Result<Value, Error> {
         let (pos, _) = kwargs_of(args);
-        let arg = |i: usize| pos.get(i).map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())).unwrap_or_default();
+        let arg = |i: usize| {
+            pos.get(i)
+                .map(|v| {
+                    v.as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| v.to_string())
+                })
+                .unwrap_or_default()
+        };
         match m {
             "translate_type" => Ok(Value::from(self.translate(&arg(0)))),
             "string_type" => Ok(Value::from(format!("character varying({})", arg(0)))),
             "numeric_type" => {
                 let (dtype, p, sc) = (arg(0), pos.get(1), pos.get(2));
                 match (p, sc) {
-                    (Some(p), Some(sc)) if !p.is_none() && !sc.is_none() => Ok(Value::from(format!("{dtype}({p},{sc})"))),
+                    (Some(p), Some(sc)) if !p.is_none() && !sc.is_none() => {
+                        Ok(Value::from(format!("{dtype}({p},{sc})")))
+                    }
                     _ => Ok(Value::from(dtype)),
                 }
             }
@@ -988,7 +1160,10 @@ impl Object for ApiColumn {
                     ("column", Value::from(arg(0))),
                     ("dtype", Value::from(dtype.clone())),
                     ("data_type", Value::from(dtype)),
-                    ("quoted", Value::from(format!("{q}{}{q}", arg(0), q = self.0.quote_char))),
+                    (
+                        "quoted",
+                        Value::from(format!("{q}{}{q}", arg(0), q = self.0.quote_char)),
+                    ),
                 ]))
             }
             _ => Err(Error::from(ErrorKind::UnknownMethod)),
@@ -1000,7 +1175,12 @@ impl Object for ApiColumn {
 struct ApiRelation(Arc<NodeCtx>);
 
 impl Object for ApiRelation {
-    fn call_method(self: &Arc<Self>, _s: &mut State<'_, '_>, m: &str, args: &[Value]) -> Result<Value, Error> {
+    fn call_method(
+        self: &Arc<Self>,
+        _s: &mut State<'_, '_>,
+        m: &str,
+        args: &[Value],
+    ) -> Result<Value, Error> {
         let (_pos, kw) = kwargs_of(args);
         match m {
             "create" => {
@@ -1025,17 +1205,36 @@ impl Object for ApiRelation {
 struct ExceptionsObj(Arc<NodeCtx>);
 
 impl Object for ExceptionsObj {
-    fn call_method(self: &Arc<Self>, _s: &mut State<'_, '_>, m: &str, args: &[Value]) -> Result<Value, Error> {
-        let msg = args.first().map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())).unwrap_or_default();
+    fn call_method(
+        self: &Arc<Self>,
+        _s: &mut State<'_, '_>,
+        m: &str,
+        args: &[Value],
+    ) -> Result<Value, Error> {
+        let msg = args
+            .first()
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| v.to_string())
+            })
+            .unwrap_or_default();
         match m {
             "warn" => {
                 self.0.warn("jinja-warning", msg);
                 Ok(Value::from(""))
             }
-            "raise_compiler_error" | "raise_not_implemented" | "raise_fail_fast_error" | "raise_database_error" | "column_type_missing" | "raise_contract_error" => {
-                Err(Error::new(ErrorKind::InvalidOperation, msg.clone()).with_source(CompilerError(msg)))
-            }
-            _ => Err(Error::new(ErrorKind::InvalidOperation, format!("exceptions.{m}: {msg}"))),
+            "raise_compiler_error"
+            | "raise_not_implemented"
+            | "raise_fail_fast_error"
+            | "raise_database_error"
+            | "column_type_missing"
+            | "raise_contract_error" => Err(Error::new(ErrorKind::InvalidOperation, msg.clone())
+                .with_source(CompilerError(msg))),
+            _ => Err(Error::new(
+                ErrorKind::InvalidOperation,
+                format!("exceptions.{m}: {msg}"),
+            )),
         }
     }
 }
@@ -1048,7 +1247,11 @@ struct StatementObj(Arc<NodeCtx>);
 impl Object for StatementObj {
     fn call(self: &Arc<Self>, state: &mut State<'_, '_>, args: &[Value]) -> Result<Value, Error> {
         let (pos, kw) = kwargs_of(args);
-        let name = pos.first().and_then(|v| v.as_str()).unwrap_or("main").to_string();
+        let name = pos
+            .first()
+            .and_then(|v| v.as_str())
+            .unwrap_or("main")
+            .to_string();
         if let Some(kw) = &kw {
             if kw.has("caller") {
                 let caller: Value = kw.get("caller")?;

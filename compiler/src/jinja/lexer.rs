@@ -198,7 +198,9 @@ pub fn scan_blocks(src: &str) -> Result<Vec<Block>, ScanError> {
                                 end: tag.end,
                             });
                         }
-                        (Some((okind, oname, ..)), _) if kind == BlockKind::Docs || *okind != BlockKind::Docs => {
+                        (Some((okind, oname, ..)), _)
+                            if kind == BlockKind::Docs || *okind != BlockKind::Docs =>
+                        {
                             return Err(ScanError {
                                 message: format!(
                                     "unexpected '{}' inside {:?} block '{}'",
@@ -408,7 +410,10 @@ mod tests {
     fn raw_blocks_are_skipped() {
         let src = "{% raw %}{% macro a() %}{% endraw %}";
         assert!(scan_blocks(src).unwrap().is_empty());
-        assert_eq!(rewrite_literals("{% raw %}{{ [1] }}{% endraw %}"), "{% raw %}{{ [1] }}{% endraw %}");
+        assert_eq!(
+            rewrite_literals("{% raw %}{{ [1] }}{% endraw %}"),
+            "{% raw %}{{ [1] }}{% endraw %}"
+        );
     }
 
     #[test]
@@ -421,7 +426,10 @@ mod tests {
             rewrite_literals("{%- for a in [1, 2] -%}{{ a }}{%- endfor %} {{ 'x]' }}"),
             "{%- for a in __tl([1, 2]) -%}{{ a }}{%- endfor %} {{ 'x]' }}"
         );
-        assert_eq!(rewrite_literals("{{ {'a': {'b': 1}} }}"), "{{ __td({'a': __td({'b': 1})}) }}");
+        assert_eq!(
+            rewrite_literals("{{ {'a': {'b': 1}} }}"),
+            "{{ __td({'a': __td({'b': 1})}) }}"
+        );
         assert_eq!(rewrite_literals("plain {text} [x]"), "plain {text} [x]");
     }
 }

@@ -94,7 +94,10 @@ impl MacroTable {
         if self.is_internal(package) {
             return None;
         }
-        self.by_package.get(package).and_then(|p| p.get(name)).cloned()
+        self.by_package
+            .get(package)
+            .and_then(|p| p.get(name))
+            .cloned()
     }
 
     pub fn get_by_template(&self, template_name: &str) -> Option<&Arc<MacroDef>> {

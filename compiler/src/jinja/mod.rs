@@ -93,10 +93,10 @@ pub fn render_test_kwargs(
         };
         out.insert(k.clone(), rendered);
     }
-    ctx.late
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert("_dbt_generic_test_kwargs".to_string(), minijinja::Value::from(out));
+    ctx.late.lock().unwrap_or_else(|e| e.into_inner()).insert(
+        "_dbt_generic_test_kwargs".to_string(),
+        minijinja::Value::from(out),
+    );
     Ok(())
 }
 
@@ -104,7 +104,11 @@ fn looks_like_call(s: &str) -> bool {
     let t = s.trim();
     ["env_var", "ref", "var", "source", "doc"].iter().any(|f| {
         t.strip_prefix(f)
-            .map(|rest| rest.trim_start().starts_with('(') && t.ends_with(')') && rest.trim_start().len() > 2)
+            .map(|rest| {
+                rest.trim_start().starts_with('(')
+                    && t.ends_with(')')
+                    && rest.trim_start().len() > 2
+            })
             .unwrap_or(false)
     })
 }
@@ -133,34 +137,50 @@ fn render_native(
 ) -> Result<minijinja::Value, Diagnostic> {
     Ok(match v {
         serde_json::Value::String(s) => {
-            let s = if looks_like_call(s) { format!("{{{{ {s} }}}}") } else { s.clone() };
+            let s = if looks_like_call(s) {
+                format!("{{{{ {s} }}}}")
+            } else {
+                s.clone()
+            };
             if !(s.contains("{{") || s.contains("{%")) {
                 return Ok(native_literal(s));
             }
             let t = s.trim();
-            let single = t.starts_with("{{") && t.ends_with("}}") && !t[2..t.len() - 2].contains("}}");
+            let single =
+                t.starts_with("{{") && t.ends_with("}}") && !t[2..t.len() - 2].contains("}}");
             let res = if single {
-                env.compile_expression(t[2..t.len() - 2].trim_matches(|c: char| c == '-' || c.is_whitespace()))
-                    .and_then(|e| e.eval(ctx.value()))
+                env.compile_expression(
+                    t[2..t.len() - 2].trim_matches(|c: char| c == '-' || c.is_whitespace()),
+                )
+                .and_then(|e| e.eval(ctx.value()))
             } else {
-                env.render_str(&lexer::rewrite_literals(&s), ctx.value()).map(native_literal)
+                env.render_str(&lexer::rewrite_literals(&s), ctx.value())
+                    .map(native_literal)
             };
             match res {
                 Ok(v) => v,
                 Err(e) => match return_value(&e) {
                     Some(v) => v,
-                    None => return Err(to_diagnostic(&e, sources).for_node(ctx.node.unique_id.clone())),
+                    None => {
+                        return Err(to_diagnostic(&e, sources).for_node(ctx.node.unique_id.clone()))
+                    }
                 },
             }
         }
         serde_json::Value::Array(a) => {
-            let items = a.iter().map(|x| render_native(env, sources, x, ctx)).collect::<Result<Vec<_>, _>>()?;
+            let items = a
+                .iter()
+                .map(|x| render_native(env, sources, x, ctx))
+                .collect::<Result<Vec<_>, _>>()?;
             containers::MutList::new_value(items)
         }
         serde_json::Value::Object(o) => {
             let mut m = indexmap::IndexMap::new();
             for (k, x) in o {
-                m.insert(minijinja::Value::from(k.clone()), render_native(env, sources, x, ctx)?);
+                m.insert(
+                    minijinja::Value::from(k.clone()),
+                    render_native(env, sources, x, ctx)?,
+                );
             }
             containers::MutDict::new_value(m)
         }
@@ -170,7 +190,10 @@ fn render_native(
 
 /// The file a template was made from.
 pub fn template_file(name: &str) -> &str {
-    let name = name.strip_prefix("macro:").map(|r| r.split_once(':').map(|x| x.1).unwrap_or(r)).unwrap_or(name);
+    let name = name
+        .strip_prefix("macro:")
+        .map(|r| r.split_once(':').map(|x| x.1).unwrap_or(r))
+        .unwrap_or(name);
     let name = name.rsplit_once('#').map(|x| x.0).unwrap_or(name);
     name.strip_prefix("node:").unwrap_or(name)
 }

@@ -21,7 +21,9 @@
 
 use super::containers::MutDict;
 use crate::input::Invocation;
-use minijinja::value::{DynObject, Enumerator, Kwargs, Object, ObjectRepr, Tuple, Value, ValueKind};
+use minijinja::value::{
+    DynObject, Enumerator, Kwargs, Object, ObjectRepr, Tuple, Value, ValueKind,
+};
 use minijinja::{Error, ErrorKind, State};
 use std::cmp::Ordering;
 use std::fmt::{self, Write as _};
@@ -29,7 +31,9 @@ use std::sync::{Arc, OnceLock};
 
 /// The `modules` context variable.
 pub fn modules(invocation: &Invocation) -> Value {
-    Value::from_object(Modules { now: utc_now(invocation) })
+    Value::from_object(Modules {
+        now: utc_now(invocation),
+    })
 }
 
 /// `run_started_at` as dbt has it: an aware `datetime` in UTC (pytz's).
@@ -52,7 +56,14 @@ pub fn binary_op(op: &str, lhs: &Value, rhs: &Value) -> Option<Result<Value, Err
 }
 
 fn utc_now(invocation: &Invocation) -> (Date, Clock) {
-    let fallback = (Date { y: 2000, m: 1, d: 1 }, Clock::default());
+    let fallback = (
+        Date {
+            y: 2000,
+            m: 1,
+            d: 1,
+        },
+        Clock::default(),
+    );
     match parse_iso_datetime(invocation.run_started_at.trim()) {
         Ok((d, c, tz)) => {
             let offset = tz.map(|t| t.offset).unwrap_or(0);
@@ -80,19 +91,24 @@ fn type_error(msg: impl fmt::Display) -> Error {
 fn bind(func: &str, args: &[Value], names: &[&str]) -> Result<Vec<Option<Value>>, Error> {
     let (pos, kw) = split_kwargs(args)?;
     if pos.len() > names.len() {
-        return Err(type_error(format!("{func}() takes at most {} arguments ({} given)", names.len(), pos.len())));
+        return Err(type_error(format!(
+            "{func}() takes at most {} arguments ({} given)",
+            names.len(),
+            pos.len()
+        )));
     }
     let mut slots: Vec<Option<Value>> = vec![None; names.len()];
     for (i, v) in pos.iter().enumerate() {
         slots[i] = Some(v.clone());
     }
     for (k, v) in kw {
-        let i = names
-            .iter()
-            .position(|n| *n == k)
-            .ok_or_else(|| type_error(format!("{func}() got an unexpected keyword argument '{k}'")))?;
+        let i = names.iter().position(|n| *n == k).ok_or_else(|| {
+            type_error(format!("{func}() got an unexpected keyword argument '{k}'"))
+        })?;
         if slots[i].is_some() {
-            return Err(type_error(format!("{func}() got multiple values for argument '{k}'")));
+            return Err(type_error(format!(
+                "{func}() got multiple values for argument '{k}'"
+            )));
         }
         slots[i] = Some(v);
     }
@@ -113,7 +129,12 @@ fn split_kwargs(args: &[Value]) -> Result<(&[Value], Vec<(String, Value)>), Erro
     }
 }
 
-fn required<'a>(slots: &'a [Option<Value>], i: usize, func: &str, name: &str) -> Result<&'a Value, Error> {
+fn required<'a>(
+    slots: &'a [Option<Value>],
+    i: usize,
+    func: &str,
+    name: &str,
+) -> Result<&'a Value, Error> {
     slots[i]
         .as_ref()
         .ok_or_else(|| type_error(format!("{func}() missing required argument: '{name}'")))
@@ -125,7 +146,10 @@ fn int_of(v: &Value, what: &str) -> Result<i64, Error> {
     }
     match (v.is_integer(), v.as_i64()) {
         (true, Some(i)) => Ok(i),
-        _ => Err(type_error(format!("{what}: an integer is required (got {})", v.kind()))),
+        _ => Err(type_error(format!(
+            "{what}: an integer is required (got {})",
+            v.kind()
+        ))),
     }
 }
 
@@ -141,10 +165,26 @@ fn str_of<'a>(v: &'a Value, what: &str) -> Result<&'a str, Error> {
         .ok_or_else(|| type_error(format!("{what}: expected a string, got {}", v.kind())))
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug)]
 enum Num {
     Int(i128),
     Float(f64),
+}
+
+impl Num {
+    fn as_f64(self) -> f64 {
+        match self {
+            Num::Int(i) => i as f64,
+            Num::Float(x) => x,
+        }
+    }
+
+    fn as_value(self) -> Value {
+        match self {
+            Num::Int(i) => Value::from(i),
+            Num::Float(x) => Value::from(x),
+        }
+    }
 }
 
 fn num_of(v: &Value) -> Option<Num> {
@@ -165,8 +205,13 @@ fn num_of(v: &Value) -> Option<Num> {
     f64::try_from(v.clone()).ok().map(Num::Float)
 }
 
+/// The items of an iterable, at most [`MAX_ITEMS`] of them.
 fn items_of(v: &Value) -> Result<Vec<Value>, Error> {
-    Ok(v.try_iter()?.collect())
+    let items: Vec<Value> = v.try_iter()?.take(MAX_ITEMS + 1).collect();
+    if items.len() > MAX_ITEMS {
+        return Err(value_error(format!("more than {MAX_ITEMS} items")));
+    }
+    Ok(items)
 }
 
 fn tuple(values: Vec<Value>) -> Value {
@@ -228,9 +273,27 @@ impl Object for Modules {
 
 const US_PER_SEC: i128 = 1_000_000;
 const US_PER_DAY: i128 = 86_400 * US_PER_SEC;
-const DAY_NAMES: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+const DAY_NAMES: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
 const MONTH_NAMES: [&str; 12] = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
     "December",
 ];
 
@@ -289,7 +352,11 @@ impl Date {
         if d < 1 || d > days_in_month(y, m as u32) as i64 {
             return Err(value_error("day is out of range for month"));
         }
-        Ok(Date { y, m: m as u32, d: d as u32 })
+        Ok(Date {
+            y,
+            m: m as u32,
+            d: d as u32,
+        })
     }
 
     /// Python's `toordinal()`: 0001-01-01 is day 1.
@@ -312,7 +379,14 @@ impl Date {
 
     /// Day of the year, 1-based.
     fn yday(&self) -> u32 {
-        (self.ordinal() - Date { y: self.y, m: 1, d: 1 }.ordinal() + 1) as u32
+        (self.ordinal()
+            - Date {
+                y: self.y,
+                m: 1,
+                d: 1,
+            }
+            .ordinal()
+            + 1) as u32
     }
 
     fn iso_calendar(&self) -> (i64, u32, u32) {
@@ -365,11 +439,17 @@ impl Clock {
         if !(0..1_000_000).contains(&us) {
             return Err(value_error("microsecond must be in 0..999999"));
         }
-        Ok(Clock { h: h as u32, mi: mi as u32, s: s as u32, us: us as u32 })
+        Ok(Clock {
+            h: h as u32,
+            mi: mi as u32,
+            s: s as u32,
+            us: us as u32,
+        })
     }
 
     fn to_us(self) -> i128 {
-        ((self.h as i128 * 60 + self.mi as i128) * 60 + self.s as i128) * US_PER_SEC + self.us as i128
+        ((self.h as i128 * 60 + self.mi as i128) * 60 + self.s as i128) * US_PER_SEC
+            + self.us as i128
     }
 
     fn from_us(us: i128) -> Clock {
@@ -384,11 +464,19 @@ impl Clock {
 
     fn iso(&self, timespec: &str) -> Result<String, Error> {
         Ok(match timespec {
-            "auto" if self.us != 0 => format!("{:02}:{:02}:{:02}.{:06}", self.h, self.mi, self.s, self.us),
+            "auto" if self.us != 0 => {
+                format!("{:02}:{:02}:{:02}.{:06}", self.h, self.mi, self.s, self.us)
+            }
             "auto" | "seconds" => format!("{:02}:{:02}:{:02}", self.h, self.mi, self.s),
             "hours" => format!("{:02}", self.h),
             "minutes" => format!("{:02}:{:02}", self.h, self.mi),
-            "milliseconds" => format!("{:02}:{:02}:{:02}.{:03}", self.h, self.mi, self.s, self.us / 1000),
+            "milliseconds" => format!(
+                "{:02}:{:02}:{:02}.{:03}",
+                self.h,
+                self.mi,
+                self.s,
+                self.us / 1000
+            ),
             "microseconds" => format!("{:02}:{:02}:{:02}.{:06}", self.h, self.mi, self.s, self.us),
             other => return Err(value_error(format!("Unknown timespec value: {other}"))),
         })
@@ -402,7 +490,8 @@ fn naive_us(d: &Date, c: &Clock) -> i128 {
 fn from_naive_us(us: i128) -> Result<(Date, Clock), Error> {
     let days = us.div_euclid(US_PER_DAY);
     let rest = us.rem_euclid(US_PER_DAY);
-    let days = i64::try_from(days).map_err(|_| py_err("OverflowError", "date value out of range"))?;
+    let days =
+        i64::try_from(days).map_err(|_| py_err("OverflowError", "date value out of range"))?;
     Ok((Date::from_ordinal(days)?, Clock::from_us(rest)))
 }
 
@@ -420,18 +509,33 @@ struct Tz {
 
 impl Tz {
     fn std_utc() -> Tz {
-        Tz { offset: 0, name: Some("UTC".into()), zone: None, pytz: false }
+        Tz {
+            offset: 0,
+            name: Some("UTC".into()),
+            zone: None,
+            pytz: false,
+        }
     }
 
     fn pytz_utc() -> Tz {
-        Tz { offset: 0, name: Some("UTC".into()), zone: Some("UTC".into()), pytz: true }
+        Tz {
+            offset: 0,
+            name: Some("UTC".into()),
+            zone: Some("UTC".into()),
+            pytz: true,
+        }
     }
 
     fn fixed(offset: i32, name: Option<String>) -> Tz {
         if offset == 0 && name.is_none() {
             return Tz::std_utc();
         }
-        Tz { offset, name, zone: None, pytz: false }
+        Tz {
+            offset,
+            name,
+            zone: None,
+            pytz: false,
+        }
     }
 
     fn tzname(&self) -> Option<String> {
@@ -441,7 +545,29 @@ impl Tz {
         if self.pytz {
             return None;
         }
-        Some(format!("UTC{}", format_offset(self.offset as i128 * US_PER_SEC, ":")))
+        Some(format!(
+            "UTC{}",
+            format_offset(self.offset as i128 * US_PER_SEC, ":")
+        ))
+    }
+
+    fn repr(&self) -> String {
+        match (&self.zone, self.pytz, &self.name) {
+            (Some(z), true, _) if z == "UTC" => "<UTC>".into(),
+            (Some(z), true, _) => format!("<StaticTzInfo {}>", py_repr(z)),
+            (None, true, _) => format!("pytz.FixedOffset({})", self.offset / 60),
+            (_, false, Some(n)) if self.offset == 0 && n == "UTC" => "datetime.timezone.utc".into(),
+            (_, false, name) => {
+                let off = format!(
+                    "{:?}",
+                    TemporalObj(Temporal::Delta(self.offset as i128 * US_PER_SEC))
+                );
+                match name {
+                    Some(n) => format!("datetime.timezone({off}, {})", py_repr(n)),
+                    None => format!("datetime.timezone({off})"),
+                }
+            }
+        }
     }
 
     fn display(&self) -> String {
@@ -485,7 +611,10 @@ const MAX_DELTA_US: i128 = 999_999_999 * US_PER_DAY + US_PER_DAY - 1;
 
 fn delta(us: i128) -> Result<Temporal, Error> {
     if us.abs() > MAX_DELTA_US {
-        return Err(py_err("OverflowError", "days must have magnitude <= 999999999"));
+        return Err(py_err(
+            "OverflowError",
+            "days must have magnitude <= 999999999",
+        ));
     }
     Ok(Temporal::Delta(us))
 }
@@ -521,7 +650,10 @@ impl Temporal {
     fn instant(&self) -> Option<(i128, bool)> {
         match self {
             Temporal::DateTime(d, c, tz) => {
-                let off = tz.as_ref().map(|t| t.offset as i128 * US_PER_SEC).unwrap_or(0);
+                let off = tz
+                    .as_ref()
+                    .map(|t| t.offset as i128 * US_PER_SEC)
+                    .unwrap_or(0);
                 Some((naive_us(d, c) - off, tz.is_some()))
             }
             _ => None,
@@ -553,8 +685,24 @@ impl Temporal {
         match self {
             Temporal::Date(d) => (*d, Clock::default(), None),
             Temporal::DateTime(d, c, tz) => (*d, *c, tz.as_ref()),
-            Temporal::Time(c, tz) => (Date { y: 1900, m: 1, d: 1 }, *c, tz.as_ref()),
-            Temporal::Delta(_) => (Date { y: 1900, m: 1, d: 1 }, Clock::default(), None),
+            Temporal::Time(c, tz) => (
+                Date {
+                    y: 1900,
+                    m: 1,
+                    d: 1,
+                },
+                *c,
+                tz.as_ref(),
+            ),
+            Temporal::Delta(_) => (
+                Date {
+                    y: 1900,
+                    m: 1,
+                    d: 1,
+                },
+                Clock::default(),
+                None,
+            ),
         }
     }
 }
@@ -581,22 +729,170 @@ impl fmt::Display for Temporal {
     }
 }
 
-#[derive(Debug)]
 struct TemporalObj(Temporal);
 
+/// Python's `repr()`, which lists and dicts show their items with.
+impl fmt::Debug for TemporalObj {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let tz_suffix = |tz: &Option<Tz>| {
+            tz.as_ref()
+                .map(|t| format!(", tzinfo={}", t.repr()))
+                .unwrap_or_default()
+        };
+        match &self.0 {
+            Temporal::Date(d) => write!(f, "datetime.date({}, {}, {})", d.y, d.m, d.d),
+            Temporal::DateTime(d, c, tz) => {
+                let mut parts = vec![
+                    d.y,
+                    d.m as i64,
+                    d.d as i64,
+                    c.h as i64,
+                    c.mi as i64,
+                    c.s as i64,
+                    c.us as i64,
+                ];
+                for _ in 0..2 {
+                    if parts.last() == Some(&0) {
+                        parts.pop();
+                    }
+                }
+                let parts: Vec<String> = parts.iter().map(i64::to_string).collect();
+                write!(
+                    f,
+                    "datetime.datetime({}{})",
+                    parts.join(", "),
+                    tz_suffix(tz)
+                )
+            }
+            Temporal::Time(c, tz) => {
+                let rest = match (c.s, c.us) {
+                    (s, us) if us != 0 => format!(", {s}, {us}"),
+                    (s, _) if s != 0 => format!(", {s}"),
+                    _ => String::new(),
+                };
+                write!(f, "datetime.time({}, {}{rest}{})", c.h, c.mi, tz_suffix(tz))
+            }
+            Temporal::Delta(us) => {
+                let mut args = Vec::new();
+                let days = us.div_euclid(US_PER_DAY);
+                let secs = us.rem_euclid(US_PER_DAY) / US_PER_SEC;
+                let micros = us.rem_euclid(US_PER_SEC);
+                if days != 0 {
+                    args.push(format!("days={days}"));
+                }
+                if secs != 0 {
+                    args.push(format!("seconds={secs}"));
+                }
+                if micros != 0 {
+                    args.push(format!("microseconds={micros}"));
+                }
+                if args.is_empty() {
+                    args.push("0".into());
+                }
+                write!(f, "datetime.timedelta({})", args.join(", "))
+            }
+        }
+    }
+}
+
+/// `date.isocalendar()`: the named tuple `(year, week, weekday)`.
+struct IsoCalendar(i64, u32, u32);
+
+impl fmt::Debug for IsoCalendar {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "datetime.IsoCalendarDate(year={}, week={}, weekday={})",
+            self.0, self.1, self.2
+        )
+    }
+}
+
+impl Object for IsoCalendar {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Seq
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        match (key.as_str(), key.as_i64()) {
+            (Some("year"), _) | (_, Some(0 | -3)) => Some(Value::from(self.0)),
+            (Some("week"), _) | (_, Some(1 | -2)) => Some(Value::from(self.1)),
+            (Some("weekday"), _) | (_, Some(2 | -1)) => Some(Value::from(self.2)),
+            _ => None,
+        }
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Seq(3)
+    }
+
+    fn render(self: &Arc<Self>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{self:?}")
+    }
+}
+
 const DATE_METHODS: &[&str] = &[
-    "strftime", "isoformat", "weekday", "isoweekday", "isocalendar", "replace", "toordinal", "ctime", "timetuple",
-    "__add__", "__sub__", "__radd__", "__rsub__", "__format__",
-];
-const DATETIME_METHODS: &[&str] = &[
-    "strftime", "isoformat", "weekday", "isoweekday", "isocalendar", "replace", "toordinal", "ctime", "date", "time",
-    "timetz", "timestamp", "astimezone", "utcoffset", "tzname", "dst", "__add__", "__sub__", "__radd__", "__rsub__",
+    "strftime",
+    "isoformat",
+    "weekday",
+    "isoweekday",
+    "isocalendar",
+    "replace",
+    "toordinal",
+    "ctime",
+    "timetuple",
+    "__add__",
+    "__sub__",
+    "__radd__",
+    "__rsub__",
     "__format__",
 ];
-const TIME_METHODS: &[&str] = &["strftime", "isoformat", "replace", "utcoffset", "tzname", "dst", "__format__"];
+const DATETIME_METHODS: &[&str] = &[
+    "strftime",
+    "isoformat",
+    "weekday",
+    "isoweekday",
+    "isocalendar",
+    "replace",
+    "toordinal",
+    "ctime",
+    "date",
+    "time",
+    "timetz",
+    "timestamp",
+    "astimezone",
+    "utcoffset",
+    "tzname",
+    "dst",
+    "__add__",
+    "__sub__",
+    "__radd__",
+    "__rsub__",
+    "__format__",
+];
+const TIME_METHODS: &[&str] = &[
+    "strftime",
+    "isoformat",
+    "replace",
+    "utcoffset",
+    "tzname",
+    "dst",
+    "__format__",
+];
 const DELTA_METHODS: &[&str] = &[
-    "total_seconds", "__add__", "__sub__", "__radd__", "__rsub__", "__mul__", "__rmul__", "__truediv__",
-    "__floordiv__", "__mod__", "__neg__", "__pos__", "__abs__",
+    "total_seconds",
+    "__add__",
+    "__sub__",
+    "__radd__",
+    "__rsub__",
+    "__mul__",
+    "__rmul__",
+    "__truediv__",
+    "__floordiv__",
+    "__mod__",
+    "__neg__",
+    "__pos__",
+    "__abs__",
 ];
 
 impl Object for TemporalObj {
@@ -611,16 +907,28 @@ impl Object for TemporalObj {
             (Temporal::Date(d) | Temporal::DateTime(d, ..), "month") => Some(Value::from(d.m)),
             (Temporal::Date(d) | Temporal::DateTime(d, ..), "day") => Some(Value::from(d.d)),
             (Temporal::DateTime(_, c, _) | Temporal::Time(c, _), "hour") => Some(Value::from(c.h)),
-            (Temporal::DateTime(_, c, _) | Temporal::Time(c, _), "minute") => Some(Value::from(c.mi)),
-            (Temporal::DateTime(_, c, _) | Temporal::Time(c, _), "second") => Some(Value::from(c.s)),
-            (Temporal::DateTime(_, c, _) | Temporal::Time(c, _), "microsecond") => Some(Value::from(c.us)),
-            (Temporal::DateTime(_, _, tz) | Temporal::Time(_, tz), "tzinfo") => {
-                Some(tz.clone().map(|t| Value::from_object(TzObj(t))).unwrap_or(Value::from(())))
+            (Temporal::DateTime(_, c, _) | Temporal::Time(c, _), "minute") => {
+                Some(Value::from(c.mi))
             }
+            (Temporal::DateTime(_, c, _) | Temporal::Time(c, _), "second") => {
+                Some(Value::from(c.s))
+            }
+            (Temporal::DateTime(_, c, _) | Temporal::Time(c, _), "microsecond") => {
+                Some(Value::from(c.us))
+            }
+            (Temporal::DateTime(_, _, tz) | Temporal::Time(_, tz), "tzinfo") => Some(
+                tz.clone()
+                    .map(|t| Value::from_object(TzObj(t)))
+                    .unwrap_or(Value::from(())),
+            ),
             (Temporal::DateTime(..) | Temporal::Time(..), "fold") => Some(Value::from(0)),
             (Temporal::Delta(us), "days") => Some(Value::from(us.div_euclid(US_PER_DAY) as i64)),
-            (Temporal::Delta(us), "seconds") => Some(Value::from((us.rem_euclid(US_PER_DAY) / US_PER_SEC) as i64)),
-            (Temporal::Delta(us), "microseconds") => Some(Value::from((us.rem_euclid(US_PER_SEC)) as i64)),
+            (Temporal::Delta(us), "seconds") => {
+                Some(Value::from((us.rem_euclid(US_PER_DAY) / US_PER_SEC) as i64))
+            }
+            (Temporal::Delta(us), "microseconds") => {
+                Some(Value::from((us.rem_euclid(US_PER_SEC)) as i64))
+            }
             _ => None,
         };
         if attr.is_some() {
@@ -654,7 +962,12 @@ impl Object for TemporalObj {
         }
     }
 
-    fn call_method(self: &Arc<Self>, state: &mut State<'_, '_>, name: &str, args: &[Value]) -> Result<Value, Error> {
+    fn call_method(
+        self: &Arc<Self>,
+        state: &mut State<'_, '_>,
+        name: &str,
+        args: &[Value],
+    ) -> Result<Value, Error> {
         let _ = state;
         let me = Value::from_dyn_object(self.clone());
         let t = &self.0;
@@ -673,11 +986,20 @@ impl Object for TemporalObj {
                 let (sep, spec) = match t {
                     Temporal::Time(..) => (
                         "T".to_string(),
-                        s[0].as_ref().map(|v| str_of(v, "isoformat").map(str::to_string)).transpose()?.unwrap_or_else(|| "auto".into()),
+                        s[0].as_ref()
+                            .map(|v| str_of(v, "isoformat").map(str::to_string))
+                            .transpose()?
+                            .unwrap_or_else(|| "auto".into()),
                     ),
                     _ => (
-                        s[0].as_ref().map(|v| str_of(v, "isoformat").map(str::to_string)).transpose()?.unwrap_or_else(|| "T".into()),
-                        s[1].as_ref().map(|v| str_of(v, "isoformat").map(str::to_string)).transpose()?.unwrap_or_else(|| "auto".into()),
+                        s[0].as_ref()
+                            .map(|v| str_of(v, "isoformat").map(str::to_string))
+                            .transpose()?
+                            .unwrap_or_else(|| "T".into()),
+                        s[1].as_ref()
+                            .map(|v| str_of(v, "isoformat").map(str::to_string))
+                            .transpose()?
+                            .unwrap_or_else(|| "auto".into()),
                     ),
                 };
                 Ok(Value::from(t.isoformat(&sep, &spec)?))
@@ -686,7 +1008,7 @@ impl Object for TemporalObj {
             "isoweekday" => Ok(Value::from(t.date_clock_tz().0.weekday() + 1)),
             "isocalendar" => {
                 let (y, w, d) = t.date_clock_tz().0.iso_calendar();
-                Ok(tuple(vec![Value::from(y), Value::from(w), Value::from(d)]))
+                Ok(Value::from_object(IsoCalendar(y, w, d)))
             }
             "toordinal" => Ok(Value::from(t.date_clock_tz().0.ordinal())),
             "ctime" => {
@@ -696,10 +1018,20 @@ impl Object for TemporalObj {
             "timetuple" => {
                 let (d, c, _) = t.date_clock_tz();
                 Ok(tuple(
-                    [d.y, d.m as i64, d.d as i64, c.h as i64, c.mi as i64, c.s as i64, d.weekday() as i64, d.yday() as i64, -1]
-                        .into_iter()
-                        .map(Value::from)
-                        .collect(),
+                    [
+                        d.y,
+                        d.m as i64,
+                        d.d as i64,
+                        c.h as i64,
+                        c.mi as i64,
+                        c.s as i64,
+                        d.weekday() as i64,
+                        d.yday() as i64,
+                        -1,
+                    ]
+                    .into_iter()
+                    .map(Value::from)
+                    .collect(),
                 ))
             }
             "replace" => replace(t, args),
@@ -716,8 +1048,17 @@ impl Object for TemporalObj {
                 _ => Err(Error::from(ErrorKind::UnknownMethod)),
             },
             "timestamp" => {
-                let (us, _) = t.instant().ok_or_else(|| Error::from(ErrorKind::UnknownMethod))?;
-                let epoch = naive_us(&Date { y: 1970, m: 1, d: 1 }, &Clock::default());
+                let (us, _) = t
+                    .instant()
+                    .ok_or_else(|| Error::from(ErrorKind::UnknownMethod))?;
+                let epoch = naive_us(
+                    &Date {
+                        y: 1970,
+                        m: 1,
+                        d: 1,
+                    },
+                    &Clock::default(),
+                );
                 Ok(Value::from((us - epoch) as f64 / US_PER_SEC as f64))
             }
             "astimezone" => {
@@ -726,22 +1067,28 @@ impl Object for TemporalObj {
                     Some(v) => tz_of(v)?.unwrap_or_else(Tz::std_utc),
                     None => Tz::std_utc(),
                 };
-                let (us, _) = t.instant().ok_or_else(|| Error::from(ErrorKind::UnknownMethod))?;
+                let (us, _) = t
+                    .instant()
+                    .ok_or_else(|| Error::from(ErrorKind::UnknownMethod))?;
                 let (d, c) = from_naive_us(us + tz.offset as i128 * US_PER_SEC)?;
                 Ok(Temporal::DateTime(d, c, Some(tz)).into_value())
             }
             "utcoffset" | "dst" => match t {
                 Temporal::DateTime(_, _, tz) | Temporal::Time(_, tz) => Ok(match tz {
-                    Some(tz) if name == "utcoffset" => Temporal::Delta(tz.offset as i128 * US_PER_SEC).into_value(),
+                    Some(tz) if name == "utcoffset" => {
+                        Temporal::Delta(tz.offset as i128 * US_PER_SEC).into_value()
+                    }
                     Some(_) => Temporal::Delta(0).into_value(),
                     None => Value::from(()),
                 }),
                 _ => Err(Error::from(ErrorKind::UnknownMethod)),
             },
             "tzname" => match t {
-                Temporal::DateTime(_, _, tz) | Temporal::Time(_, tz) => {
-                    Ok(tz.as_ref().and_then(Tz::tzname).map(Value::from).unwrap_or(Value::from(())))
-                }
+                Temporal::DateTime(_, _, tz) | Temporal::Time(_, tz) => Ok(tz
+                    .as_ref()
+                    .and_then(Tz::tzname)
+                    .map(Value::from)
+                    .unwrap_or(Value::from(()))),
                 _ => Err(Error::from(ErrorKind::UnknownMethod)),
             },
             "total_seconds" => match t {
@@ -757,9 +1104,11 @@ impl Object for TemporalObj {
                 .into_value()),
                 _ => Err(Error::from(ErrorKind::UnknownMethod)),
             },
-            "__add__" | "__sub__" | "__mul__" | "__truediv__" | "__floordiv__" | "__mod__" | "__radd__" | "__rsub__"
-            | "__rmul__" => {
-                let other = args.first().ok_or_else(|| type_error(format!("{name}() takes exactly one argument")))?;
+            "__add__" | "__sub__" | "__mul__" | "__truediv__" | "__floordiv__" | "__mod__"
+            | "__radd__" | "__rsub__" | "__rmul__" => {
+                let other = args
+                    .first()
+                    .ok_or_else(|| type_error(format!("{name}() takes exactly one argument")))?;
                 let (op, reflected) = match name {
                     "__add__" => ("+", false),
                     "__radd__" => ("+", true),
@@ -787,8 +1136,16 @@ impl Object for TemporalObj {
 }
 
 fn unsupported(op: &str, lhs: &Value, rhs: &Value) -> Error {
-    let name = |v: &Value| temporal_of(v).map(|t| t.type_name().to_string()).unwrap_or_else(|| v.kind().to_string());
-    type_error(format!("unsupported operand type(s) for {op}: '{}' and '{}'", name(lhs), name(rhs)))
+    let name = |v: &Value| {
+        temporal_of(v)
+            .map(|t| t.type_name().to_string())
+            .unwrap_or_else(|| v.kind().to_string())
+    };
+    type_error(format!(
+        "unsupported operand type(s) for {op}: '{}' and '{}'",
+        name(lhs),
+        name(rhs)
+    ))
 }
 
 fn round_half_even(x: f64) -> i128 {
@@ -806,13 +1163,16 @@ fn arith(op: &str, lhs: &Value, rhs: &Value) -> Result<Value, Error> {
     let out = match (op, l, r) {
         ("+", Some(Temporal::Delta(a)), Some(Temporal::Delta(b))) => delta(a + b)?,
         ("-", Some(Temporal::Delta(a)), Some(Temporal::Delta(b))) => delta(a - b)?,
-        ("+", Some(Temporal::Date(d)), Some(Temporal::Delta(us))) | ("+", Some(Temporal::Delta(us)), Some(Temporal::Date(d))) => {
-            Temporal::Date(Date::from_ordinal(d.ordinal() + us.div_euclid(US_PER_DAY) as i64)?)
+        ("+", Some(Temporal::Date(d)), Some(Temporal::Delta(us)))
+        | ("+", Some(Temporal::Delta(us)), Some(Temporal::Date(d))) => Temporal::Date(
+            Date::from_ordinal(d.ordinal() + us.div_euclid(US_PER_DAY) as i64)?,
+        ),
+        ("-", Some(Temporal::Date(d)), Some(Temporal::Delta(us))) => Temporal::Date(
+            Date::from_ordinal(d.ordinal() - us.div_euclid(US_PER_DAY) as i64)?,
+        ),
+        ("-", Some(Temporal::Date(a)), Some(Temporal::Date(b))) => {
+            delta((a.ordinal() - b.ordinal()) as i128 * US_PER_DAY)?
         }
-        ("-", Some(Temporal::Date(d)), Some(Temporal::Delta(us))) => {
-            Temporal::Date(Date::from_ordinal(d.ordinal() - us.div_euclid(US_PER_DAY) as i64)?)
-        }
-        ("-", Some(Temporal::Date(a)), Some(Temporal::Date(b))) => delta((a.ordinal() - b.ordinal()) as i128 * US_PER_DAY)?,
         ("+", Some(Temporal::DateTime(d, c, tz)), Some(Temporal::Delta(us)))
         | ("+", Some(Temporal::Delta(us)), Some(Temporal::DateTime(d, c, tz))) => {
             let (d, c) = from_naive_us(naive_us(d, c) + us)?;
@@ -826,14 +1186,19 @@ fn arith(op: &str, lhs: &Value, rhs: &Value) -> Result<Value, Error> {
             let (x, xa) = a.instant().unwrap_or_default();
             let (y, ya) = b.instant().unwrap_or_default();
             if xa != ya {
-                return Err(type_error("can't subtract offset-naive and offset-aware datetimes"));
+                return Err(type_error(
+                    "can't subtract offset-naive and offset-aware datetimes",
+                ));
             }
             delta(x - y)?
         }
         ("*", Some(Temporal::Delta(us)), None) | ("*", None, Some(Temporal::Delta(us))) => {
             let n = if l.is_some() { rhs } else { lhs };
             match num_of(n) {
-                Some(Num::Int(i)) => delta(us.checked_mul(i).ok_or_else(|| py_err("OverflowError", "timedelta too large"))?)?,
+                Some(Num::Int(i)) => delta(
+                    us.checked_mul(i)
+                        .ok_or_else(|| py_err("OverflowError", "timedelta too large"))?,
+                )?,
                 Some(Num::Float(x)) => delta(round_half_even(*us as f64 * x))?,
                 None => return Err(unsupported(op, lhs, rhs)),
             }
@@ -846,13 +1211,19 @@ fn arith(op: &str, lhs: &Value, rhs: &Value) -> Result<Value, Error> {
         }
         ("//", Some(Temporal::Delta(a)), Some(Temporal::Delta(b))) => {
             if *b == 0 {
-                return Err(py_err("ZeroDivisionError", "integer division or modulo by zero"));
+                return Err(py_err(
+                    "ZeroDivisionError",
+                    "integer division or modulo by zero",
+                ));
             }
             return Ok(Value::from(a.div_euclid(*b) as i64));
         }
         ("%", Some(Temporal::Delta(a)), Some(Temporal::Delta(b))) => {
             if *b == 0 {
-                return Err(py_err("ZeroDivisionError", "integer division or modulo by zero"));
+                return Err(py_err(
+                    "ZeroDivisionError",
+                    "integer division or modulo by zero",
+                ));
             }
             delta(a.rem_euclid(*b))?
         }
@@ -883,7 +1254,17 @@ fn replace(t: &Temporal, args: &[Value]) -> Result<Value, Error> {
             let s = bind(
                 "replace",
                 args,
-                &["year", "month", "day", "hour", "minute", "second", "microsecond", "tzinfo", "fold"],
+                &[
+                    "year",
+                    "month",
+                    "day",
+                    "hour",
+                    "minute",
+                    "second",
+                    "microsecond",
+                    "tzinfo",
+                    "fold",
+                ],
             )?;
             let nd = Date::new(
                 opt_int(&s, 0, d.y, "year")?,
@@ -903,7 +1284,11 @@ fn replace(t: &Temporal, args: &[Value]) -> Result<Value, Error> {
             Ok(Temporal::DateTime(nd, nc, ntz).into_value())
         }
         Temporal::Time(c, tz) => {
-            let s = bind("replace", args, &["hour", "minute", "second", "microsecond", "tzinfo", "fold"])?;
+            let s = bind(
+                "replace",
+                args,
+                &["hour", "minute", "second", "microsecond", "tzinfo", "fold"],
+            )?;
             let nc = Clock::new(
                 opt_int(&s, 0, c.h as i64, "hour")?,
                 opt_int(&s, 1, c.mi as i64, "minute")?,
@@ -990,7 +1375,9 @@ fn strftime(fmt: &str, d: Date, c: Clock, tz: Option<&Tz>) -> String {
             'V' => num(d.iso_calendar().1 as i64, 2, '0'),
             'y' => num(d.y % 100, 2, '0'),
             'Y' => num(d.y, 1, '0'),
-            'z' => tz.map(|t| format_offset(t.offset as i128 * US_PER_SEC, "")).unwrap_or_default(),
+            'z' => tz
+                .map(|t| format_offset(t.offset as i128 * US_PER_SEC, ""))
+                .unwrap_or_default(),
             'Z' => tz.and_then(Tz::tzname).unwrap_or_default(),
             'c' => strftime("%a %b %e %H:%M:%S %Y", d, c, tz),
             'x' | 'D' => strftime("%m/%d/%y", d, c, tz),
@@ -999,7 +1386,14 @@ fn strftime(fmt: &str, d: Date, c: Clock, tz: Option<&Tz>) -> String {
             'R' => strftime("%H:%M", d, c, tz),
             'r' => strftime("%I:%M:%S %p", d, c, tz),
             's' => {
-                let epoch = naive_us(&Date { y: 1970, m: 1, d: 1 }, &Clock::default());
+                let epoch = naive_us(
+                    &Date {
+                        y: 1970,
+                        m: 1,
+                        d: 1,
+                    },
+                    &Clock::default(),
+                );
                 let off = tz.map(|t| t.offset as i128 * US_PER_SEC).unwrap_or(0);
                 ((naive_us(&d, &c) - off - epoch).div_euclid(US_PER_SEC)).to_string()
             }
@@ -1029,10 +1423,21 @@ fn strptime_directive(c: char) -> Option<String> {
     fn names(list: &[String]) -> String {
         let mut v: Vec<&String> = list.iter().collect();
         v.sort_by_key(|s| std::cmp::Reverse(s.len()));
-        v.iter().map(|s| regex_escape(s)).collect::<Vec<_>>().join("|")
+        v.iter()
+            .map(|s| regex_escape(s))
+            .collect::<Vec<_>>()
+            .join("|")
     }
     let lower = |list: &[&str], abbr: bool| -> Vec<String> {
-        list.iter().map(|s| if abbr { s[..3].to_lowercase() } else { s.to_lowercase() }).collect()
+        list.iter()
+            .map(|s| {
+                if abbr {
+                    s[..3].to_lowercase()
+                } else {
+                    s.to_lowercase()
+                }
+            })
+            .collect()
     };
     Some(match c {
         'd' => r"(?P<d>3[0-1]|[1-2]\d|0[1-9]|[1-9]| [1-9])".into(),
@@ -1086,7 +1491,10 @@ fn strptime_regex(fmt: &str) -> Result<String, Error> {
             let re = strptime_directive(d).ok_or_else(|| bad(&d.to_string()))?;
             if d != '%' && !seen.insert(d) {
                 // Python's `re` rejects a group name used twice.
-                return Err(py_err("re.error", format!("redefinition of group name '{d}'")));
+                return Err(py_err(
+                    "re.error",
+                    format!("redefinition of group name '{d}'"),
+                ));
             }
             out.push_str(&re);
         } else if ch.is_whitespace() {
@@ -1107,11 +1515,23 @@ fn strptime(data: &str, fmt: &str) -> Result<Temporal, Error> {
         .case_insensitive(true)
         .build()
         .map_err(|e| value_error(e.to_string()))?;
-    let nomatch = || value_error(format!("time data {} does not match format {}", py_repr(data), py_repr(fmt)));
-    let caps = re.captures(data).filter(|c| c.get(0).is_some_and(|m| m.start() == 0)).ok_or_else(nomatch)?;
+    let nomatch = || {
+        value_error(format!(
+            "time data {} does not match format {}",
+            py_repr(data),
+            py_repr(fmt)
+        ))
+    };
+    let caps = re
+        .captures(data)
+        .filter(|c| c.get(0).is_some_and(|m| m.start() == 0))
+        .ok_or_else(nomatch)?;
     let end = caps.get(0).map(|m| m.end()).unwrap_or(0);
     if end != data.len() {
-        return Err(value_error(format!("unconverted data remains: {}", &data[end..])));
+        return Err(value_error(format!(
+            "unconverted data remains: {}",
+            &data[end..]
+        )));
     }
     let g = |n: &str| caps.name(n).map(|m| m.as_str());
     let int = |n: &str| g(n).and_then(|s| s.trim().parse::<i64>().ok());
@@ -1126,10 +1546,18 @@ fn strptime(data: &str, fmt: &str) -> Result<Temporal, Error> {
     let name_index = |n: &str, full: bool, list: &[&str]| -> Option<i64> {
         let v = g(n)?.to_lowercase();
         list.iter()
-            .position(|x| if full { x.to_lowercase() == v } else { x[..3].to_lowercase() == v })
+            .position(|x| {
+                if full {
+                    x.to_lowercase() == v
+                } else {
+                    x[..3].to_lowercase() == v
+                }
+            })
             .map(|i| i as i64)
     };
-    if let Some(i) = name_index("B", true, &MONTH_NAMES).or_else(|| name_index("b", false, &MONTH_NAMES)) {
+    if let Some(i) =
+        name_index("B", true, &MONTH_NAMES).or_else(|| name_index("b", false, &MONTH_NAMES))
+    {
         month = i + 1;
     }
     let mut day = int("d").unwrap_or(1);
@@ -1145,7 +1573,9 @@ fn strptime(data: &str, fmt: &str) -> Result<Temporal, Error> {
     }
     let minute = int("M").unwrap_or(0);
     let second = int("S").unwrap_or(0);
-    let micro = g("f").map(|f| format!("{f:0<6}").parse::<i64>().unwrap_or(0)).unwrap_or(0);
+    let micro = g("f")
+        .map(|f| format!("{f:0<6}").parse::<i64>().unwrap_or(0))
+        .unwrap_or(0);
     if let (Some(j), None, None) = (int("j"), g("m").or(g("b")).or(g("B")), g("d")) {
         let date = Date::from_ordinal(Date::new(year, 1, 1)?.ordinal() + j - 1)?;
         month = date.m as i64;
@@ -1156,7 +1586,11 @@ fn strptime(data: &str, fmt: &str) -> Result<Temporal, Error> {
         Some("Z") | Some("z") => Some(Tz::std_utc()),
         Some(z) => Some(Tz::fixed(parse_offset(z).ok_or_else(nomatch)? as i32, None)),
     };
-    Ok(Temporal::DateTime(Date::new(year, month, day)?, Clock::new(hour, minute, second, micro)?, tz))
+    Ok(Temporal::DateTime(
+        Date::new(year, month, day)?,
+        Clock::new(hour, minute, second, micro)?,
+        tz,
+    ))
 }
 
 /// `+HH[:]MM[[:]SS[.ffffff]]` in seconds (fractions dropped).
@@ -1166,11 +1600,21 @@ fn parse_offset(z: &str) -> Option<i64> {
         '-' => -1,
         _ => return None,
     };
-    let digits: String = z[1..].split('.').next()?.chars().filter(|c| *c != ':').collect();
+    let digits: String = z[1..]
+        .split('.')
+        .next()?
+        .chars()
+        .filter(|c| *c != ':')
+        .collect();
     if !digits.chars().all(|c| c.is_ascii_digit()) || !matches!(digits.len(), 2 | 4 | 6) {
         return None;
     }
-    let part = |i: usize| digits.get(i..i + 2).and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
+    let part = |i: usize| {
+        digits
+            .get(i..i + 2)
+            .and_then(|s| s.parse::<i64>().ok())
+            .unwrap_or(0)
+    };
     Some(sign * (part(0) * 3600 + part(2) * 60 + part(4)))
 }
 
@@ -1186,7 +1630,9 @@ fn parse_iso_date(s: &str) -> Option<Date> {
     let b = s.as_bytes();
     let num = |r: std::ops::Range<usize>| -> Option<i64> {
         let part = s.get(r)?;
-        part.bytes().all(|c| c.is_ascii_digit()).then(|| part.parse().ok())?
+        part.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| part.parse().ok())?
     };
     let (y, m, d) = match b.len() {
         10 if b[4] == b'-' && b[7] == b'-' => (num(0..4)?, num(5..7)?, num(8..10)?),
@@ -1200,7 +1646,11 @@ fn parse_iso_time(s: &str) -> Option<(Clock, Option<Tz>)> {
     let (t, tz) = match s.find(['+', '-', 'Z', 'z']) {
         Some(i) => {
             let z = &s[i..];
-            let tz = if z.eq_ignore_ascii_case("z") { Tz::std_utc() } else { Tz::fixed(parse_offset(z)? as i32, None) };
+            let tz = if z.eq_ignore_ascii_case("z") {
+                Tz::std_utc()
+            } else {
+                Tz::fixed(parse_offset(z)? as i32, None)
+            };
             (&s[..i], Some(tz))
         }
         None => (s, None),
@@ -1213,7 +1663,12 @@ fn parse_iso_time(s: &str) -> Option<(Clock, Option<Tz>)> {
     if !digits.chars().all(|c| c.is_ascii_digit()) || !matches!(digits.len(), 2 | 4 | 6) {
         return None;
     }
-    let part = |i: usize| digits.get(i..i + 2).and_then(|x| x.parse::<i64>().ok()).unwrap_or(0);
+    let part = |i: usize| {
+        digits
+            .get(i..i + 2)
+            .and_then(|x| x.parse::<i64>().ok())
+            .unwrap_or(0)
+    };
     let us = match frac {
         Some(f) if !f.is_empty() && f.chars().all(|c| c.is_ascii_digit()) => {
             let f: String = f.chars().take(6).collect();
@@ -1228,7 +1683,11 @@ fn parse_iso_time(s: &str) -> Option<(Clock, Option<Tz>)> {
 /// Python 3.11's `datetime.fromisoformat`.
 fn parse_iso_datetime(s: &str) -> Result<(Date, Clock, Option<Tz>), Error> {
     let bad = || value_error(format!("Invalid isoformat string: {}", py_repr(s)));
-    let date_len = if s.len() >= 10 && s.as_bytes().get(4) == Some(&b'-') { 10 } else { 8 };
+    let date_len = if s.len() >= 10 && s.as_bytes().get(4) == Some(&b'-') {
+        10
+    } else {
+        8
+    };
     if s.len() <= date_len {
         return Ok((parse_iso_date(s).ok_or_else(bad)?, Clock::default(), None));
     }
@@ -1250,7 +1709,12 @@ struct DatetimeModule {
 
 impl Object for DatetimeModule {
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        let class = |kind| Value::from_object(Class { kind, now: self.now });
+        let class = |kind| {
+            Value::from_object(Class {
+                kind,
+                now: self.now,
+            })
+        };
         Some(match key.as_str()? {
             "datetime" => class(ClassKind::DateTime),
             "date" => class(ClassKind::Date),
@@ -1283,8 +1747,17 @@ struct Class {
     now: (Date, Clock),
 }
 
-const DATETIME_CLASS_METHODS: &[&str] =
-    &["now", "utcnow", "today", "strptime", "fromisoformat", "combine", "fromtimestamp", "utcfromtimestamp", "fromordinal"];
+const DATETIME_CLASS_METHODS: &[&str] = &[
+    "now",
+    "utcnow",
+    "today",
+    "strptime",
+    "fromisoformat",
+    "combine",
+    "fromtimestamp",
+    "utcfromtimestamp",
+    "fromordinal",
+];
 const DATE_CLASS_METHODS: &[&str] = &["today", "fromisoformat", "fromordinal", "fromtimestamp"];
 const TIME_CLASS_METHODS: &[&str] = &["fromisoformat"];
 
@@ -1306,14 +1779,29 @@ impl Class {
                 let s = bind(
                     "datetime",
                     args,
-                    &["year", "month", "day", "hour", "minute", "second", "microsecond", "tzinfo", "fold"],
+                    &[
+                        "year",
+                        "month",
+                        "day",
+                        "hour",
+                        "minute",
+                        "second",
+                        "microsecond",
+                        "tzinfo",
+                        "fold",
+                    ],
                 )?;
                 let d = Date::new(
                     int_of(required(&s, 0, "datetime", "year")?, "year")?,
                     int_of(required(&s, 1, "datetime", "month")?, "month")?,
                     int_of(required(&s, 2, "datetime", "day")?, "day")?,
                 )?;
-                let c = Clock::new(opt_int(&s, 3, 0, "hour")?, opt_int(&s, 4, 0, "minute")?, opt_int(&s, 5, 0, "second")?, opt_int(&s, 6, 0, "microsecond")?)?;
+                let c = Clock::new(
+                    opt_int(&s, 3, 0, "hour")?,
+                    opt_int(&s, 4, 0, "minute")?,
+                    opt_int(&s, 5, 0, "second")?,
+                    opt_int(&s, 6, 0, "microsecond")?,
+                )?;
                 let tz = match &s[7] {
                     Some(v) => tz_of(v)?,
                     None => None,
@@ -1330,8 +1818,17 @@ impl Class {
                 .into_value()
             }
             ClassKind::Time => {
-                let s = bind("time", args, &["hour", "minute", "second", "microsecond", "tzinfo", "fold"])?;
-                let c = Clock::new(opt_int(&s, 0, 0, "hour")?, opt_int(&s, 1, 0, "minute")?, opt_int(&s, 2, 0, "second")?, opt_int(&s, 3, 0, "microsecond")?)?;
+                let s = bind(
+                    "time",
+                    args,
+                    &["hour", "minute", "second", "microsecond", "tzinfo", "fold"],
+                )?;
+                let c = Clock::new(
+                    opt_int(&s, 0, 0, "hour")?,
+                    opt_int(&s, 1, 0, "minute")?,
+                    opt_int(&s, 2, 0, "second")?,
+                    opt_int(&s, 3, 0, "microsecond")?,
+                )?;
                 let tz = match &s[4] {
                     Some(v) => tz_of(v)?,
                     None => None,
@@ -1339,8 +1836,24 @@ impl Class {
                 Temporal::Time(c, tz).into_value()
             }
             ClassKind::Delta => {
-                let names = ["days", "seconds", "microseconds", "milliseconds", "minutes", "hours", "weeks"];
-                let units: [i128; 7] = [US_PER_DAY, US_PER_SEC, 1, 1000, 60 * US_PER_SEC, 3600 * US_PER_SEC, 7 * US_PER_DAY];
+                let names = [
+                    "days",
+                    "seconds",
+                    "microseconds",
+                    "milliseconds",
+                    "minutes",
+                    "hours",
+                    "weeks",
+                ];
+                let units: [i128; 7] = [
+                    US_PER_DAY,
+                    US_PER_SEC,
+                    1,
+                    1000,
+                    60 * US_PER_SEC,
+                    3600 * US_PER_SEC,
+                    7 * US_PER_DAY,
+                ];
                 let s = bind("timedelta", args, &names)?;
                 let mut exact: i128 = 0;
                 let mut float = 0.0f64;
@@ -1358,22 +1871,39 @@ impl Class {
                             any_float = true;
                             float += x * units[i] as f64;
                         }
-                        None => return Err(type_error(format!("unsupported type for timedelta {} component: {}", names[i], v.kind()))),
+                        None => {
+                            return Err(type_error(format!(
+                                "unsupported type for timedelta {} component: {}",
+                                names[i],
+                                v.kind()
+                            )))
+                        }
                     }
                 }
-                let total = if any_float { exact + round_half_even(float) } else { exact };
+                let total = if any_float {
+                    exact + round_half_even(float)
+                } else {
+                    exact
+                };
                 delta(total)?.into_value()
             }
             ClassKind::TimeZone => {
                 let s = bind("timezone", args, &["offset", "name"])?;
                 let off = match temporal_of(required(&s, 0, "timezone", "offset")?) {
                     Some(Temporal::Delta(us)) => *us,
-                    _ => return Err(type_error("timezone() argument 1 must be datetime.timedelta")),
+                    _ => {
+                        return Err(type_error(
+                            "timezone() argument 1 must be datetime.timedelta",
+                        ))
+                    }
                 };
                 if off.abs() >= US_PER_DAY {
                     return Err(value_error("offset must be a timedelta strictly between -timedelta(hours=24) and timedelta(hours=24)."));
                 }
-                let name = s[1].as_ref().map(|v| str_of(v, "timezone").map(str::to_string)).transpose()?;
+                let name = s[1]
+                    .as_ref()
+                    .map(|v| str_of(v, "timezone").map(str::to_string))
+                    .transpose()?;
                 Value::from_object(TzObj(Tz::fixed((off / US_PER_SEC) as i32, name)))
             }
             ClassKind::TzInfo => return Err(type_error("no tzinfo subclasses can be built here")),
@@ -1386,18 +1916,47 @@ impl Object for Class {
         let key = key.as_str()?;
         let me = Value::from_dyn_object(self.clone());
         let attr = match (self.kind, key) {
-            (ClassKind::DateTime, "min") => Some(Temporal::DateTime(Date { y: 1, m: 1, d: 1 }, Clock::default(), None)),
-            (ClassKind::DateTime, "max") => {
-                Some(Temporal::DateTime(Date { y: 9999, m: 12, d: 31 }, Clock { h: 23, mi: 59, s: 59, us: 999_999 }, None))
-            }
+            (ClassKind::DateTime, "min") => Some(Temporal::DateTime(
+                Date { y: 1, m: 1, d: 1 },
+                Clock::default(),
+                None,
+            )),
+            (ClassKind::DateTime, "max") => Some(Temporal::DateTime(
+                Date {
+                    y: 9999,
+                    m: 12,
+                    d: 31,
+                },
+                Clock {
+                    h: 23,
+                    mi: 59,
+                    s: 59,
+                    us: 999_999,
+                },
+                None,
+            )),
             (ClassKind::Date, "min") => Some(Temporal::Date(Date { y: 1, m: 1, d: 1 })),
-            (ClassKind::Date, "max") => Some(Temporal::Date(Date { y: 9999, m: 12, d: 31 })),
+            (ClassKind::Date, "max") => Some(Temporal::Date(Date {
+                y: 9999,
+                m: 12,
+                d: 31,
+            })),
             (ClassKind::Time, "min") => Some(Temporal::Time(Clock::default(), None)),
-            (ClassKind::Time, "max") => Some(Temporal::Time(Clock { h: 23, mi: 59, s: 59, us: 999_999 }, None)),
+            (ClassKind::Time, "max") => Some(Temporal::Time(
+                Clock {
+                    h: 23,
+                    mi: 59,
+                    s: 59,
+                    us: 999_999,
+                },
+                None,
+            )),
             (ClassKind::Delta, "min") => Some(Temporal::Delta(-999_999_999 * US_PER_DAY)),
             (ClassKind::Delta, "max") => Some(Temporal::Delta(MAX_DELTA_US)),
             (ClassKind::Date, "resolution") => Some(Temporal::Delta(US_PER_DAY)),
-            (ClassKind::DateTime | ClassKind::Time | ClassKind::Delta, "resolution") => Some(Temporal::Delta(1)),
+            (ClassKind::DateTime | ClassKind::Time | ClassKind::Delta, "resolution") => {
+                Some(Temporal::Delta(1))
+            }
             _ => None,
         };
         if let Some(a) = attr {
@@ -1419,7 +1978,12 @@ impl Object for Class {
         self.construct(args)
     }
 
-    fn call_method(self: &Arc<Self>, _state: &mut State<'_, '_>, name: &str, args: &[Value]) -> Result<Value, Error> {
+    fn call_method(
+        self: &Arc<Self>,
+        _state: &mut State<'_, '_>,
+        name: &str,
+        args: &[Value],
+    ) -> Result<Value, Error> {
         let is_dt = self.kind == ClassKind::DateTime;
         let is_date = self.kind == ClassKind::Date;
         match name {
@@ -1441,18 +2005,28 @@ impl Object for Class {
             }
             "strptime" if is_dt => {
                 let s = bind("strptime", args, &["date_string", "format"])?;
-                let data = str_of(required(&s, 0, "strptime", "date_string")?, "strptime() argument 1")?;
-                let fmt = str_of(required(&s, 1, "strptime", "format")?, "strptime() argument 2")?;
+                let data = str_of(
+                    required(&s, 0, "strptime", "date_string")?,
+                    "strptime() argument 1",
+                )?;
+                let fmt = str_of(
+                    required(&s, 1, "strptime", "format")?,
+                    "strptime() argument 2",
+                )?;
                 Ok(strptime(data, fmt)?.into_value())
             }
             "fromisoformat" => {
                 let s = bind("fromisoformat", args, &["date_string"])?;
-                let text = str_of(required(&s, 0, "fromisoformat", "date_string")?, "fromisoformat: argument")?;
+                let text = str_of(
+                    required(&s, 0, "fromisoformat", "date_string")?,
+                    "fromisoformat: argument",
+                )?;
                 let bad = || value_error(format!("Invalid isoformat string: {}", py_repr(text)));
                 Ok(match self.kind {
                     ClassKind::Date => Temporal::Date(parse_iso_date(text).ok_or_else(bad)?),
                     ClassKind::Time => {
-                        let (c, tz) = parse_iso_time(text.trim_start_matches('T')).ok_or_else(bad)?;
+                        let (c, tz) =
+                            parse_iso_time(text.trim_start_matches('T')).ok_or_else(bad)?;
                         Temporal::Time(c, tz)
                     }
                     _ => {
@@ -1464,8 +2038,16 @@ impl Object for Class {
             }
             "fromordinal" if is_dt || is_date => {
                 let s = bind("fromordinal", args, &["ordinal"])?;
-                let d = Date::from_ordinal(int_of(required(&s, 0, "fromordinal", "ordinal")?, "ordinal")?)?;
-                Ok(if is_dt { Temporal::DateTime(d, Clock::default(), None) } else { Temporal::Date(d) }.into_value())
+                let d = Date::from_ordinal(int_of(
+                    required(&s, 0, "fromordinal", "ordinal")?,
+                    "ordinal",
+                )?)?;
+                Ok(if is_dt {
+                    Temporal::DateTime(d, Clock::default(), None)
+                } else {
+                    Temporal::Date(d)
+                }
+                .into_value())
             }
             "fromtimestamp" | "utcfromtimestamp" if is_dt || is_date => {
                 let s = bind(name, args, &["timestamp", "tz"])?;
@@ -1475,14 +2057,29 @@ impl Object for Class {
                     Some(Num::Float(x)) => round_half_even(x * US_PER_SEC as f64),
                     None => return Err(type_error("an integer or float is required")),
                 };
-                let epoch = naive_us(&Date { y: 1970, m: 1, d: 1 }, &Clock::default());
+                let epoch = naive_us(
+                    &Date {
+                        y: 1970,
+                        m: 1,
+                        d: 1,
+                    },
+                    &Clock::default(),
+                );
                 let tz = match &s[1] {
                     Some(v) if name == "fromtimestamp" => tz_of(v)?,
                     _ => None,
                 };
-                let off = tz.as_ref().map(|t| t.offset as i128 * US_PER_SEC).unwrap_or(0);
+                let off = tz
+                    .as_ref()
+                    .map(|t| t.offset as i128 * US_PER_SEC)
+                    .unwrap_or(0);
                 let (d, c) = from_naive_us(epoch + us + off)?;
-                Ok(if is_dt { Temporal::DateTime(d, c, tz) } else { Temporal::Date(d) }.into_value())
+                Ok(if is_dt {
+                    Temporal::DateTime(d, c, tz)
+                } else {
+                    Temporal::Date(d)
+                }
+                .into_value())
             }
             "combine" if is_dt => {
                 let s = bind("combine", args, &["date", "time", "tzinfo"])?;
@@ -1518,19 +2115,46 @@ impl Object for Class {
 }
 
 /// A `tzinfo` value (`pytz.utc`, `datetime.timezone.utc`, fixed offsets).
-#[derive(Debug)]
 struct TzObj(Tz);
+
+impl fmt::Debug for TzObj {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.repr())
+    }
+}
 
 impl Object for TzObj {
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         let key = key.as_str()?;
         if key == "zone" && self.0.pytz {
-            return Some(self.0.zone.clone().map(Value::from).unwrap_or(Value::from(())));
+            return Some(
+                self.0
+                    .zone
+                    .clone()
+                    .map(Value::from)
+                    .unwrap_or(Value::from(())),
+            );
         }
-        method_value(Value::from_dyn_object(self.clone()), &["utcoffset", "tzname", "dst", "localize", "normalize", "fromutc"], key)
+        method_value(
+            Value::from_dyn_object(self.clone()),
+            &[
+                "utcoffset",
+                "tzname",
+                "dst",
+                "localize",
+                "normalize",
+                "fromutc",
+            ],
+            key,
+        )
     }
 
-    fn call_method(self: &Arc<Self>, _state: &mut State<'_, '_>, name: &str, args: &[Value]) -> Result<Value, Error> {
+    fn call_method(
+        self: &Arc<Self>,
+        _state: &mut State<'_, '_>,
+        name: &str,
+        args: &[Value],
+    ) -> Result<Value, Error> {
         let tz = &self.0;
         match name {
             "utcoffset" => Ok(Temporal::Delta(tz.offset as i128 * US_PER_SEC).into_value()),
@@ -1544,10 +2168,12 @@ impl Object for TzObj {
                             return Err(value_error("Not naive datetime (tzinfo is already set)"));
                         }
                         let (d, c) = match (name, cur) {
-                            ("normalize", Some(cur)) => {
-                                from_naive_us(naive_us(d, c) + (tz.offset - cur.offset) as i128 * US_PER_SEC)?
+                            ("normalize", Some(cur)) => from_naive_us(
+                                naive_us(d, c) + (tz.offset - cur.offset) as i128 * US_PER_SEC,
+                            )?,
+                            ("fromutc", _) => {
+                                from_naive_us(naive_us(d, c) + tz.offset as i128 * US_PER_SEC)?
                             }
-                            ("fromutc", _) => from_naive_us(naive_us(d, c) + tz.offset as i128 * US_PER_SEC)?,
                             _ => (*d, *c),
                         };
                         Ok(Temporal::DateTime(d, c, Some(tz.clone())).into_value())
@@ -1578,17 +2204,24 @@ fn pytz_zone(name: &str) -> Result<Tz, Error> {
     };
     match name {
         "UTC" | "utc" => Ok(Tz::pytz_utc()),
-        "Etc/UTC" | "Etc/Universal" | "Etc/Zulu" | "Universal" | "Zulu" | "UCT" | "Etc/UCT" => Ok(static_zone("UTC", 0)),
-        "GMT" | "Etc/GMT" | "GMT0" | "GMT+0" | "GMT-0" | "Etc/GMT0" | "Etc/GMT+0" | "Etc/GMT-0" | "Greenwich" | "Etc/Greenwich" => {
-            Ok(static_zone("GMT", 0))
+        "Etc/UTC" | "Etc/Universal" | "Etc/Zulu" | "Universal" | "Zulu" | "UCT" | "Etc/UCT" => {
+            Ok(static_zone("UTC", 0))
         }
+        "GMT" | "Etc/GMT" | "GMT0" | "GMT+0" | "GMT-0" | "Etc/GMT0" | "Etc/GMT+0" | "Etc/GMT-0"
+        | "Greenwich" | "Etc/Greenwich" => Ok(static_zone("GMT", 0)),
         _ => {
             // `Etc/GMT+5` is five hours *behind* UTC, as in the tz database.
             if let Some(rest) = name.strip_prefix("Etc/GMT") {
-                if let (Some(sign), Ok(hours)) = (rest.chars().next(), rest.get(1..).unwrap_or("").parse::<i32>()) {
+                if let (Some(sign), Ok(hours)) = (
+                    rest.chars().next(),
+                    rest.get(1..).unwrap_or("").parse::<i32>(),
+                ) {
                     if (sign == '+' || sign == '-') && (0..=14).contains(&hours) {
                         let east = if sign == '+' { -hours } else { hours };
-                        return Ok(static_zone(&format!("{}{:02}", if east < 0 { '-' } else { '+' }, east.abs()), east * 3600));
+                        return Ok(static_zone(
+                            &format!("{}{:02}", if east < 0 { '-' } else { '+' }, east.abs()),
+                            east * 3600,
+                        ));
                     }
                 }
             }
@@ -1605,11 +2238,20 @@ impl Object for Pytz {
         let key = key.as_str()?;
         match key {
             "utc" => Some(Value::from_object(TzObj(Tz::pytz_utc()))),
-            _ => method_value(Value::from_dyn_object(self.clone()), &["timezone", "FixedOffset"], key),
+            _ => method_value(
+                Value::from_dyn_object(self.clone()),
+                &["timezone", "FixedOffset"],
+                key,
+            ),
         }
     }
 
-    fn call_method(self: &Arc<Self>, _state: &mut State<'_, '_>, name: &str, args: &[Value]) -> Result<Value, Error> {
+    fn call_method(
+        self: &Arc<Self>,
+        _state: &mut State<'_, '_>,
+        name: &str,
+        args: &[Value],
+    ) -> Result<Value, Error> {
         match name {
             "timezone" => {
                 let s = bind("timezone", args, &["zone"])?;
@@ -1625,7 +2267,12 @@ impl Object for Pytz {
                 if minutes.abs() >= 1440 {
                     return Err(value_error("absolute offset is too large"));
                 }
-                Ok(Value::from_object(TzObj(Tz { offset: minutes as i32 * 60, name: None, zone: None, pytz: true })))
+                Ok(Value::from_object(TzObj(Tz {
+                    offset: minutes as i32 * 60,
+                    name: None,
+                    zone: None,
+                    pytz: true,
+                })))
             }
             _ => Err(Error::from(ErrorKind::UnknownMethod)),
         }
@@ -1753,14 +2400,21 @@ fn translate_pattern(p: &str) -> Result<String, String> {
                     i += 2 + rest[..end].chars().count() + 1;
                     continue;
                 }
-                if rest.starts_with('=') || rest.starts_with('!') || rest.starts_with("<=") || rest.starts_with("<!") {
+                if rest.starts_with('=')
+                    || rest.starts_with('!')
+                    || rest.starts_with("<=")
+                    || rest.starts_with("<!")
+                {
                     return Err("look-around assertions are not supported".into());
                 }
                 if rest.starts_with("P=") || rest.starts_with('(') {
                     return Err("backreferences and conditionals are not supported".into());
                 }
                 // Inline flags. Python's `a` and `u` change nothing here; `L` has no equivalent.
-                let flags: String = rest.chars().take_while(|c| "aiLmsux-".contains(*c)).collect();
+                let flags: String = rest
+                    .chars()
+                    .take_while(|c| "aiLmsux-".contains(*c))
+                    .collect();
                 let after = rest[flags.len()..].chars().next();
                 if !flags.is_empty() && matches!(after, Some(')') | Some(':')) {
                     if flags.contains('L') {
@@ -1814,7 +2468,14 @@ impl Pattern {
             .enumerate()
             .filter_map(|(i, n)| n.map(|n| (n.to_string(), i)))
             .collect();
-        Ok(Pattern { source: source.to_string(), flags, re, translated, full: OnceLock::new(), names })
+        Ok(Pattern {
+            source: source.to_string(),
+            flags,
+            re,
+            translated,
+            full: OnceLock::new(),
+            names,
+        })
     }
 
     fn build(translated: &str, flags: i64) -> Result<regex_lite::Regex, String> {
@@ -1824,7 +2485,14 @@ impl Pattern {
             .dot_matches_new_line(flags & RE_S != 0)
             .ignore_whitespace(flags & RE_X != 0)
             .build()
-            .map_err(|e| e.to_string().lines().last().unwrap_or("invalid pattern").trim().to_string())
+            .map_err(|e| {
+                e.to_string()
+                    .lines()
+                    .last()
+                    .unwrap_or("invalid pattern")
+                    .trim()
+                    .to_string()
+            })
     }
 
     fn groups(&self) -> usize {
@@ -1836,21 +2504,35 @@ impl Pattern {
     }
 
     /// The match of `mode` (`search`, `match`, `fullmatch`) starting at byte `pos`.
-    fn find(&self, s: &str, pos: usize, mode: &str) -> Result<Option<Vec<Option<(usize, usize)>>>, Error> {
+    fn find(
+        &self,
+        s: &str,
+        pos: usize,
+        mode: &str,
+    ) -> Result<Option<Vec<Option<(usize, usize)>>>, Error> {
         let re = if mode == "fullmatch" {
-            match self.full.get_or_init(|| Self::build(&format!("(?:{})\\z", self.translated), self.flags)) {
+            match self
+                .full
+                .get_or_init(|| Self::build(&format!("(?:{})\\z", self.translated), self.flags))
+            {
                 Ok(r) => r,
                 Err(e) => return Err(py_err("re.error", e)),
             }
         } else {
             &self.re
         };
-        let Some(caps) = re.captures_at(s, pos) else { return Ok(None) };
+        let Some(caps) = re.captures_at(s, pos) else {
+            return Ok(None);
+        };
         let whole = caps.get(0).map(|m| (m.start(), m.end()));
         if mode != "search" && whole.map(|w| w.0) != Some(pos) {
             return Ok(None);
         }
-        Ok(Some((0..caps.len()).map(|i| caps.get(i).map(|m| (m.start(), m.end()))).collect()))
+        Ok(Some(
+            (0..caps.len())
+                .map(|i| caps.get(i).map(|m| (m.start(), m.end())))
+                .collect(),
+        ))
     }
 
     /// Successive non-overlapping matches, with Python's empty-match rules.
@@ -1859,7 +2541,9 @@ impl Pattern {
         let mut pos = 0;
         let mut last_empty_at: Option<usize> = None;
         while pos <= s.len() && (limit == 0 || out.len() < limit) {
-            let Some(caps) = self.re.captures_at(s, pos) else { break };
+            let Some(caps) = self.re.captures_at(s, pos) else {
+                break;
+            };
             let Some(m) = caps.get(0) else { break };
             if m.start() == m.end() && last_empty_at == Some(m.start()) {
                 // No second empty match where one was just found: move one character on.
@@ -1872,7 +2556,9 @@ impl Pattern {
                     None => break,
                 }
             }
-            let spans = (0..caps.len()).map(|i| caps.get(i).map(|x| (x.start(), x.end()))).collect();
+            let spans = (0..caps.len())
+                .map(|i| caps.get(i).map(|x| (x.start(), x.end())))
+                .collect();
             out.push(spans);
             last_empty_at = (m.start() == m.end()).then_some(m.end());
             pos = m.end();
@@ -1889,13 +2575,52 @@ fn byte_index(s: &str, chars: i64) -> usize {
     if chars <= 0 {
         return 0;
     }
-    s.char_indices().nth(chars as usize).map(|(b, _)| b).unwrap_or(s.len())
+    s.char_indices()
+        .nth(chars as usize)
+        .map(|(b, _)| b)
+        .unwrap_or(s.len())
 }
 
-#[derive(Debug)]
 struct PatternObj(Arc<Pattern>);
 
-const PATTERN_METHODS: &[&str] = &["match", "search", "fullmatch", "findall", "finditer", "sub", "subn", "split"];
+impl fmt::Debug for PatternObj {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names = [
+            (RE_I, "re.IGNORECASE"),
+            (RE_L, "re.LOCALE"),
+            (RE_M, "re.MULTILINE"),
+            (RE_S, "re.DOTALL"),
+            (RE_X, "re.VERBOSE"),
+            (RE_A, "re.ASCII"),
+        ];
+        let flags: Vec<&str> = names
+            .iter()
+            .filter(|(b, _)| self.0.flags & b != 0)
+            .map(|(_, n)| *n)
+            .collect();
+        if flags.is_empty() {
+            write!(f, "re.compile({})", py_repr(&self.0.source))
+        } else {
+            write!(
+                f,
+                "re.compile({}, {})",
+                py_repr(&self.0.source),
+                flags.join("|")
+            )
+        }
+    }
+}
+
+const PATTERN_METHODS: &[&str] = &[
+    "match",
+    "search",
+    "fullmatch",
+    "findall",
+    "finditer",
+    "sub",
+    "subn",
+    "split",
+];
 
 impl Object for PatternObj {
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
@@ -1904,25 +2629,53 @@ impl Object for PatternObj {
             "pattern" => Value::from(self.0.source.clone()),
             "flags" => Value::from(self.0.flags | RE_U),
             "groups" => Value::from(self.0.groups()),
-            "groupindex" => MutDict::new_value(self.0.names.iter().map(|(k, v)| (Value::from(k.clone()), Value::from(*v))).collect()),
+            "groupindex" => MutDict::new_value(
+                self.0
+                    .names
+                    .iter()
+                    .map(|(k, v)| (Value::from(k.clone()), Value::from(*v)))
+                    .collect(),
+            ),
             _ => return method_value(Value::from_dyn_object(self.clone()), PATTERN_METHODS, key),
         })
     }
 
-    fn call_method(self: &Arc<Self>, state: &mut State<'_, '_>, name: &str, args: &[Value]) -> Result<Value, Error> {
+    fn call_method(
+        self: &Arc<Self>,
+        state: &mut State<'_, '_>,
+        name: &str,
+        args: &[Value],
+    ) -> Result<Value, Error> {
         pattern_call(state, &self.0, name, args)
     }
 
     fn render(self: &Arc<Self>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "re.compile({})", py_repr(&self.0.source))
+        write!(f, "{self:?}")
     }
 }
 
-fn match_value(p: &Arc<Pattern>, s: &Arc<str>, spans: Vec<Option<(usize, usize)>>, pos: usize, endpos: usize) -> Value {
-    Value::from_object(MatchObj { pattern: p.clone(), string: s.clone(), spans, pos, endpos })
+fn match_value(
+    p: &Arc<Pattern>,
+    s: &Arc<str>,
+    spans: Vec<Option<(usize, usize)>>,
+    pos: usize,
+    endpos: usize,
+) -> Value {
+    Value::from_object(MatchObj {
+        pattern: p.clone(),
+        string: s.clone(),
+        spans,
+        pos,
+        endpos,
+    })
 }
 
-fn pattern_call(state: &mut State<'_, '_>, p: &Arc<Pattern>, name: &str, args: &[Value]) -> Result<Value, Error> {
+fn pattern_call(
+    state: &mut State<'_, '_>,
+    p: &Arc<Pattern>,
+    name: &str,
+    args: &[Value],
+) -> Result<Value, Error> {
     match name {
         "match" | "search" | "fullmatch" => {
             let s = bind(name, args, &["string", "pos", "endpos"])?;
@@ -1953,7 +2706,8 @@ fn pattern_call(state: &mut State<'_, '_>, p: &Arc<Pattern>, name: &str, args: &
                     if name == "finditer" {
                         return match_value(p, &full, spans, 0, text.len());
                     }
-                    let g = |i: usize| Value::from(spans[i].map(|(a, b)| &text[a..b]).unwrap_or(""));
+                    let g =
+                        |i: usize| Value::from(spans[i].map(|(a, b)| &text[a..b]).unwrap_or(""));
                     match groups {
                         0 => g(0),
                         1 => g(1),
@@ -1984,14 +2738,20 @@ fn pattern_call(state: &mut State<'_, '_>, p: &Arc<Pattern>, name: &str, args: &
                     None => {
                         let m = match_value(p, &full, spans.clone(), 0, text.len());
                         let r = repl.call(state, &[m])?;
-                        out.push_str(r.as_str().ok_or_else(|| type_error("expected str instance from the replacement function"))?);
+                        out.push_str(r.as_str().ok_or_else(|| {
+                            type_error("expected str instance from the replacement function")
+                        })?);
                     }
                 }
                 last = b;
                 n += 1;
             }
             out.push_str(&text[last..]);
-            Ok(if name == "subn" { tuple(vec![Value::from(out), Value::from(n)]) } else { Value::from(out) })
+            Ok(if name == "subn" {
+                tuple(vec![Value::from(out), Value::from(n)])
+            } else {
+                Value::from(out)
+            })
         }
         "split" => {
             let s = bind(name, args, &["string", "maxsplit"])?;
@@ -2006,7 +2766,10 @@ fn pattern_call(state: &mut State<'_, '_>, p: &Arc<Pattern>, name: &str, args: &
                 let (a, b) = spans[0].unwrap_or((0, 0));
                 out.push(Value::from(&text[last..a]));
                 for g in spans.iter().skip(1) {
-                    out.push(g.map(|(x, y)| Value::from(&text[x..y])).unwrap_or(Value::from(())));
+                    out.push(
+                        g.map(|(x, y)| Value::from(&text[x..y]))
+                            .unwrap_or(Value::from(())),
+                    );
                 }
                 last = b;
             }
@@ -2062,14 +2825,23 @@ fn parse_template(t: &str, p: &Pattern) -> Result<Vec<TemplatePart>, Error> {
                 i += name.chars().count() + 2;
                 let idx = match name.parse::<usize>() {
                     Ok(n) => n,
-                    Err(_) => p.group_index(&name).ok_or_else(|| py_err("IndexError", format!("unknown group name '{name}'")))?,
+                    Err(_) => p.group_index(&name).ok_or_else(|| {
+                        py_err("IndexError", format!("unknown group name '{name}'"))
+                    })?,
                 };
                 group(idx, &mut parts, &mut lit)?;
             }
             '0' => {
-                let digits: String = chars[i..].iter().take(2).take_while(|c| ('0'..='7').contains(*c)).collect();
+                let digits: String = chars[i..]
+                    .iter()
+                    .take(2)
+                    .take_while(|c| ('0'..='7').contains(*c))
+                    .collect();
                 i += digits.chars().count();
-                lit.push(char::from_u32(u32::from_str_radix(&format!("0{digits}"), 8).unwrap_or(0)).unwrap_or('\0'));
+                lit.push(
+                    char::from_u32(u32::from_str_radix(&format!("0{digits}"), 8).unwrap_or(0))
+                        .unwrap_or('\0'),
+                );
             }
             '1'..='9' => {
                 let mut num = n.to_digit(10).unwrap_or(0) as usize;
@@ -2100,7 +2872,12 @@ fn parse_template(t: &str, p: &Pattern) -> Result<Vec<TemplatePart>, Error> {
     Ok(parts)
 }
 
-fn expand_template(parts: &[TemplatePart], text: &str, spans: &[Option<(usize, usize)>], out: &mut String) {
+fn expand_template(
+    parts: &[TemplatePart],
+    text: &str,
+    spans: &[Option<(usize, usize)>],
+    out: &mut String,
+) {
     for part in parts {
         match part {
             TemplatePart::Literal(s) => out.push_str(s),
@@ -2114,7 +2891,6 @@ fn expand_template(parts: &[TemplatePart], text: &str, spans: &[Option<(usize, u
 }
 
 /// A match (`re.Match`): groups by number or name, spans in characters.
-#[derive(Debug)]
 struct MatchObj {
     pattern: Arc<Pattern>,
     string: Arc<str>,
@@ -2123,7 +2899,27 @@ struct MatchObj {
     endpos: usize,
 }
 
-const MATCH_METHODS: &[&str] = &["group", "groups", "groupdict", "start", "end", "span", "expand"];
+impl fmt::Debug for MatchObj {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (a, b) = self.span(0);
+        let m = self.group(0);
+        write!(
+            f,
+            "<re.Match object; span=({a}, {b}), match={}>",
+            py_repr(m.as_str().unwrap_or(""))
+        )
+    }
+}
+
+const MATCH_METHODS: &[&str] = &[
+    "group",
+    "groups",
+    "groupdict",
+    "start",
+    "end",
+    "span",
+    "expand",
+];
 
 impl MatchObj {
     fn index(&self, g: &Value) -> Result<usize, Error> {
@@ -2131,16 +2927,22 @@ impl MatchObj {
             Some(name) => self.pattern.group_index(name),
             None => g.as_i64().and_then(|i| usize::try_from(i).ok()),
         };
-        idx.filter(|i| *i < self.spans.len()).ok_or_else(|| py_err("IndexError", "no such group"))
+        idx.filter(|i| *i < self.spans.len())
+            .ok_or_else(|| py_err("IndexError", "no such group"))
     }
 
     fn group(&self, i: usize) -> Value {
-        self.spans[i].map(|(a, b)| Value::from(&self.string[a..b])).unwrap_or(Value::from(()))
+        self.spans[i]
+            .map(|(a, b)| Value::from(&self.string[a..b]))
+            .unwrap_or(Value::from(()))
     }
 
     fn span(&self, i: usize) -> (i64, i64) {
         match self.spans[i] {
-            Some((a, b)) => (char_index(&self.string, a) as i64, char_index(&self.string, b) as i64),
+            Some((a, b)) => (
+                char_index(&self.string, a) as i64,
+                char_index(&self.string, b) as i64,
+            ),
             None => (-1, -1),
         }
     }
@@ -2149,7 +2951,10 @@ impl MatchObj {
 impl Object for MatchObj {
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         if let Some(i) = key.as_i64() {
-            return usize::try_from(i).ok().filter(|i| *i < self.spans.len()).map(|i| self.group(i));
+            return usize::try_from(i)
+                .ok()
+                .filter(|i| *i < self.spans.len())
+                .map(|i| self.group(i));
         }
         let key = key.as_str()?;
         Some(match key {
@@ -2172,18 +2977,41 @@ impl Object for MatchObj {
         })
     }
 
-    fn call_method(self: &Arc<Self>, _state: &mut State<'_, '_>, name: &str, args: &[Value]) -> Result<Value, Error> {
+    fn call_method(
+        self: &Arc<Self>,
+        _state: &mut State<'_, '_>,
+        name: &str,
+        args: &[Value],
+    ) -> Result<Value, Error> {
         let (pos, kw) = split_kwargs(args)?;
-        let default = kw.iter().find(|(k, _)| k == "default").map(|(_, v)| v.clone()).or_else(|| pos.first().cloned());
+        let default = kw
+            .iter()
+            .find(|(k, _)| k == "default")
+            .map(|(_, v)| v.clone())
+            .or_else(|| pos.first().cloned());
         match name {
             "group" => match pos {
                 [] => Ok(self.group(0)),
                 [g] => Ok(self.group(self.index(g)?)),
-                many => Ok(tuple(many.iter().map(|g| self.index(g).map(|i| self.group(i))).collect::<Result<_, _>>()?)),
+                many => Ok(tuple(
+                    many.iter()
+                        .map(|g| self.index(g).map(|i| self.group(i)))
+                        .collect::<Result<_, _>>()?,
+                )),
             },
             "groups" => {
                 let d = default.unwrap_or(Value::from(()));
-                Ok(tuple((1..self.spans.len()).map(|i| if self.spans[i].is_some() { self.group(i) } else { d.clone() }).collect()))
+                Ok(tuple(
+                    (1..self.spans.len())
+                        .map(|i| {
+                            if self.spans[i].is_some() {
+                                self.group(i)
+                            } else {
+                                d.clone()
+                            }
+                        })
+                        .collect(),
+                ))
             }
             "groupdict" => {
                 let d = default.unwrap_or(Value::from(()));
@@ -2191,7 +3019,16 @@ impl Object for MatchObj {
                     self.pattern
                         .names
                         .iter()
-                        .map(|(k, i)| (Value::from(k.clone()), if self.spans[*i].is_some() { self.group(*i) } else { d.clone() }))
+                        .map(|(k, i)| {
+                            (
+                                Value::from(k.clone()),
+                                if self.spans[*i].is_some() {
+                                    self.group(*i)
+                                } else {
+                                    d.clone()
+                                },
+                            )
+                        })
                         .collect(),
                 ))
             }
@@ -2208,7 +3045,11 @@ impl Object for MatchObj {
                 })
             }
             "expand" => {
-                let t = str_of(pos.first().ok_or_else(|| type_error("expand() missing template"))?, "expand")?;
+                let t = str_of(
+                    pos.first()
+                        .ok_or_else(|| type_error("expand() missing template"))?,
+                    "expand",
+                )?;
                 let parts = parse_template(t, &self.pattern)?;
                 let mut out = String::new();
                 expand_template(&parts, &self.string, &self.spans, &mut out);
@@ -2219,26 +3060,40 @@ impl Object for MatchObj {
     }
 
     fn render(self: &Arc<Self>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (a, b) = self.span(0);
-        let m = self.group(0);
-        write!(f, "<re.Match object; span=({a}, {b}), match={}>", py_repr(m.as_str().unwrap_or("")))
+        write!(f, "{self:?}")
     }
 }
 
 #[derive(Debug)]
 struct ReModule;
 
-const RE_FUNCTIONS: &[&str] =
-    &["compile", "match", "search", "fullmatch", "findall", "finditer", "sub", "subn", "split", "escape", "purge"];
+const RE_FUNCTIONS: &[&str] = &[
+    "compile",
+    "match",
+    "search",
+    "fullmatch",
+    "findall",
+    "finditer",
+    "sub",
+    "subn",
+    "split",
+    "escape",
+    "purge",
+];
 
 fn compile_arg(v: &Value, flags: i64) -> Result<Arc<Pattern>, Error> {
     if let Some(p) = v.downcast_object_ref::<PatternObj>() {
         if flags != 0 {
-            return Err(value_error("cannot process flags argument with a compiled pattern"));
+            return Err(value_error(
+                "cannot process flags argument with a compiled pattern",
+            ));
         }
         return Ok(p.0.clone());
     }
-    Ok(Arc::new(Pattern::compile(str_of(v, "first argument must be string or compiled pattern")?, flags)?))
+    Ok(Arc::new(Pattern::compile(
+        str_of(v, "first argument must be string or compiled pattern")?,
+        flags,
+    )?))
 }
 
 impl Object for ReModule {
@@ -2261,15 +3116,25 @@ impl Object for ReModule {
         method_value(Value::from_dyn_object(self.clone()), RE_FUNCTIONS, key)
     }
 
-    fn call_method(self: &Arc<Self>, state: &mut State<'_, '_>, name: &str, args: &[Value]) -> Result<Value, Error> {
+    fn call_method(
+        self: &Arc<Self>,
+        state: &mut State<'_, '_>,
+        name: &str,
+        args: &[Value],
+    ) -> Result<Value, Error> {
         let (names, pattern_method): (&[&str], Option<&str>) = match name {
             "compile" => (&["pattern", "flags"], None),
-            "match" | "search" | "fullmatch" | "findall" | "finditer" => (&["pattern", "string", "flags"], Some(name)),
+            "match" | "search" | "fullmatch" | "findall" | "finditer" => {
+                (&["pattern", "string", "flags"], Some(name))
+            }
             "sub" | "subn" => (&["pattern", "repl", "string", "count", "flags"], Some(name)),
             "split" => (&["pattern", "string", "maxsplit", "flags"], Some(name)),
             "escape" => {
                 let s = bind(name, args, &["pattern"])?;
-                return Ok(Value::from(regex_escape(str_of(required(&s, 0, name, "pattern")?, "escape")?)));
+                return Ok(Value::from(regex_escape(str_of(
+                    required(&s, 0, name, "pattern")?,
+                    "escape",
+                )?)));
             }
             "purge" => return Ok(Value::from(())),
             _ => return Err(Error::from(ErrorKind::UnknownMethod)),
@@ -2299,39 +3164,62 @@ impl Object for ReModule {
 #[derive(Debug)]
 struct Itertools;
 
+/// What dbt exports from `itertools` (not `groupby`, `takewhile`, `dropwhile`
+/// or `filterfalse`). Results are lists rather than iterators; `count` and
+/// `cycle` stay lazy so that `islice` can take from them.
 const ITERTOOLS_FUNCTIONS: &[&str] = &[
-    "chain", "product", "combinations", "combinations_with_replacement", "permutations", "groupby", "islice",
-    "zip_longest", "repeat", "compress", "takewhile", "dropwhile", "filterfalse", "starmap", "pairwise", "accumulate",
-    "count", "cycle", "tee",
+    "count",
+    "cycle",
+    "repeat",
+    "accumulate",
+    "chain",
+    "compress",
+    "islice",
+    "starmap",
+    "tee",
+    "zip_longest",
+    "product",
+    "permutations",
+    "combinations",
+    "combinations_with_replacement",
 ];
 
-/// `itertools.chain`, which also has `chain.from_iterable`.
+/// `itertools.count()` and `itertools.cycle()`: endless, so capped at [`MAX_ITEMS`].
 #[derive(Debug)]
-struct Chain;
+enum Endless {
+    Count(Num, Num),
+    Cycle(Vec<Value>),
+}
 
-impl Object for Chain {
-    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        method_value(Value::from_dyn_object(self.clone()), &["from_iterable"], key.as_str()?)
+impl Object for Endless {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Iterable
     }
 
-    fn call(self: &Arc<Self>, _state: &mut State<'_, '_>, args: &[Value]) -> Result<Value, Error> {
-        let mut out = Vec::new();
-        for a in args {
-            out.extend(items_of(a)?);
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        match &**self {
+            Endless::Count(start, step) => {
+                let (start, step) = (*start, *step);
+                Enumerator::Iter(Box::new((0..MAX_ITEMS).map(move |i| match (start, step) {
+                    (Num::Int(a), Num::Int(b)) => Value::from(a + b * i as i128),
+                    (a, b) => Value::from(a.as_f64() + b.as_f64() * i as f64),
+                })))
+            }
+            Endless::Cycle(items) if items.is_empty() => Enumerator::Empty,
+            Endless::Cycle(items) => {
+                let items = items.clone();
+                Enumerator::Iter(Box::new(
+                    (0..MAX_ITEMS).map(move |i| items[i % items.len()].clone()),
+                ))
+            }
         }
-        Ok(Value::from(out))
     }
 
-    fn call_method(self: &Arc<Self>, _state: &mut State<'_, '_>, name: &str, args: &[Value]) -> Result<Value, Error> {
-        if name != "from_iterable" {
-            return Err(Error::from(ErrorKind::UnknownMethod));
+    fn render(self: &Arc<Self>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &**self {
+            Endless::Count(start, _) => write!(f, "count({})", start.as_value()),
+            Endless::Cycle(_) => f.write_str("<itertools.cycle object>"),
         }
-        let s = bind(name, args, &["iterable"])?;
-        let mut out = Vec::new();
-        for a in items_of(required(&s, 0, name, "iterable")?)? {
-            out.extend(items_of(&a)?);
-        }
-        Ok(Value::from(out))
     }
 }
 
@@ -2341,7 +3229,11 @@ fn combos(pool: &[Value], r: usize, with_replacement: bool) -> Vec<Value> {
     if (!with_replacement && r > n) || (n == 0 && r > 0) {
         return out;
     }
-    let mut idx: Vec<usize> = if with_replacement { vec![0; r] } else { (0..r).collect() };
+    let mut idx: Vec<usize> = if with_replacement {
+        vec![0; r]
+    } else {
+        (0..r).collect()
+    };
     loop {
         out.push(tuple(idx.iter().map(|&i| pool[i].clone()).collect()));
         // Find the rightmost index that can still move.
@@ -2358,13 +3250,23 @@ fn combos(pool: &[Value], r: usize, with_replacement: bool) -> Vec<Value> {
         }
         idx[i] += 1;
         for j in i + 1..r {
-            idx[j] = if with_replacement { idx[i] } else { idx[j - 1] + 1 };
+            idx[j] = if with_replacement {
+                idx[i]
+            } else {
+                idx[j - 1] + 1
+            };
         }
     }
 }
 
 fn permutations(pool: &[Value], r: usize) -> Vec<Value> {
-    fn rec(pool: &[Value], r: usize, used: &mut Vec<bool>, cur: &mut Vec<Value>, out: &mut Vec<Value>) {
+    fn rec(
+        pool: &[Value],
+        r: usize,
+        used: &mut Vec<bool>,
+        cur: &mut Vec<Value>,
+        out: &mut Vec<Value>,
+    ) {
         if cur.len() == r {
             out.push(tuple(cur.clone()));
             return;
@@ -2381,7 +3283,13 @@ fn permutations(pool: &[Value], r: usize) -> Vec<Value> {
     }
     let mut out = Vec::new();
     if r <= pool.len() {
-        rec(pool, r, &mut vec![false; pool.len()], &mut Vec::new(), &mut out);
+        rec(
+            pool,
+            r,
+            &mut vec![false; pool.len()],
+            &mut Vec::new(),
+            &mut out,
+        );
     }
     out
 }
@@ -2391,17 +3299,52 @@ const MAX_ITEMS: usize = 1_000_000;
 
 impl Object for Itertools {
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        let key = key.as_str()?;
-        if key == "chain" {
-            return Some(Value::from_object(Chain));
-        }
-        method_value(Value::from_dyn_object(self.clone()), ITERTOOLS_FUNCTIONS, key)
+        method_value(
+            Value::from_dyn_object(self.clone()),
+            ITERTOOLS_FUNCTIONS,
+            key.as_str()?,
+        )
     }
 
-    fn call_method(self: &Arc<Self>, state: &mut State<'_, '_>, name: &str, args: &[Value]) -> Result<Value, Error> {
-        let too_many = || value_error(format!("itertools.{name}() would yield more than {MAX_ITEMS} items"));
+    fn call_method(
+        self: &Arc<Self>,
+        state: &mut State<'_, '_>,
+        name: &str,
+        args: &[Value],
+    ) -> Result<Value, Error> {
+        let too_many = || {
+            value_error(format!(
+                "itertools.{name}() would yield more than {MAX_ITEMS} items"
+            ))
+        };
         match name {
-            "chain" => Value::from_object(Chain).call(state, args),
+            "chain" => {
+                let (pos, _) = split_kwargs(args)?;
+                let mut out = Vec::new();
+                for a in pos {
+                    out.extend(items_of(a)?);
+                    if out.len() > MAX_ITEMS {
+                        return Err(too_many());
+                    }
+                }
+                Ok(Value::from(out))
+            }
+            "count" => {
+                let s = bind(name, args, &["start", "step"])?;
+                let n = |i: usize, d: i128| -> Result<Num, Error> {
+                    match &s[i] {
+                        Some(v) => num_of(v).ok_or_else(|| type_error("a number is required")),
+                        None => Ok(Num::Int(d)),
+                    }
+                };
+                Ok(Value::from_object(Endless::Count(n(0, 0)?, n(1, 1)?)))
+            }
+            "cycle" => {
+                let s = bind(name, args, &["iterable"])?;
+                Ok(Value::from_object(Endless::Cycle(items_of(required(
+                    &s, 0, name, "iterable",
+                )?)?)))
+            }
             "product" => {
                 let (pos, kw) = split_kwargs(args)?;
                 let repeat = match kw.iter().find(|(k, _)| k == "repeat") {
@@ -2415,7 +3358,16 @@ impl Object for Itertools {
                     if acc.len().saturating_mul(pool.len()) > MAX_ITEMS {
                         return Err(too_many());
                     }
-                    acc = acc.iter().flat_map(|prefix| pool.iter().map(move |x| { let mut v = prefix.clone(); v.push(x.clone()); v })).collect();
+                    acc = acc
+                        .iter()
+                        .flat_map(|prefix| {
+                            pool.iter().map(move |x| {
+                                let mut v = prefix.clone();
+                                v.push(x.clone());
+                                v
+                            })
+                        })
+                        .collect();
                 }
                 Ok(Value::from(acc.into_iter().map(tuple).collect::<Vec<_>>()))
             }
@@ -2444,66 +3396,65 @@ impl Object for Itertools {
                 }
                 Ok(Value::from(permutations(&pool, r as usize)))
             }
-            "groupby" => {
-                let s = bind(name, args, &["iterable", "key"])?;
-                let items = items_of(required(&s, 0, name, "iterable")?)?;
-                let key = s[1].clone().filter(|k| !k.is_none());
-                let mut out: Vec<Value> = Vec::new();
-                let mut cur: Option<(Value, Vec<Value>)> = None;
-                for it in items {
-                    let k = match &key {
-                        Some(f) => f.call(state, &[it.clone()])?,
-                        None => it.clone(),
-                    };
-                    match &mut cur {
-                        Some((ck, group)) if *ck == k => group.push(it),
-                        _ => {
-                            if let Some((ck, group)) = cur.take() {
-                                out.push(tuple(vec![ck, Value::from(group)]));
-                            }
-                            cur = Some((k, vec![it]));
-                        }
-                    }
-                }
-                if let Some((ck, group)) = cur {
-                    out.push(tuple(vec![ck, Value::from(group)]));
-                }
-                Ok(Value::from(out))
-            }
             "islice" => {
                 let (pos, _) = split_kwargs(args)?;
-                let items = items_of(pos.first().ok_or_else(|| type_error("islice expected at least 2 arguments"))?)?;
+                let source = pos
+                    .first()
+                    .ok_or_else(|| type_error("islice expected at least 2 arguments"))?;
                 let opt = |v: Option<&Value>| -> Result<Option<usize>, Error> {
                     match v {
                         None => Ok(None),
                         Some(v) if v.is_none() => Ok(None),
-                        Some(v) => {
-                            let i = int_of(v, "islice")?;
-                            if i < 0 {
-                                return Err(value_error("Indices for islice() must be None or an integer: 0 <= x <= sys.maxsize."));
-                            }
-                            Ok(Some(i as usize))
-                        }
+                        Some(v) => usize::try_from(int_of(v, "islice")?).map(Some).map_err(|_| {
+                            value_error("Indices for islice() must be None or an integer: 0 <= x <= sys.maxsize.")
+                        }),
                     }
                 };
                 let (start, stop, step) = match pos.len() {
                     2 => (0, opt(pos.get(1))?, 1),
-                    3 | 4 => (opt(pos.get(1))?.unwrap_or(0), opt(pos.get(2))?, opt(pos.get(3))?.unwrap_or(1)),
+                    3 | 4 => (
+                        opt(pos.get(1))?.unwrap_or(0),
+                        opt(pos.get(2))?,
+                        opt(pos.get(3))?.unwrap_or(1),
+                    ),
                     _ => return Err(type_error("islice expected 2 to 4 arguments")),
                 };
                 if step == 0 {
-                    return Err(value_error("Step for islice() must be a positive integer or None."));
+                    return Err(value_error(
+                        "Step for islice() must be a positive integer or None.",
+                    ));
                 }
-                let stop = stop.unwrap_or(items.len()).min(items.len());
-                Ok(Value::from((start..stop).step_by(step).map(|i| items[i].clone()).collect::<Vec<_>>()))
+                let stop = stop
+                    .unwrap_or(usize::MAX)
+                    .min(start.saturating_add(MAX_ITEMS));
+                let out: Vec<Value> = source
+                    .try_iter()?
+                    .take(stop)
+                    .skip(start)
+                    .step_by(step)
+                    .collect();
+                Ok(Value::from(out))
             }
             "zip_longest" => {
                 let (pos, kw) = split_kwargs(args)?;
-                let fill = kw.into_iter().find(|(k, _)| k == "fillvalue").map(|(_, v)| v).unwrap_or(Value::from(()));
+                let fill = kw
+                    .into_iter()
+                    .find(|(k, _)| k == "fillvalue")
+                    .map(|(_, v)| v)
+                    .unwrap_or(Value::from(()));
                 let lists: Vec<Vec<Value>> = pos.iter().map(items_of).collect::<Result<_, _>>()?;
                 let n = lists.iter().map(Vec::len).max().unwrap_or(0);
                 Ok(Value::from(
-                    (0..n).map(|i| tuple(lists.iter().map(|l| l.get(i).cloned().unwrap_or_else(|| fill.clone())).collect())).collect::<Vec<_>>(),
+                    (0..n)
+                        .map(|i| {
+                            tuple(
+                                lists
+                                    .iter()
+                                    .map(|l| l.get(i).cloned().unwrap_or_else(|| fill.clone()))
+                                    .collect(),
+                            )
+                        })
+                        .collect::<Vec<_>>(),
                 ))
             }
             "repeat" => {
@@ -2511,7 +3462,9 @@ impl Object for Itertools {
                 let obj = required(&s, 0, name, "object")?.clone();
                 let times = match &s[1] {
                     Some(v) => int_of(v, "times")?.max(0) as usize,
-                    None => return Err(value_error("itertools.repeat() without `times` never ends")),
+                    None => {
+                        return Err(value_error("itertools.repeat() without `times` never ends"))
+                    }
                 };
                 if times > MAX_ITEMS {
                     return Err(too_many());
@@ -2522,29 +3475,13 @@ impl Object for Itertools {
                 let s = bind(name, args, &["data", "selectors"])?;
                 let data = items_of(required(&s, 0, name, "data")?)?;
                 let sel = items_of(required(&s, 1, name, "selectors")?)?;
-                Ok(Value::from(data.into_iter().zip(sel).filter(|(_, s)| s.is_true()).map(|(d, _)| d).collect::<Vec<_>>()))
-            }
-            "takewhile" | "dropwhile" | "filterfalse" => {
-                let s = bind(name, args, &["predicate", "iterable"])?;
-                let pred = required(&s, 0, name, "predicate")?.clone();
-                let items = items_of(required(&s, 1, name, "iterable")?)?;
-                let mut out = Vec::new();
-                let mut dropping = true;
-                for it in items {
-                    let keep = if pred.is_none() { it.is_true() } else { pred.call(state, &[it.clone()])?.is_true() };
-                    match name {
-                        "takewhile" if !keep => break,
-                        "takewhile" => out.push(it),
-                        "dropwhile" if dropping && keep => {}
-                        "dropwhile" => {
-                            dropping = false;
-                            out.push(it);
-                        }
-                        _ if !keep => out.push(it),
-                        _ => {}
-                    }
-                }
-                Ok(Value::from(out))
+                Ok(Value::from(
+                    data.into_iter()
+                        .zip(sel)
+                        .filter(|(_, s)| s.is_true())
+                        .map(|(d, _)| d)
+                        .collect::<Vec<_>>(),
+                ))
             }
             "starmap" => {
                 let s = bind(name, args, &["function", "iterable"])?;
@@ -2554,11 +3491,6 @@ impl Object for Itertools {
                     out.push(f.call(state, &items_of(&it)?)?);
                 }
                 Ok(Value::from(out))
-            }
-            "pairwise" => {
-                let s = bind(name, args, &["iterable"])?;
-                let items = items_of(required(&s, 0, name, "iterable")?)?;
-                Ok(Value::from(items.windows(2).map(|w| tuple(w.to_vec())).collect::<Vec<_>>()))
             }
             "accumulate" => {
                 let s = bind(name, args, &["iterable", "func", "initial"])?;
@@ -2580,7 +3512,11 @@ impl Object for Itertools {
                             (Some(Num::Float(x)), Some(Num::Float(y))) => Value::from(x + y),
                             _ => match (a.as_str(), it.as_str()) {
                                 (Some(x), Some(y)) => Value::from(format!("{x}{y}")),
-                                _ => return Err(type_error("accumulate() without func adds numbers or strings")),
+                                _ => {
+                                    return Err(type_error(
+                                        "accumulate() without func adds numbers or strings",
+                                    ))
+                                }
                             },
                         },
                     };
@@ -2595,7 +3531,6 @@ impl Object for Itertools {
                 let n = opt_int(&s, 1, 2, "n")?.max(0) as usize;
                 Ok(tuple(vec![Value::from(items); n]))
             }
-            "count" | "cycle" => Err(value_error(format!("itertools.{name}() never ends; use range() or islice() on a list"))),
             _ => Err(Error::from(ErrorKind::UnknownMethod)),
         }
     }

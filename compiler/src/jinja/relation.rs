@@ -110,9 +110,21 @@ impl Relation {
     /// dbt's `render()`: included parts, quoted as the policy says, joined by dots.
     pub fn render(&self) -> String {
         let parts = [
-            (&self.database, self.include_policy.database, self.quote_policy.database),
-            (&self.schema, self.include_policy.schema, self.quote_policy.schema),
-            (&self.identifier, self.include_policy.identifier, self.quote_policy.identifier),
+            (
+                &self.database,
+                self.include_policy.database,
+                self.quote_policy.database,
+            ),
+            (
+                &self.schema,
+                self.include_policy.schema,
+                self.quote_policy.schema,
+            ),
+            (
+                &self.identifier,
+                self.include_policy.identifier,
+                self.quote_policy.identifier,
+            ),
         ];
         let mut out = Vec::new();
         for (part, include, quote) in parts {
@@ -200,9 +212,10 @@ impl Object for Relation {
                     None
                 };
                 let mut set = |key: &str, v: Value| {
-                    let s = v.as_str().map(str::to_string).or_else(|| {
-                        (!v.is_none() && !v.is_undefined()).then(|| v.to_string())
-                    });
+                    let s = v
+                        .as_str()
+                        .map(str::to_string)
+                        .or_else(|| (!v.is_none() && !v.is_undefined()).then(|| v.to_string()));
                     match key {
                         "database" => r.database = s,
                         "schema" => r.schema = s,
@@ -248,7 +261,13 @@ mod tests {
 
     #[test]
     fn renders_quoted_parts() {
-        let r = Relation::new(Some("db".into()), Some("main".into()), Some("orders".into()), Policy::ALL, '"');
+        let r = Relation::new(
+            Some("db".into()),
+            Some("main".into()),
+            Some("orders".into()),
+            Policy::ALL,
+            '"',
+        );
         assert_eq!(r.render(), r#""db"."main"."orders""#);
         let e = Relation::ephemeral("stg", '"');
         assert_eq!(e.render(), "__dbt__cte__stg");
