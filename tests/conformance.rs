@@ -25,6 +25,65 @@ fn oracle_env() -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
+/// Compares `target/compiled/` as we would write it with dbt's.
+fn compare_compiled_files(
+    out: &trellis_compiler::CompileOutput,
+    golden_dir: &std::path::Path,
+    c: &mut trellis_tests::golden::Comparison,
+) {
+    let ours: std::collections::BTreeMap<String, String> =
+        trellis_cli::artifacts::compiled_files(out)
+            .into_iter()
+            .map(|(p, code)| (p.to_string_lossy().replace('\\', "/"), code.to_string()))
+            .collect();
+    let mut golden = std::collections::BTreeMap::new();
+    collect_files(golden_dir, golden_dir, &mut golden);
+    let norm = |s: &str| {
+        s.trim_end()
+            .lines()
+            .map(str::trim_end)
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    for (path, text) in &golden {
+        c.checked += 1;
+        match ours.get(path) {
+            Some(o) if norm(o) == norm(text) => c.matched += 1,
+            Some(_) => c.differences.push(format!("compiled/{path} content")),
+            None => c.differences.push(format!("compiled/{path} missing")),
+        }
+    }
+    for path in ours.keys() {
+        if !golden.contains_key(path) {
+            c.differences.push(format!("compiled/{path} unexpected"));
+        }
+    }
+    c.differences.sort();
+}
+
+fn collect_files(
+    root: &std::path::Path,
+    dir: &std::path::Path,
+    out: &mut std::collections::BTreeMap<String, String>,
+) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            collect_files(root, &p, out);
+        } else if let Ok(text) = std::fs::read_to_string(&p) {
+            let rel = p
+                .strip_prefix(root)
+                .unwrap_or(&p)
+                .to_string_lossy()
+                .replace('\\', "/");
+            out.insert(rel, text);
+        }
+    }
+}
+
 fn check(example: &str) {
     let root = repo_root();
     let dir = root.join("examples").join(example);
@@ -45,7 +104,12 @@ fn check(example: &str) {
     let golden: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&golden_path).expect("golden exists"))
             .expect("golden is JSON");
-    let c = compare(&golden, &ours);
+    let mut c = compare(&golden, &ours);
+    compare_compiled_files(
+        &out,
+        &root.join("tests/goldens").join(example).join("compiled"),
+        &mut c,
+    );
     println!(
         "{example}: {}/{} fields match ({:.1}%)",
         c.matched,

@@ -37,26 +37,7 @@ pub fn compile_command(opts: &CommandOptions, write_compiled: bool) -> Result<Ex
     let target_dir = opts.load.project_dir.join(&opts.target_path);
     let m = &out.manifest;
     if write_compiled {
-        let compiled_root = target_dir.join("compiled");
-        for n in m.nodes.values() {
-            let Some(code) = &n.compiled_code else {
-                continue;
-            };
-            if matches!(n.resource_type, ResourceType::Seed) {
-                continue;
-            }
-            let rel = if n.resource_type == ResourceType::Test && n.test_metadata.is_some() {
-                format!("{}/{}", n.original_file_path, n.path)
-            } else {
-                n.original_file_path.clone()
-            };
-            let path = compiled_root.join(&n.package_name).join(rel);
-            if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent)
-                    .with_context(|| format!("creating {}", parent.display()))?;
-            }
-            std::fs::write(&path, code).with_context(|| format!("writing {}", path.display()))?;
-        }
+        trellis_cli::artifacts::write_compiled(&out, &target_dir)?;
     }
     std::fs::create_dir_all(&target_dir)?;
     let manifest = trellis_compiler::manifest::to_json(&out, &input);

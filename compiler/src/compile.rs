@@ -632,7 +632,7 @@ impl State<'_> {
                     tests.extend(self.generic_tests(&target, entry, key));
                 }
             }
-            for key in ["exposures", "groups"] {
+            for key in ["exposures", "groups", "unit_tests"] {
                 if let Some(Value::Array(entries)) = pf.value.get(key) {
                     for e in entries {
                         self.pending.push((
@@ -1448,6 +1448,10 @@ impl State<'_> {
                 continue;
             };
             let rel_path = ofp.split_once('/').map(|x| x.1).unwrap_or(&ofp).to_string();
+            if key == "unit_tests" {
+                self.add_unit_test(&project, &file, &ofp, &rel_path, &name, &e);
+                continue;
+            }
             if key == "groups" {
                 let mut fqn = vec![project.clone()];
                 let mut dirs: Vec<String> = rel_path.split('/').map(str::to_string).collect();
@@ -1525,6 +1529,167 @@ impl State<'_> {
                     depends_on_nodes: Vec::new(),
                     refs: rec.refs,
                     sources: rec.sources,
+                },
+            );
+        }
+    }
+
+    /// A unit test: one per tested model version, fixtures normalized to rows.
+    fn add_unit_test(
+        &mut self,
+        project: &str,
+        file: &str,
+        ofp: &str,
+        rel_path: &str,
+        name: &str,
+        e: &Value,
+    ) {
+        let Some(model) = e.get("model").and_then(|m| m.as_str()).map(str::to_string) else {
+            self.diagnostics.push(
+                Diagnostic::error("yaml-shape", format!("unit test '{name}' has no model"))
+                    .in_file(file),
+            );
+            return;
+        };
+        let mut fqn = vec![project.to_string()];
+        let mut dirs: Vec<String> = rel_path.split('/').map(str::to_string).collect();
+        dirs.pop();
+        fqn.extend(dirs);
+        fqn.push(model.clone());
+        fqn.push(name.to_string());
+        let mut cfg = json!({"enabled": true, "meta": {}, "static_analysis": null, "tags": []})
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        merge_into(
+            &mut cfg,
+            &self.project_config_raw(ResourceType::UnitTest, project, &fqn),
+        );
+        if let Some(Value::Object(c)) = e.get("config") {
+            merge_into(&mut cfg, c);
+        }
+        let mut diags = Vec::new();
+        let mut fixture = |f: &Value, what: &str| -> Value {
+            let mut out = Map::new();
+            if let Some(input) = f.get("input") {
+                out.insert("input".into(), input.clone());
+            }
+            let format = f
+                .get("format")
+                .and_then(|x| x.as_str())
+                .unwrap_or("dict")
+                .to_string();
+            let rows = match (format.as_str(), f.get("rows")) {
+                ("csv", Some(Value::String(text))) => match csv_rows(text) {
+                    Ok(r) => r,
+                    Err(m) => {
+                        diags.push(
+                            Diagnostic::error(
+                                "unit-test-fixture",
+                                format!("unit test '{name}': {what}: {m}"),
+                            )
+                            .in_file(file),
+                        );
+                        Value::Null
+                    }
+                },
+                ("sql", Some(Value::String(text))) => Value::String(text.trim().to_string()),
+                (_, Some(r)) => r.clone(),
+                (_, None) => Value::Null,
+            };
+            out.insert("rows".into(), rows);
+            out.insert("format".into(), json!(format));
+            out.insert(
+                "fixture".into(),
+                f.get("fixture").cloned().unwrap_or(Value::Null),
+            );
+            Value::Object(out)
+        };
+        let given: Vec<Value> = e
+            .get("given")
+            .and_then(|g| g.as_array())
+            .map(|g| g.iter().map(|x| fixture(x, "given")).collect())
+            .unwrap_or_default();
+        let expect = e
+            .get("expect")
+            .map(|x| fixture(x, "expect"))
+            .unwrap_or(Value::Null);
+        let overrides = match e.get("overrides") {
+            Some(Value::Object(o)) => json!({
+                "macros": o.get("macros").cloned().unwrap_or(json!({})),
+                "vars": o.get("vars").cloned().unwrap_or(json!({})),
+                "env_vars": o.get("env_vars").cloned().unwrap_or(json!({})),
+            }),
+            _ => Value::Null,
+        };
+        self.diagnostics.extend(diags);
+        let versions = e.get("versions").cloned().unwrap_or(Value::Null);
+        let versions_norm = match &versions {
+            Value::Object(v) => {
+                json!({"include": v.get("include").cloned().unwrap_or(Value::Null), "exclude": v.get("exclude").cloned().unwrap_or(Value::Null)})
+            }
+            _ => Value::Null,
+        };
+        // The model's versions this test applies to.
+        let model_versions: Vec<Value> = self
+            .manifest
+            .nodes
+            .values()
+            .filter(|n| {
+                n.resource_type == ResourceType::Model
+                    && n.name == model
+                    && n.package_name == project
+            })
+            .filter_map(|n| n.version.clone())
+            .collect();
+        let selected: Vec<Option<Value>> = if model_versions.is_empty() {
+            vec![None]
+        } else {
+            let as_str = |v: &Value| parser::py_display(v);
+            let include: Option<Vec<String>> = versions
+                .get("include")
+                .and_then(|i| i.as_array())
+                .map(|a| a.iter().map(as_str).collect());
+            let exclude: Vec<String> = versions
+                .get("exclude")
+                .and_then(|i| i.as_array())
+                .map(|a| a.iter().map(as_str).collect())
+                .unwrap_or_default();
+            model_versions
+                .into_iter()
+                .filter(|v| {
+                    include.as_ref().is_none_or(|i| i.contains(&as_str(v)))
+                        && !exclude.contains(&as_str(v))
+                })
+                .map(Some)
+                .collect()
+        };
+        for v in selected {
+            let suffix = v
+                .as_ref()
+                .map(|v| format!("_v{}", parser::py_display(v)))
+                .unwrap_or_default();
+            let uid = format!("unit_test.{project}.{model}.{name}{suffix}");
+            self.manifest.unit_tests.insert(
+                uid.clone(),
+                UnitTest {
+                    unique_id: uid,
+                    package_name: project.to_string(),
+                    name: name.to_string(),
+                    model: model.clone(),
+                    path: rel_path.to_string(),
+                    original_file_path: ofp.to_string(),
+                    file: file.to_string(),
+                    fqn: fqn.clone(),
+                    description: parser::str_of(e.get("description")).unwrap_or_default(),
+                    given: given.clone(),
+                    expect: expect.clone(),
+                    overrides: overrides.clone(),
+                    config: cfg.clone(),
+                    version: v,
+                    versions: versions_norm.clone(),
+                    schema: String::new(),
+                    depends_on_nodes: Vec::new(),
                 },
             );
         }
@@ -1655,6 +1820,31 @@ impl State<'_> {
                 }
             }
             n.depends_on_nodes = deps;
+        }
+        for u in self.manifest.unit_tests.values_mut() {
+            let version = u.version.as_ref().map(parser::py_display);
+            match lookup.find(&u.package_name, None, &u.model, version.as_deref()) {
+                Some(uid) => {
+                    u.schema = self
+                        .manifest
+                        .nodes
+                        .get(&uid)
+                        .map(|n| n.schema.clone())
+                        .unwrap_or_default();
+                    u.depends_on_nodes = vec![uid];
+                }
+                None => diags.push(
+                    Diagnostic::error(
+                        "unknown-ref",
+                        format!(
+                            "unit test '{}' tests a model named '{}' which was not found",
+                            u.name, u.model
+                        ),
+                    )
+                    .in_file(u.file.clone())
+                    .for_node(u.unique_id.clone()),
+                ),
+            }
         }
         for e in self.manifest.exposures.values_mut() {
             let mut deps: Vec<String> = Vec::new();
@@ -1815,6 +2005,30 @@ fn find_ref_offset(src: &str, name: &str) -> Option<usize> {
         }
     }
     None
+}
+
+/// The rows of a CSV fixture as dicts of strings, as dbt normalizes them.
+fn csv_rows(text: &str) -> Result<Value, String> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .trim(csv::Trim::None)
+        .from_reader(text.trim().as_bytes());
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| e.to_string())?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let mut rows = Vec::new();
+    for rec in reader.records() {
+        let rec = rec.map_err(|e| e.to_string())?;
+        let mut row = Map::new();
+        for (h, v) in headers.iter().zip(rec.iter()) {
+            row.insert(h.clone(), Value::String(v.to_string()));
+        }
+        rows.push(Value::Object(row));
+    }
+    Ok(Value::Array(rows))
 }
 
 /// A snapshot defined in YAML with `relation:`.

@@ -50,7 +50,9 @@ pub fn version_json(v: &str) -> Value {
 
 /// The compiled path dbt records (`target/compiled/<pkg>/<path>`).
 pub fn compiled_path(n: &Node) -> String {
-    if n.resource_type == ResourceType::Test && n.test_metadata.is_some() {
+    if (n.resource_type == ResourceType::Test && n.test_metadata.is_some())
+        || n.resource_type == ResourceType::Operation
+    {
         format!(
             "target/compiled/{}/{}/{}",
             n.package_name, n.original_file_path, n.path
@@ -371,7 +373,13 @@ pub fn to_json(out: &CompileOutput, input: &ProjectInput) -> Value {
         "group_map": {},
         "saved_queries": {},
         "semantic_models": {},
-        "unit_tests": {},
+        "unit_tests": m.unit_tests.values().map(|u| (u.unique_id.clone(), json!({
+            "model": u.model, "given": u.given, "expect": u.expect, "name": u.name, "resource_type": "unit_test",
+            "package_name": u.package_name, "path": u.path, "original_file_path": u.original_file_path,
+            "unique_id": u.unique_id, "fqn": u.fqn, "description": u.description, "overrides": u.overrides,
+            "depends_on": {"macros": [], "nodes": u.depends_on_nodes}, "config": u.config, "checksum": crate::parser::sha256_hex(serde_json::to_string(&(&u.model, &u.given, &u.expect, &u.overrides)).unwrap_or_default().as_bytes()),
+            "schema": u.schema, "created_at": 0.0, "versions": u.versions, "version": u.version,
+        }))).collect::<Map<String, Value>>(),
         "functions": {},
     })
 }

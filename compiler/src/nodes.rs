@@ -264,6 +264,28 @@ pub struct Exposure {
     pub sources: Vec<(String, String)>,
 }
 
+/// A unit test from properties YAML.
+#[derive(Debug, Clone, Serialize)]
+pub struct UnitTest {
+    pub unique_id: String,
+    pub package_name: String,
+    pub name: String,
+    pub model: String,
+    pub path: String,
+    pub original_file_path: String,
+    pub file: String,
+    pub fqn: Vec<String>,
+    pub description: String,
+    pub given: Vec<Value>,
+    pub expect: Value,
+    pub overrides: Value,
+    pub config: Map<String, Value>,
+    pub version: Option<Value>,
+    pub versions: Value,
+    pub schema: String,
+    pub depends_on_nodes: Vec<String>,
+}
+
 /// A group from properties YAML.
 #[derive(Debug, Clone, Serialize)]
 pub struct Group {
@@ -285,6 +307,7 @@ pub struct Manifest {
     pub docs: BTreeMap<String, DocBlock>,
     pub exposures: BTreeMap<String, Exposure>,
     pub groups: BTreeMap<String, Group>,
+    pub unit_tests: BTreeMap<String, UnitTest>,
     /// Disabled nodes, kept so that refs to them give a clear error.
     pub disabled: BTreeMap<String, Node>,
 }

@@ -29,6 +29,12 @@ pub const FIELDS: &[&str] = &[
     "latest_version",
     "description",
     "meta",
+    "given",
+    "expect",
+    "overrides",
+    "model",
+    "versions",
+    "fqn",
 ];
 
 /// Result of comparing one example.
@@ -70,7 +76,7 @@ fn norm(field: &str, v: Option<&Value>) -> Value {
 /// Compares the `nodes`, `sources`, `exposures` and `groups` of two manifests.
 pub fn compare(golden: &Value, ours: &Value) -> Comparison {
     let mut c = Comparison::default();
-    for section in ["nodes", "sources", "exposures", "groups"] {
+    for section in ["nodes", "sources", "exposures", "groups", "unit_tests"] {
         let empty = serde_json::Map::new();
         let g = golden
             .get(section)
