@@ -211,7 +211,7 @@ fn run(input: &ProjectInput, compile_nodes: bool) -> CompileOutput {
         }
         for f in find_files(&input.files, p, &p.seed_paths, &[".csv"], &prefixes) {
             let mut n = parser::sql_node(ResourceType::Seed, p, &f, "");
-            n.checksum = parser::sha256_hex(input.files[f.file].as_bytes());
+            n.checksum = parser::file_checksum(&input.files[f.file]);
             nodes.push(n);
         }
         for f in find_files(&input.files, p, &p.snapshot_paths, &[".sql"], &prefixes) {
@@ -344,6 +344,7 @@ fn run(input: &ProjectInput, compile_nodes: bool) -> CompileOutput {
     if compile_nodes {
         state.compile_render(&graph);
     }
+    state.render_descriptions();
 
     out.graph = graph;
     out.macros = shared.macros.all().cloned().collect();
@@ -510,6 +511,13 @@ impl State<'_> {
                         (rt, entry.get("relation").and_then(|r| r.as_str()))
                     {
                         let mut n = yaml_snapshot(pf, name, relation);
+                        n.checksum = parser::file_checksum(
+                            self.input
+                                .files
+                                .get(&pf.file)
+                                .map(|t| t.as_ref())
+                                .unwrap_or(""),
+                        );
                         n.config = self.project_config(ResourceType::Snapshot, &pf.project, &n.fqn);
                         Self::patch_node(&mut n, entry, None, pf);
                         index.insert(
@@ -667,6 +675,15 @@ impl State<'_> {
         n.columns = parser::columns_of(entry.get("columns"));
         if let Some(ver) = version {
             n.columns = version_columns(&n.columns, ver.get("columns"));
+        }
+        if let Some(Value::Array(cs)) = version
+            .and_then(|v| v.get("constraints"))
+            .or(entry.get("constraints"))
+        {
+            n.constraints = cs
+                .iter()
+                .map(|c| parser::normalize_constraint(c, true))
+                .collect();
         }
         let mut yaml_cfg = Map::new();
         for e in std::iter::once(entry).chain(version) {
@@ -1433,6 +1450,136 @@ impl State<'_> {
                 custom.unwrap_or_default()
             }
         }
+    }
+
+    /// Resolves `{{ doc(...) }}` in every description, recording the docs
+    /// blocks each one uses, as dbt's docs processing does.
+    fn render_descriptions(&mut self) {
+        let docs: BTreeMap<(String, String), (String, String)> = self
+            .manifest
+            .docs
+            .values()
+            .map(|d| {
+                (
+                    (d.package_name.clone(), d.name.clone()),
+                    (d.unique_id.clone(), d.block_contents.clone()),
+                )
+            })
+            .collect();
+        let root = self.root.name.clone();
+        let docs = Arc::new(docs);
+        let mut nodes = std::mem::take(&mut self.manifest.nodes);
+        let mut sources = std::mem::take(&mut self.manifest.sources);
+        let mut exposures = std::mem::take(&mut self.manifest.exposures);
+        let render = |text: &str,
+                      package: &str,
+                      file: &str,
+                      diags: &mut Vec<Diagnostic>|
+         -> (String, Vec<String>) {
+            if !(text.contains("{{") || text.contains("{%")) {
+                return (text.to_string(), Vec::new());
+            }
+            let used: Arc<std::sync::Mutex<Vec<String>>> = Arc::default();
+            let mut env = crate::render::config_env(self.input.env.clone(), self.vars_for(package));
+            let (docs2, used2, root2, pkg2) = (
+                docs.clone(),
+                used.clone(),
+                root.clone(),
+                package.to_string(),
+            );
+            env.add_function(
+                "doc",
+                move |args: minijinja::value::Rest<String>| -> Result<String, minijinja::Error> {
+                    let (want_pkg, name) = match args.as_slice() {
+                        [n] => (None, n.clone()),
+                        [p, n] => (Some(p.clone()), n.clone()),
+                        _ => {
+                            return Err(minijinja::Error::new(
+                                minijinja::ErrorKind::InvalidOperation,
+                                "doc() takes one or two arguments",
+                            ))
+                        }
+                    };
+                    let order: Vec<&str> = match &want_pkg {
+                        Some(p) => vec![p.as_str()],
+                        None => vec![root2.as_str(), pkg2.as_str()],
+                    };
+                    let found = order
+                        .iter()
+                        .find_map(|p| docs2.get(&(p.to_string(), name.clone())))
+                        .or_else(|| {
+                            if want_pkg.is_none() {
+                                docs2.iter().find(|((_, n), _)| *n == name).map(|x| x.1)
+                            } else {
+                                None
+                            }
+                        });
+                    match found {
+                        Some((uid, body)) => {
+                            let mut u = used2.lock().unwrap_or_else(|e| e.into_inner());
+                            if !u.contains(uid) {
+                                u.push(uid.clone());
+                            }
+                            Ok(body.clone())
+                        }
+                        None => Err(minijinja::Error::new(
+                            minijinja::ErrorKind::InvalidOperation,
+                            format!("Documentation for '{name}' not found"),
+                        )),
+                    }
+                },
+            );
+            match env.render_str(text, ()) {
+                Ok(r) => {
+                    let u = used.lock().unwrap_or_else(|e| e.into_inner()).clone();
+                    (r, u)
+                }
+                Err(e) => {
+                    diags.push(
+                        Diagnostic::error(
+                            "doc-not-found",
+                            e.detail()
+                                .unwrap_or("could not render description")
+                                .to_string(),
+                        )
+                        .in_file(file),
+                    );
+                    (text.to_string(), Vec::new())
+                }
+            }
+        };
+        let mut diags = Vec::new();
+        for n in nodes.values_mut() {
+            let (d, b) = render(&n.description, &n.package_name, &n.file, &mut diags);
+            n.description = d;
+            n.doc_blocks = b;
+            for c in n.columns.values_mut() {
+                let (d, b) = render(&c.description, &n.package_name, &n.file, &mut diags);
+                c.description = d;
+                c.doc_blocks = b;
+            }
+        }
+        for s in sources.values_mut() {
+            let file = s.original_file_path.clone();
+            s.description = render(&s.description, &s.package_name, &file, &mut diags).0;
+            s.source_description =
+                render(&s.source_description, &s.package_name, &file, &mut diags).0;
+            for c in s.columns.values_mut() {
+                let (d, b) = render(&c.description, &s.package_name, &file, &mut diags);
+                c.description = d;
+                c.doc_blocks = b;
+            }
+        }
+        for e in exposures.values_mut() {
+            if let Some(Value::String(d)) = e.raw.get("description").cloned() {
+                let r = render(&d, &e.package_name, &e.file, &mut diags).0;
+                e.raw.insert("description".into(), Value::String(r));
+            }
+        }
+        self.manifest.nodes = nodes;
+        self.manifest.sources = sources;
+        self.manifest.exposures = exposures;
+        self.diagnostics.extend(diags);
     }
 
     /// Exposures (with their `depends_on` refs and sources) and groups.

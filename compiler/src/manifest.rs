@@ -28,6 +28,91 @@ fn columns_json(cols: &indexmap::IndexMap<String, Column>) -> Value {
     )
 }
 
+/// dbt's unit test checksum: the Python `repr()` of its definition's parts.
+fn unit_test_checksum(u: &UnitTest) -> String {
+    use crate::parser::python_repr;
+    let format_repr = |f: &Value| {
+        let fmt = f.get("format").and_then(|x| x.as_str()).unwrap_or("dict");
+        let label = match fmt {
+            "csv" => "CSV",
+            "sql" => "SQL",
+            _ => "Dict",
+        };
+        format!("<UnitTestFormat.{label}: '{fmt}'>")
+    };
+    let field = |f: &Value, k: &str| python_repr(f.get(k).unwrap_or(&Value::Null));
+    let versions = match &u.versions {
+        Value::Null => "None".to_string(),
+        v => format!(
+            "UnitTestNodeVersions(include={}, exclude={})",
+            field(v, "include"),
+            field(v, "exclude")
+        ),
+    };
+    let given: Vec<String> = u
+        .given
+        .iter()
+        .map(|g| {
+            format!(
+                "UnitTestInputFixture(input={}, rows={}, format={}, fixture={})",
+                field(g, "input"),
+                field(g, "rows"),
+                format_repr(g),
+                field(g, "fixture")
+            )
+        })
+        .collect();
+    let expect = format!(
+        "UnitTestOutputFixture(rows={}, format={}, fixture={})",
+        field(&u.expect, "rows"),
+        format_repr(&u.expect),
+        field(&u.expect, "fixture")
+    );
+    let overrides = match &u.overrides {
+        Value::Null => "None".to_string(),
+        o => format!(
+            "UnitTestOverrides(macros={}, vars={}, env_vars={})",
+            field(o, "macros"),
+            field(o, "vars"),
+            field(o, "env_vars")
+        ),
+    };
+    let mut data = format!(
+        "{}-{}-[{}]-{}-{}",
+        u.model,
+        versions,
+        given.join(", "),
+        expect,
+        overrides
+    );
+    for g in &u.given {
+        if g.get("fixture").is_some_and(|f| !f.is_null()) {
+            data.push_str(&format!("-{}", field(g, "rows")));
+        }
+    }
+    crate::parser::sha256_hex(data.as_bytes())
+}
+
+/// dbt's contract checksum: column names, types and constraints (sorted by
+/// name), plus the materialization and model constraints where enforced.
+fn contract_checksum(n: &Node) -> String {
+    let mut cols: Vec<&Column> = n.columns.values().collect();
+    cols.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut state = String::new();
+    for c in cols {
+        state.push('|');
+        state.push_str(&c.name);
+        state.push_str(c.data_type.as_deref().unwrap_or("None"));
+        state.push_str(&crate::parser::constraints_repr(&c.constraints, false));
+    }
+    let m = n.materialized();
+    if m == "table" || m == "incremental" {
+        state.push_str(m);
+        state.push_str(&crate::parser::constraints_repr(&n.constraints, true));
+    }
+    crate::parser::sha256_hex(state.as_bytes())
+}
+
 fn refs_json(n: &Node) -> Value {
     Value::Array(
         n.refs
@@ -160,9 +245,17 @@ fn node_json(n: &Node) -> Value {
             .map(|(id, sql)| json!({"id": id, "sql": sql}))
             .collect::<Vec<_>>()),
     );
+    let enforced = n
+        .config
+        .get("contract")
+        .and_then(|c| c.get("enforced"))
+        .and_then(|e| e.as_bool())
+        .unwrap_or(false);
+    let checksum =
+        (enforced && n.resource_type == ResourceType::Model).then(|| contract_checksum(n));
     put(
         "contract",
-        json!({"enforced": n.config.get("contract").and_then(|c| c.get("enforced")).cloned().unwrap_or(json!(false)), "alias_types": true, "checksum": null}),
+        json!({"enforced": enforced, "alias_types": true, "checksum": checksum}),
     );
     match n.resource_type {
         ResourceType::Model => {
@@ -206,7 +299,18 @@ fn source_json(s: &SourceTable) -> Value {
         },
         "loaded_at_field": s.loaded_at_field, "loaded_at_query": null,
         "freshness": s.freshness.clone().unwrap_or(json!({"warn_after": {"count": null, "period": null}, "error_after": {"count": null, "period": null}, "filter": null})),
-        "external": s.external, "description": s.description, "columns": columns_json(&s.columns),
+        "external": s.external.as_ref().map(|e| {
+            let mut m = serde_json::Map::new();
+            for k in ["location", "file_format", "row_format", "tbl_properties", "partitions"] {
+                m.insert(k.into(), e.get(k).cloned().unwrap_or(Value::Null));
+            }
+            if let Value::Object(o) = e {
+                for (k, v) in o {
+                    m.entry(k.clone()).or_insert(v.clone());
+                }
+            }
+            Value::Object(m)
+        }), "description": s.description, "columns": columns_json(&s.columns),
         "meta": s.meta, "source_meta": s.source_meta, "tags": s.tags, "config": s.config,
         "patch_path": null, "unrendered_config": {}, "relation_name": s.relation_name,
         "created_at": 0.0, "unrendered_database": null, "unrendered_schema": null, "doc_blocks": [],
@@ -377,7 +481,7 @@ pub fn to_json(out: &CompileOutput, input: &ProjectInput) -> Value {
             "model": u.model, "given": u.given, "expect": u.expect, "name": u.name, "resource_type": "unit_test",
             "package_name": u.package_name, "path": u.path, "original_file_path": u.original_file_path,
             "unique_id": u.unique_id, "fqn": u.fqn, "description": u.description, "overrides": u.overrides,
-            "depends_on": {"macros": [], "nodes": u.depends_on_nodes}, "config": u.config, "checksum": crate::parser::sha256_hex(serde_json::to_string(&(&u.model, &u.given, &u.expect, &u.overrides)).unwrap_or_default().as_bytes()),
+            "depends_on": {"macros": [], "nodes": u.depends_on_nodes}, "config": u.config, "checksum": unit_test_checksum(u),
             "schema": u.schema, "created_at": 0.0, "versions": u.versions, "version": u.version,
         }))).collect::<Map<String, Value>>(),
         "functions": {},

@@ -207,8 +207,13 @@ pub fn sql_node(rt: ResourceType, project: &Project, f: &FoundFile<'_>, text: &s
     fqn.push(name);
     n.fqn = fqn;
     n.raw_code = text.to_string();
-    n.checksum = sha256_hex(text.as_bytes());
+    n.checksum = file_checksum(text);
     n
+}
+
+/// dbt's file checksum: SHA-256 of the contents with surrounding whitespace stripped.
+pub fn file_checksum(text: &str) -> String {
+    sha256_hex(text.trim().as_bytes())
 }
 
 /// Block snapshots (`{% snapshot name %}`) of a file.
@@ -243,7 +248,7 @@ pub fn snapshot_nodes(
         n.fqn = fqn;
         n.raw_code = text[b.body_start..b.body_end].to_string();
         n.raw_offset = b.body_start;
-        n.checksum = sha256_hex(text.as_bytes());
+        n.checksum = file_checksum(text);
         out.push(n);
     }
     out
@@ -265,7 +270,7 @@ pub fn hook_nodes(project: &Project, project_yml: &str) -> Vec<Node> {
             n.file = format!("{}dbt_project.yml", project.prefix);
             n.fqn = vec![project.name.clone(), "hooks".into(), name.clone()];
             n.raw_code = sql.clone();
-            n.checksum = sha256_hex(project_yml.as_bytes());
+            n.checksum = file_checksum(project_yml);
             n.index = Some(i);
             n.hook_tag = Some(kind.to_string());
             out.push(n);
@@ -338,7 +343,7 @@ pub fn columns_of(v: Option<&Value>) -> indexmap::IndexMap<String, Column> {
                 constraints: c
                     .get("constraints")
                     .and_then(|m| m.as_array())
-                    .cloned()
+                    .map(|a| a.iter().map(|x| normalize_constraint(x, false)).collect())
                     .unwrap_or_default(),
                 quote: c.get("quote").and_then(|q| q.as_bool()),
                 config: c
@@ -361,6 +366,58 @@ pub fn columns_of(v: Option<&Value>) -> indexmap::IndexMap<String, Column> {
         }
     }
     out
+}
+
+/// A constraint with every field dbt records (`columns` only for model-level ones).
+pub fn normalize_constraint(c: &Value, model_level: bool) -> Value {
+    let get = |k: &str, d: Value| c.get(k).cloned().unwrap_or(d);
+    let mut m = Map::new();
+    m.insert("type".into(), get("type", Value::Null));
+    m.insert("name".into(), get("name", Value::Null));
+    m.insert("expression".into(), get("expression", Value::Null));
+    m.insert(
+        "warn_unenforced".into(),
+        get("warn_unenforced", Value::Bool(true)),
+    );
+    m.insert(
+        "warn_unsupported".into(),
+        get("warn_unsupported", Value::Bool(true)),
+    );
+    m.insert("to".into(), get("to", Value::Null));
+    m.insert(
+        "to_columns".into(),
+        get("to_columns", Value::Array(Vec::new())),
+    );
+    if model_level {
+        m.insert("columns".into(), get("columns", Value::Array(Vec::new())));
+    }
+    Value::Object(m)
+}
+
+/// Python's `repr()` of a list of constraint dataclasses, as dbt hashes contracts.
+pub fn constraints_repr(list: &[Value], model_level: bool) -> String {
+    let class = if model_level {
+        "ModelLevelConstraint"
+    } else {
+        "ColumnLevelConstraint"
+    };
+    let items: Vec<String> = list
+        .iter()
+        .map(|c| {
+            let t = c.get("type").and_then(|t| t.as_str()).unwrap_or("");
+            let f = |k: &str| python_repr(c.get(k).unwrap_or(&Value::Null));
+            let mut s = format!(
+                "{class}(type=<ConstraintType.{t}: '{t}'>, name={}, expression={}, warn_unenforced={}, warn_unsupported={}, to={}, to_columns={}",
+                f("name"), f("expression"), f("warn_unenforced"), f("warn_unsupported"), f("to"), f("to_columns")
+            );
+            if model_level {
+                s.push_str(&format!(", columns={}", f("columns")));
+            }
+            s.push(')');
+            s
+        })
+        .collect();
+    format!("[{}]", items.join(", "))
 }
 
 /// Hex SHA-256 of bytes (dbt's file checksum).

@@ -3539,3 +3539,276 @@ impl Object for Itertools {
         f.write_str("<module 'itertools'>")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! Templates rendered through the whole pipeline; the expected output of
+    //! the `DBT_CASES` table is what dbt-core 1.11.16 compiled from the same
+    //! models (target duckdb, `TZ=UTC`).
+
+    use super::*;
+    use crate::diagnostics::Severity;
+    use crate::input::ProjectInput;
+    use std::collections::BTreeMap;
+
+    fn compile_models(
+        models: &[(&str, &str)],
+        run_started_at: Option<&str>,
+    ) -> (BTreeMap<String, String>, Vec<String>) {
+        let mut input = ProjectInput::default();
+        input.add_file(
+            "dbt_project.yml",
+            "name: t\nversion: '1.0'\nconfig-version: 2\nprofile: t\n",
+        );
+        for (name, sql) in models {
+            input.add_file(format!("models/{name}.sql"), sql.to_string());
+        }
+        if let Some(at) = run_started_at {
+            input.invocation.run_started_at = at.to_string();
+        }
+        let out = crate::compile(&input);
+        let errors = out
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .map(|d| format!("{}: {}", d.file.clone().unwrap_or_default(), d.message))
+            .collect();
+        let compiled = out
+            .manifest
+            .nodes
+            .values()
+            .filter_map(|n| Some((n.name.clone(), n.compiled_code.clone()?)))
+            .collect();
+        (compiled, errors)
+    }
+
+    fn render(template: &str) -> Result<String, String> {
+        let (out, errors) = compile_models(&[("m", template)], None);
+        match out.get("m") {
+            Some(sql) => Ok(sql.clone()),
+            None => Err(errors.join("\n")),
+        }
+    }
+
+    fn check(cases: &[(&str, &str, &str)]) {
+        let models: Vec<(&str, &str)> = cases.iter().map(|(n, t, _)| (*n, *t)).collect();
+        let (out, errors) = compile_models(&models, None);
+        assert!(errors.is_empty(), "errors: {errors:#?}");
+        let mut failures = Vec::new();
+        for (name, _, expected) in cases {
+            let got = out
+                .get(*name)
+                .map(String::as_str)
+                .unwrap_or("<not compiled>");
+            if got != *expected {
+                failures.push(format!("{name}:\n  dbt:     {expected}\n  trellis: {got}"));
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+
+    /// Model, template, and what dbt-core 1.11.16 compiles it to.
+    const DBT_CASES: &[(&str, &str, &str)] = &[
+        (
+            "dt_date",
+            r#"select '{{ modules.datetime.date(2024, 2, 29) }}', '{{ modules.datetime.date(2024, 2, 29).strftime("%Y/%m/%d %a %A %b %B %j %U %W %w %u %y %e %-d %-m") }}', {{ modules.datetime.date(2024, 2, 29).weekday() }}, '{{ modules.datetime.date(2024, 2, 29).isocalendar() }}', '{{ modules.datetime.date(2024, 2, 29).replace(year=2023, day=28) }}'"#,
+            r#"select '2024-02-29', '2024/02/29 Thu Thursday Feb February 060 08 09 4 4 24 29 29 2', 3, 'datetime.IsoCalendarDate(year=2024, week=9, weekday=4)', '2023-02-28'"#,
+        ),
+        (
+            "dt_datetime",
+            r#"{% set t = modules.datetime.datetime(1997, 9, 29, 6, 14, 5, 1234) %}select '{{ t }}', '{{ t.isoformat() }}', '{{ t.isoformat(timespec="seconds") }}', '{{ t.strftime("%Y-%m-%d %H:%M:%S.%f %I %p %c|%x|%X") }}', '{{ t.date() }}', '{{ t.time() }}', {{ t.hour }}, {{ t.microsecond }}"#,
+            r#"select '1997-09-29 06:14:05.001234', '1997-09-29T06:14:05.001234', '1997-09-29T06:14:05', '1997-09-29 06:14:05.001234 06 AM Mon Sep 29 06:14:05 1997|09/29/97|06:14:05', '1997-09-29', '06:14:05.001234', 6, 1234"#,
+        ),
+        (
+            "dt_strptime",
+            r#"select '{{ modules.datetime.datetime.strptime("2021-03-04 05:06:07", "%Y-%m-%d %H:%M:%S") }}', '{{ modules.datetime.datetime.strptime("4 March 21 5pm", "%d %B %y %I%p") }}', '{{ modules.datetime.datetime.strptime("2021-03-04T05:06:07.5+0130", "%Y-%m-%dT%H:%M:%S.%f%z") }}'"#,
+            r#"select '2021-03-04 05:06:07', '2021-03-04 17:00:00', '2021-03-04 05:06:07.500000+01:30'"#,
+        ),
+        (
+            "dt_fromisoformat",
+            r#"select '{{ modules.datetime.datetime.fromisoformat("2021-03-04 05:06:07.123+02:00") }}', '{{ modules.datetime.date.fromisoformat("2021-03-04") }}'"#,
+            r#"select '2021-03-04 05:06:07.123000+02:00', '2021-03-04'"#,
+        ),
+        (
+            "dt_timedelta",
+            r#"select '{{ modules.datetime.timedelta(days=1, hours=2, minutes=3, seconds=4) }}', '{{ modules.datetime.timedelta(seconds=-1) }}', '{{ modules.datetime.timedelta(weeks=2, milliseconds=5) }}', '{{ modules.datetime.timedelta(hours=1.5) }}', {{ modules.datetime.timedelta(hours=36).seconds }}, {{ modules.datetime.timedelta(hours=36).total_seconds() }}"#,
+            r#"select '1 day, 2:03:04', '-1 day, 23:59:59', '14 days, 0:00:00.005000', '1:30:00', 43200, 129600.0"#,
+        ),
+        (
+            "dt_compare",
+            r#"select {{ modules.datetime.date(2020, 1, 1) < modules.datetime.date(2020, 1, 2) }}, {{ modules.datetime.datetime(2020, 1, 1) > modules.datetime.datetime(2019, 12, 31, 23) }}"#,
+            r#"select True, True"#,
+        ),
+        (
+            "dt_pytz",
+            r#"{% set utc = modules.pytz.utc %}select '{{ modules.datetime.datetime(2020, 1, 1, 12, tzinfo=utc) }}', '{{ modules.datetime.datetime(2020, 1, 1, 12, tzinfo=modules.pytz.timezone("UTC")).isoformat() }}', '{{ modules.datetime.datetime(2020, 1, 1, 12, tzinfo=utc).strftime("%z %Z") }}', '{{ utc }}', '{{ modules.datetime.datetime(2020, 1, 1, 12, tzinfo=utc).astimezone(modules.pytz.timezone("Etc/GMT-3")) }}'"#,
+            r#"select '2020-01-01 12:00:00+00:00', '2020-01-01T12:00:00+00:00', '+0000 UTC', 'UTC', '2020-01-01 15:00:00+03:00'"#,
+        ),
+        (
+            "re_match",
+            r#"{% set m = modules.re.match("(\w+)-(\d+)", "abc-123 rest") %}select '{{ m.group(0) }}', '{{ m.group(2) }}', '{{ m.groups() }}', {{ m.start() }}, {{ m.end(2) }}, '{{ m.span(1) }}', '{{ modules.re.match("x", "abc") }}'"#,
+            r#"select 'abc-123', '123', '('abc', '123')', 0, 7, '(0, 3)', 'None'"#,
+        ),
+        (
+            "re_search",
+            r#"select '{{ modules.re.search("b+", "abbbc").group() }}', {{ modules.re.fullmatch("a.c", "abcd") is none }}, '{{ modules.re.search("^b", "a\nb", modules.re.MULTILINE).group() }}', {{ modules.re.match("ABC", "abc", flags=modules.re.I) is not none }}"#,
+            r#"select 'bbb', True, 'b', True"#,
+        ),
+        (
+            "re_findall",
+            r#"select '{{ modules.re.findall("\d+", "a1b22c333") }}', '{{ modules.re.findall("(\w)(\d)", "a1b2") }}', '{{ modules.re.findall("{x}", "{x}") }}'"#,
+            r#"select '['1', '22', '333']', '[('a', '1'), ('b', '2')]', '['{x}']'"#,
+        ),
+        (
+            "re_sub",
+            r#"select '{{ modules.re.sub("[ -]+", "_", "Hello world - again") }}', '{{ modules.re.sub("(\w+)@(\w+)", "\\2 at \\1", "me@host") }}', '{{ modules.re.sub("(?P<u>\w+)@", "\g<u>#", "me@host") }}', '{{ modules.re.sub("x*", "-", "abxd") }}', '{{ modules.re.sub("a", "b", "aaaa", count=2) }}'"#,
+            r#"select 'Hello_world_again', 'host at me', 'me#host', '-a-b--d-', 'bbaa'"#,
+        ),
+        (
+            "re_split_escape",
+            r#"select '{{ modules.re.split(",\s*", "a, b,c") }}', '{{ modules.re.split("(,)", "a,b") }}', '{{ modules.re.escape("a.b*c (d)") }}'"#,
+            r#"select '['a', 'b', 'c']', '['a', ',', 'b']', 'a\.b\*c\ \(d\)'"#,
+        ),
+        (
+            "re_compile",
+            r#"{% set p = modules.re.compile("(?P<key>[a-z]+)=(?P<val>\d*)", modules.re.IGNORECASE) %}select '{{ p.pattern }}', '{{ p.match("Key=12").group("val") }}', '{{ p.match("KEY=").groupdict() }}', {{ p.groups }}, '{{ modules.re.search("é(.)", "café!").span() }}'"#,
+            r#"select '(?P<key>[a-z]+)=(?P<val>\d*)', '12', '{'key': 'KEY', 'val': ''}', 2, '(3, 5)'"#,
+        ),
+        (
+            "it_basic",
+            r#"{% set it = modules.itertools %}select '{{ it.chain([1, 2], [3], "ab") | list }}', '{{ it.product([1, 2], ["a", "b"]) | list }}', '{{ it.product("ab", repeat=2) | list }}', '{{ it.combinations([1, 2, 3], 2) | list }}', '{{ it.combinations_with_replacement("ab", 2) | list }}', '{{ it.permutations([1, 2, 3], 2) | list }}'"#,
+            r#"select '[1, 2, 3, 'a', 'b']', '[(1, 'a'), (1, 'b'), (2, 'a'), (2, 'b')]', '[('a', 'a'), ('a', 'b'), ('b', 'a'), ('b', 'b')]', '[(1, 2), (1, 3), (2, 3)]', '[('a', 'a'), ('a', 'b'), ('b', 'b')]', '[(1, 2), (1, 3), (2, 1), (2, 3), (3, 1), (3, 2)]'"#,
+        ),
+        (
+            "it_more",
+            r#"{% set it = modules.itertools %}select '{{ it.islice([1, 2, 3, 4, 5], 1, 5, 2) | list }}', '{{ it.islice(it.count(5), 3) | list }}', '{{ it.islice(it.cycle("ab"), 5) | list }}', '{{ it.zip_longest([1, 2], ["a"], fillvalue="-") | list }}', '{{ it.repeat("x", 3) | list }}', '{{ it.compress("abcd", [1, 0, 1, 0]) | list }}', '{{ it.accumulate([1, 2, 3]) | list }}', '{{ it.groupby }}'"#,
+            r#"select '[2, 4]', '[5, 6, 7]', '['a', 'b', 'a', 'b', 'a']', '[(1, 'a'), (2, '-')]', '['x', 'x', 'x']', '['a', 'c']', '[1, 3, 6]', ''"#,
+        ),
+    ];
+
+    #[test]
+    fn renders_as_dbt_does() {
+        check(DBT_CASES);
+    }
+
+    #[test]
+    fn now_is_the_invocation_start() {
+        let (out, errors) = compile_models(
+            &[(
+                "m",
+                "{{ modules.datetime.datetime.now() }}|{{ modules.datetime.datetime.utcnow().isoformat() }}|\
+                 {{ modules.datetime.date.today() }}|{{ modules.datetime.datetime.now(modules.pytz.utc) }}|\
+                 {{ modules.datetime.datetime.now(modules.pytz.timezone('Etc/GMT+2')) }}|{{ dbt.py_current_timestring() }}",
+            )],
+            Some("2024-05-06T07:08:09.123456+00:00"),
+        );
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(
+            out["m"],
+            "2024-05-06 07:08:09.123456|2024-05-06T07:08:09.123456|2024-05-06|\
+             2024-05-06 07:08:09.123456+00:00|2024-05-06 05:08:09.123456-02:00|20240506070809123456"
+        );
+        let start = run_started_at(&Invocation {
+            run_started_at: "2024-05-06T09:08:09+02:00".into(),
+            ..Invocation::default()
+        });
+        assert_eq!(start.to_string(), "2024-05-06 07:08:09+00:00");
+    }
+
+    #[test]
+    fn arithmetic_follows_python() {
+        let dt = |y, m, d| {
+            Temporal::DateTime(Date::new(y, m, d).unwrap(), Clock::default(), None).into_value()
+        };
+        let td = |us: i128| Temporal::Delta(us).into_value();
+        let day = US_PER_DAY;
+        let r =
+            |v: Option<Result<Value, Error>>| v.expect("temporal").expect("no error").to_string();
+        assert_eq!(
+            r(binary_op("-", &dt(2020, 3, 1), &dt(2020, 2, 1))),
+            "29 days, 0:00:00"
+        );
+        assert_eq!(
+            r(binary_op("+", &td(day / 2), &dt(2020, 2, 28))),
+            "2020-02-28 12:00:00"
+        );
+        assert_eq!(
+            r(binary_op("-", &dt(2020, 1, 1), &td(1))),
+            "2019-12-31 23:59:59.999999"
+        );
+        let date = Temporal::Date(Date::new(2020, 1, 31).unwrap()).into_value();
+        assert_eq!(r(binary_op("+", &date, &td(day + day / 2))), "2020-02-01");
+        assert_eq!(
+            r(binary_op("*", &td(day), &Value::from(3))),
+            "3 days, 0:00:00"
+        );
+        assert_eq!(r(binary_op("/", &td(day), &Value::from(4))), "6:00:00");
+        assert_eq!(r(binary_op("//", &td(3 * day), &td(day))), "3");
+        assert!(binary_op("+", &Value::from(1), &Value::from(2)).is_none());
+        let aware = Temporal::DateTime(
+            Date::new(2020, 1, 1).unwrap(),
+            Clock::default(),
+            Some(Tz::pytz_utc()),
+        )
+        .into_value();
+        assert!(binary_op("-", &aware, &dt(2020, 1, 1)).unwrap().is_err());
+    }
+
+    #[test]
+    fn python_patterns_are_translated() {
+        assert_eq!(translate_pattern(r"a\Z").unwrap(), r"a\z");
+        assert_eq!(translate_pattern("{x}").unwrap(), r"\{x\}");
+        assert_eq!(
+            translate_pattern("a{,3}b{2}c{1,}").unwrap(),
+            "a{0,3}b{2}c{1,}"
+        );
+        assert_eq!(translate_pattern("[[a]").unwrap(), r"[\[a]");
+        assert_eq!(
+            translate_pattern("(?#note)x(?i:y)(?a)z").unwrap(),
+            "x(?i:y)z"
+        );
+        assert!(translate_pattern("(?=x)")
+            .unwrap_err()
+            .contains("look-around"));
+        assert!(translate_pattern(r"(a)\1")
+            .unwrap_err()
+            .contains("backreferences"));
+    }
+
+    #[test]
+    fn unsupported_things_fail_clearly() {
+        let err = render("{{ modules.re.match('^(?!x)', 'y') }}").unwrap_err();
+        assert!(
+            err.contains("look-around assertions are not supported"),
+            "{err}"
+        );
+        let err = render("{{ modules.pytz.timezone('America/New_York') }}").unwrap_err();
+        assert!(err.contains("UnknownTimeZoneError"), "{err}");
+        let err = render("{{ modules.datetime.date(2023, 2, 29) }}").unwrap_err();
+        assert!(err.contains("day is out of range for month"), "{err}");
+        let err =
+            render("{{ modules.datetime.datetime.strptime('2023-02', '%Y-%m-%d') }}").unwrap_err();
+        assert!(err.contains("does not match format"), "{err}");
+    }
+
+    #[test]
+    fn only_what_dbt_exports_is_there() {
+        assert_eq!(
+            render("[{{ modules.datetime.timezone }}][{{ modules.itertools.groupby }}][{{ modules.pytz.UTC }}][{{ modules.re.DEBUG }}]").unwrap(),
+            "[][][][]"
+        );
+    }
+
+    #[test]
+    fn repl_functions_and_method_values() {
+        assert_eq!(
+            render("{% macro up(m) %}{{ m.group(1) | upper }}{% endmacro %}{{ modules.re.sub('-(\\w)', up, 'a-b-c') }}").unwrap(),
+            "aBC"
+        );
+        assert_eq!(
+            render("{% set f = modules.datetime.datetime.strptime %}{{ f('2020', '%Y').year }}")
+                .unwrap(),
+            "2020"
+        );
+    }
+}
