@@ -16,11 +16,8 @@ pub struct CommandOptions {
 pub fn compile_command(opts: &CommandOptions, write_compiled: bool) -> Result<ExitCode> {
     let started = Instant::now();
     let input = load(&opts.load)?;
-    let out = if write_compiled {
-        trellis_compiler::compile(&input)
-    } else {
-        trellis_compiler::parse(&input)
-    };
+    let out = trellis_compiler::compile_with_progress(&input, write_compiled, &mut progress_bar());
+    clear_progress();
     let elapsed = started.elapsed();
     let mut errors = 0;
     for d in &out.diagnostics {
@@ -66,6 +63,38 @@ pub fn compile_command(opts: &CommandOptions, write_compiled: bool) -> Result<Ex
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// A one-line progress bar on stderr, shown only on a terminal and for projects
+/// big enough to need one.
+fn progress_bar() -> impl FnMut(trellis_compiler::Progress) {
+    use std::io::{IsTerminal, Write};
+    let tty = std::io::stderr().is_terminal();
+    move |p: trellis_compiler::Progress| {
+        if !tty || p.total < 500 {
+            return;
+        }
+        let width = 30;
+        let filled = p.done * width / p.total.max(1);
+        let mut err = std::io::stderr();
+        let _ = write!(
+            err,
+            "\r{:>7} [{}{}] {}/{}",
+            p.phase,
+            "#".repeat(filled),
+            " ".repeat(width - filled),
+            p.done,
+            p.total
+        );
+        let _ = err.flush();
+    }
+}
+
+fn clear_progress() {
+    use std::io::{IsTerminal, Write};
+    if std::io::stderr().is_terminal() {
+        let _ = write!(std::io::stderr(), "\r{}\r", " ".repeat(60));
+    }
 }
 
 pub struct LsOptions {

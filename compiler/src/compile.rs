@@ -53,18 +53,41 @@ const BUILTINS: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// How far a compile has got, for progress bars.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    /// `parse` or `compile`.
+    pub phase: &'static str,
+    pub done: usize,
+    pub total: usize,
+}
+
 /// Compiles a project as dbt-core compiles it against an empty warehouse.
 pub fn compile(input: &ProjectInput) -> CompileOutput {
-    run(input, true)
+    run(input, true, &mut |_| {})
 }
 
 /// Parses a project as `dbt parse` does: every node, config and dependency,
 /// but no compiled SQL.
 pub fn parse(input: &ProjectInput) -> CompileOutput {
-    run(input, false)
+    run(input, false, &mut |_| {})
 }
 
-fn run(input: &ProjectInput, compile_nodes: bool) -> CompileOutput {
+/// `compile` or `parse` (when `compile_nodes` is false), reporting progress
+/// as nodes are rendered.
+pub fn compile_with_progress(
+    input: &ProjectInput,
+    compile_nodes: bool,
+    progress: &mut dyn FnMut(Progress),
+) -> CompileOutput {
+    run(input, compile_nodes, progress)
+}
+
+fn run(
+    input: &ProjectInput,
+    compile_nodes: bool,
+    progress: &mut dyn FnMut(Progress),
+) -> CompileOutput {
     let mut out = CompileOutput::default();
     let root = match Project::load(input, "", true) {
         Ok(p) => p,
@@ -272,6 +295,12 @@ fn run(input: &ProjectInput, compile_nodes: bool) -> CompileOutput {
             .chain(["dbt".to_string(), adapter.internal_package.to_string()])
             .collect(),
         target_value: OnceLock::new(),
+        project_flags: root
+            .raw
+            .get("flags")
+            .and_then(|f| f.as_object())
+            .cloned()
+            .unwrap_or_default(),
     });
     let mut state = State {
         input,
@@ -281,6 +310,9 @@ fn run(input: &ProjectInput, compile_nodes: bool) -> CompileOutput {
         sources,
         line_offsets: BTreeMap::new(),
         pending: Vec::new(),
+        env: None,
+        shared_sources: None,
+        vars_cache: Default::default(),
         diagnostics: std::mem::take(&mut out.diagnostics),
         manifest: std::mem::take(&mut out.manifest),
     };
@@ -288,7 +320,7 @@ fn run(input: &ProjectInput, compile_nodes: bool) -> CompileOutput {
     state.manifest.adapter_type = adapter.type_name.to_string();
 
     let mut nodes = state.apply_properties(nodes, &props);
-    state.parse_render(&mut nodes);
+    state.parse_render(&mut nodes, progress);
     for n in nodes {
         if n.enabled() {
             if let Some(prev) = state.manifest.nodes.get(&n.unique_id) {
@@ -342,7 +374,7 @@ fn run(input: &ProjectInput, compile_nodes: bool) -> CompileOutput {
         }
     }
     if compile_nodes {
-        state.compile_render(&graph);
+        state.compile_render(&graph, progress);
     }
     state.render_descriptions();
 
@@ -362,6 +394,11 @@ struct State<'a> {
     line_offsets: BTreeMap<String, u32>,
     diagnostics: Vec<Diagnostic>,
     manifest: Manifest,
+    /// The environment every render shares, built once all templates are known.
+    env: Option<Arc<minijinja::Environment<'static>>>,
+    shared_sources: Option<Sources>,
+    /// `vars_for` by package.
+    vars_cache: std::cell::RefCell<BTreeMap<String, Map<String, Value>>>,
     /// Exposures and groups from properties files: (key, project, file, original path, entry).
     pending: Vec<(&'static str, String, String, String, Value)>,
 }
@@ -1168,6 +1205,17 @@ impl State<'_> {
     }
 
     fn vars_for(&self, package: &str) -> Map<String, Value> {
+        if let Some(v) = self.vars_cache.borrow().get(package) {
+            return v.clone();
+        }
+        let v = self.compute_vars(package);
+        self.vars_cache
+            .borrow_mut()
+            .insert(package.to_string(), v.clone());
+        v
+    }
+
+    fn compute_vars(&self, package: &str) -> Map<String, Value> {
         let mut vars = Map::new();
         let mut add_from = |p: &Project| {
             for (k, v) in &p.vars {
@@ -1209,10 +1257,18 @@ impl State<'_> {
         }
     }
 
-    fn parse_render(&mut self, nodes: &mut [Node]) {
-        let env = self.environment_with(nodes);
-        let sources: Sources = self.sources_arc();
-        for n in nodes.iter_mut() {
+    fn parse_render(&mut self, nodes: &mut [Node], progress: &mut dyn FnMut(Progress)) {
+        let total = nodes.len();
+        self.ensure_env(nodes);
+        let (env, sources) = self.env();
+        for (i, n) in nodes.iter_mut().enumerate() {
+            if i % 64 == 0 {
+                progress(Progress {
+                    phase: "parse",
+                    done: i,
+                    total,
+                });
+            }
             if n.resource_type == ResourceType::Seed {
                 self.finish_naming(n);
                 continue;
@@ -1305,13 +1361,40 @@ impl State<'_> {
         }
     }
 
-    fn environment_with(&mut self, nodes: &[Node]) -> minijinja::Environment<'static> {
+    /// Registers the templates of `nodes` and builds the one environment
+    /// (and template sources) that every render of this run shares.
+    fn ensure_env(&mut self, nodes: &[Node]) {
+        if self.env.is_some() {
+            return;
+        }
         for n in nodes {
             if n.resource_type != ResourceType::Seed {
                 self.template_for(n);
             }
         }
-        jinja::environment(self.sources_arc())
+        for macro_name in [
+            "generate_schema_name",
+            "generate_alias_name",
+            "generate_database_name",
+        ] {
+            self.sources.insert(
+                format!("__naming__{macro_name}"),
+                format!("{{{{ {macro_name}(__custom, __node) }}}}"),
+            );
+        }
+        let sources = self.sources_arc();
+        self.env = Some(Arc::new(jinja::environment(sources.clone())));
+        self.shared_sources = Some(sources);
+    }
+
+    fn env(&self) -> (Arc<minijinja::Environment<'static>>, Sources) {
+        match (&self.env, &self.shared_sources) {
+            (Some(e), Some(s)) => (e.clone(), s.clone()),
+            _ => {
+                let s = self.sources_arc();
+                (Arc::new(jinja::environment(s.clone())), s)
+            }
+        }
     }
 
     /// Tags, database, schema, alias and relation name from the final config.
@@ -1428,11 +1511,7 @@ impl State<'_> {
             };
         }
         let call_tmpl = format!("__naming__{macro_name}");
-        self.sources
-            .entry(call_tmpl.clone())
-            .or_insert_with(|| format!("{{{{ {macro_name}(__custom, __node) }}}}"));
-        let sources: Sources = self.sources_arc();
-        let env = jinja::environment(sources.clone());
+        let (env, sources) = self.env();
         let mut facts = self.facts(n, None, model_json(n));
         facts.extra.insert(
             "__custom".into(),
@@ -1585,7 +1664,7 @@ impl State<'_> {
     /// Exposures (with their `depends_on` refs and sources) and groups.
     fn exposures_and_groups(&mut self) {
         let pending = std::mem::take(&mut self.pending);
-        let env = jinja::environment(self.sources_arc());
+        let (env, sources) = self.env();
         for (key, project, file, ofp, e) in pending {
             let Some(name) = e.get("name").and_then(|v| v.as_str()).map(str::to_string) else {
                 self.diagnostics.push(
@@ -1650,7 +1729,7 @@ impl State<'_> {
                     .and_then(|x| x.eval(ctx.value()))
                 {
                     self.diagnostics.push(
-                        jinja::to_diagnostic(&err, &self.sources_arc())
+                        jinja::to_diagnostic(&err, &sources)
                             .in_file(file.clone())
                             .for_node(format!("exposure.{project}.{name}")),
                     );
@@ -2029,12 +2108,9 @@ impl State<'_> {
         self.diagnostics.extend(diags);
     }
 
-    fn compile_render(&mut self, graph: &Graph) {
+    fn compile_render(&mut self, graph: &Graph, progress: &mut dyn FnMut(Progress)) {
         let order = graph.topo_order();
-        let mut all: Vec<Node> = self.manifest.nodes.values().cloned().collect();
-        let env = self.environment_with(&all);
-        all.clear();
-        let sources: Sources = self.sources_arc();
+        let (env, sources) = self.env();
         let relations: BTreeMap<String, Relation> = self
             .manifest
             .nodes
@@ -2065,7 +2141,15 @@ impl State<'_> {
         let dyn_resolver: Arc<dyn Resolver> = resolver.clone();
         let mut pre_injected: BTreeMap<String, String> = BTreeMap::new();
         let mut extra_ctes: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
-        for uid in order {
+        let total = order.len();
+        for (i, uid) in order.into_iter().enumerate() {
+            if i % 64 == 0 {
+                progress(Progress {
+                    phase: "compile",
+                    done: i,
+                    total,
+                });
+            }
             let Some(n) = self.manifest.nodes.get(&uid) else {
                 continue;
             };

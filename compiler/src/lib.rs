@@ -20,6 +20,6 @@ pub mod select;
 pub mod sql;
 pub mod yaml;
 
-pub use compile::{compile, parse, CompileOutput};
+pub use compile::{compile, compile_with_progress, parse, CompileOutput, Progress};
 pub use diagnostics::{Diagnostic, Severity};
 pub use input::{ProjectInput, Target};

@@ -206,7 +206,10 @@ pub fn sql_node(rt: ResourceType, project: &Project, f: &FoundFile<'_>, text: &s
     fqn.extend(dirs_of(f.rel));
     fqn.push(name);
     n.fqn = fqn;
-    n.raw_code = text.to_string();
+    // dbt strips a file's surrounding whitespace before it renders it.
+    let stripped = text.trim();
+    n.raw_code = stripped.to_string();
+    n.raw_offset = text.len() - text.trim_start().len();
     n.checksum = file_checksum(text);
     n
 }

@@ -223,3 +223,11 @@ pub fn to_list(v: Value) -> Result<Value, Error> {
 pub fn to_dict(v: Value) -> Result<Value, Error> {
     Ok(MutDict::new_value(MutDict::from_value(&v)?))
 }
+
+/// A read-only mapping from key/value pairs (`Value::from_iter` of pairs
+/// would make a sequence of tuples).
+pub fn map_value<const N: usize>(pairs: [(&str, Value); N]) -> Value {
+    let map: std::collections::BTreeMap<String, Value> =
+        pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    Value::from(map)
+}

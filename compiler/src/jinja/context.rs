@@ -113,6 +113,8 @@ pub struct Shared {
     /// Package names known to the project (root, installed, internal).
     pub dependencies: BTreeSet<String>,
     pub target_value: OnceLock<Value>,
+    /// `flags:` of the root project (behaviour flags among them).
+    pub project_flags: serde_json::Map<String, serde_json::Value>,
 }
 
 impl Shared {
@@ -549,6 +551,14 @@ impl NodeCtx {
     }
 }
 
+/// Calls a callable outside of any template (module functions and the like).
+fn call_without_state(f: &Value, args: &[Value]) -> Result<Value, Error> {
+    let env = minijinja::Environment::new();
+    let tmpl = env.template_from_str("")?;
+    let mut state = tmpl.new_state();
+    f.call(&mut state, args)
+}
+
 /// The `agate.Table` that an empty result set gives.
 pub fn empty_table() -> Value {
     Value::from_object(EmptyTable)
@@ -678,7 +688,7 @@ impl Object for NodeCtx {
             },
             "target" => self.shared.target_value(),
             "execute" => Value::from(self.mode == Mode::Compile),
-            "flags" => Value::from_iter([
+            "flags" => super::containers::map_value([
                 ("FULL_REFRESH", Value::from(false)),
                 ("STORE_FAILURES", Value::from(false)),
                 ("WHICH", Value::from("compile")),
@@ -704,7 +714,7 @@ impl Object for NodeCtx {
                 Err(Error::new(ErrorKind::InvalidOperation, "return").with_source(ReturnSignal(v)))
             }),
             "log" | "print" => raw_fn("log", |_| Ok(Value::from(""))),
-            "run_started_at" => Value::from(self.shared.invocation.run_started_at.clone()),
+            "run_started_at" => super::modules::run_started_at(&self.shared.invocation),
             "invocation_id" => Value::from(self.shared.invocation.invocation_id.clone()),
             "project_name" => Value::from(self.shared.root_project.clone()),
             "dbt_version" => Value::from("1.11.16"),
@@ -801,16 +811,26 @@ impl Object for NodeCtx {
                 let d = md5::Md5::digest(s.as_bytes());
                 Value::from(d.iter().map(|b| format!("{b:02x}")).collect::<String>())
             }),
-            "try_or_compiler_error" => Value::from_function(
-                |_s: &mut State,
-                 msg: String,
-                 f: Value,
-                 args: Rest<Value>|
-                 -> Result<Value, Error> {
-                    let _ = (&msg, &f, &args);
-                    Err(err(msg))
+            "try_or_compiler_error" => Value::from_object(NativeFn {
+                ctx: self.clone(),
+                name: "try_or_compiler_error",
+                f: |_c, args| {
+                    let (pos, kw) = kwargs_of(args);
+                    let msg = pos.first().map(|v| v.to_string()).unwrap_or_default();
+                    let Some(f) = pos.get(1) else {
+                        return Err(err(msg));
+                    };
+                    let mut rest: Vec<Value> = pos[2..].to_vec();
+                    if let Some(kw) = kw {
+                        rest.push(Value::from(kw));
+                    }
+                    // A callable from the context (a module function) needs no template state.
+                    call_without_state(f, &rest).map_err(|_| {
+                        Error::new(ErrorKind::InvalidOperation, msg.clone())
+                            .with_source(CompilerError(msg))
+                    })
                 },
-            ),
+            }),
             "run_query" => Value::from_object(NativeFn {
                 ctx: self.clone(),
                 name: "run_query",
@@ -823,7 +843,7 @@ impl Object for NodeCtx {
             }
             "store_result" | "store_raw_result" => raw_fn("store_result", |_| Ok(Value::from(""))),
             "modules" => super::modules::modules(&self.shared.invocation),
-            "builtins" => Value::from_iter([
+            "builtins" => super::containers::map_value([
                 ("ref", func!(self, call_ref)),
                 ("source", func!(self, call_source)),
                 ("config", Value::from_object(ConfigObj(self.clone()))),
@@ -966,10 +986,40 @@ impl Object for MacroCall {
                 }
             }
         }
+        // Jinja2 gives a macro that mentions `varargs`/`kwargs` the extra
+        // positional and keyword arguments it was called with.
+        let mut root = self.ctx.value();
+        if self.def.macro_sql.contains("kwargs") || self.def.macro_sql.contains("varargs") {
+            let declared = &self.def.arguments;
+            let (pos, kw) = kwargs_of(&args_owned);
+            let mut keep: Vec<Value> = pos.iter().take(declared.len()).cloned().collect();
+            let varargs: Vec<Value> = pos.iter().skip(declared.len()).cloned().collect();
+            let mut extra = indexmap::IndexMap::new();
+            if let Some(kw) = kw {
+                let mut known: Vec<(String, Value)> = Vec::new();
+                for k in kw.args().map(str::to_string).collect::<Vec<_>>() {
+                    let v: Value = kw.get(&k)?;
+                    if declared.contains(&k) || k == "caller" {
+                        known.push((k, v));
+                    } else {
+                        extra.insert(Value::from(k), v);
+                    }
+                }
+                if !known.is_empty() {
+                    keep.push(Value::from(Kwargs::from_iter(known)));
+                }
+            }
+            args_owned = keep;
+            root = Value::from_object(CallCtx {
+                base: self.ctx.clone(),
+                varargs: MutList::new_value(varargs),
+                kwargs: super::containers::MutDict::new_value(extra),
+            });
+        }
         let args = &args_owned[..];
         let env = state.env();
         let tmpl = env.get_template(&self.def.template_name)?;
-        let mut cap = tmpl.render_captured(self.ctx.value())?;
+        let mut cap = tmpl.render_captured(root)?;
         let name = self.def.name.clone();
         let result = cap.with_state_mut(|st| {
             let m = st
@@ -988,6 +1038,28 @@ impl Object for MacroCall {
 
     fn render(self: &Arc<Self>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "<macro {}>", self.def.name)
+    }
+}
+
+/// The context of one macro call that takes `varargs`/`kwargs`.
+#[derive(Debug)]
+struct CallCtx {
+    base: Arc<NodeCtx>,
+    varargs: Value,
+    kwargs: Value,
+}
+
+impl Object for CallCtx {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Map
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        match key.as_str()? {
+            "varargs" => Some(self.varargs.clone()),
+            "kwargs" => Some(self.kwargs.clone()),
+            other => self.base.get_value_by_str(other),
+        }
     }
 }
 
@@ -1018,6 +1090,7 @@ impl Object for AdapterObj {
         match key.as_str()? {
             "type" => Some(Value::from(self.0.shared.adapter.type_name)),
             "Relation" => Some(Value::from_object(ApiRelation(self.0.clone()))),
+            "behavior" => Some(Value::from_object(Behavior(self.0.clone()))),
             _ => None,
         }
     }
@@ -1063,7 +1136,7 @@ impl Object for AdapterObj {
             }
             "check_schema_exists" => Ok(Value::from(false)),
             "already_exists" => Ok(Value::from(false)),
-            "execute" => Ok(Value::from_iter([
+            "execute" => Ok(super::containers::map_value([
                 ("response", Value::from(())),
                 ("table", empty_table()),
             ])),
@@ -1091,6 +1164,40 @@ impl Object for AdapterObj {
                 ))
             }
         }
+    }
+}
+
+/// `adapter.behavior.<flag>`: the project's behaviour flags, off unless set.
+#[derive(Debug)]
+struct Behavior(Arc<NodeCtx>);
+
+impl Object for Behavior {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let on = self
+            .0
+            .shared
+            .project_flags
+            .get(key.as_str()?)
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false);
+        Some(Value::from_object(BehaviorFlag(on)))
+    }
+}
+
+#[derive(Debug)]
+struct BehaviorFlag(bool);
+
+impl Object for BehaviorFlag {
+    fn is_true(self: &Arc<Self>) -> bool {
+        self.0
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        (key.as_str()? == "no_warn").then(|| Value::from(self.0))
+    }
+
+    fn render(self: &Arc<Self>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0 { "True" } else { "False" })
     }
 }
 
@@ -1155,7 +1262,7 @@ impl Object for ApiColumn {
             }
             "create" => {
                 let dtype = self.translate(&arg(1));
-                Ok(Value::from_iter([
+                Ok(super::containers::map_value([
                     ("name", Value::from(arg(0))),
                     ("column", Value::from(arg(0))),
                     ("dtype", Value::from(dtype.clone())),
@@ -1264,7 +1371,7 @@ impl Object for StatementObj {
         let table = self.0.offline_result("statement()");
         lock(&self.0.rec).statements.insert(
             name,
-            Value::from_iter([
+            super::containers::map_value([
                 ("response", Value::from(())),
                 ("data", Value::from(Vec::<Value>::new())),
                 ("table", table),

@@ -115,7 +115,10 @@ fn bind(func: &str, args: &[Value], names: &[&str]) -> Result<Vec<Option<Value>>
     Ok(slots)
 }
 
-fn split_kwargs(args: &[Value]) -> Result<(&[Value], Vec<(String, Value)>), Error> {
+/// Keyword arguments by name, in the order given.
+type KwArgs = Vec<(String, Value)>;
+
+fn split_kwargs(args: &[Value]) -> Result<(&[Value], KwArgs), Error> {
     match args.split_last() {
         Some((last, rest)) if last.is_kwargs() => {
             let kw = Kwargs::try_from(last.clone())?;
@@ -1343,7 +1346,10 @@ fn strftime(fmt: &str, d: Date, c: Clock, tz: Option<&Tz>) -> String {
             let fill = width.saturating_sub(s.len() + sign.len());
             format!("{sign}{}{s}", pad.to_string().repeat(fill))
         };
-        let hour12 = if c.h % 12 == 0 { 12 } else { c.h % 12 } as i64;
+        let hour12 = match c.h % 12 {
+            0 => 12,
+            h => h as i64,
+        };
         let wd = d.weekday() as usize;
         let sunday_wd = (wd + 1) % 7;
         let yday0 = d.yday() as i64 - 1;
@@ -2443,6 +2449,9 @@ fn translate_pattern(p: &str) -> Result<String, String> {
     Ok(out)
 }
 
+/// Byte ranges of the groups of one match (group 0 is the whole match).
+type Spans = Vec<Option<(usize, usize)>>;
+
 /// A compiled pattern (`re.compile`).
 #[derive(Debug)]
 struct Pattern {
@@ -2504,12 +2513,7 @@ impl Pattern {
     }
 
     /// The match of `mode` (`search`, `match`, `fullmatch`) starting at byte `pos`.
-    fn find(
-        &self,
-        s: &str,
-        pos: usize,
-        mode: &str,
-    ) -> Result<Option<Vec<Option<(usize, usize)>>>, Error> {
+    fn find(&self, s: &str, pos: usize, mode: &str) -> Result<Option<Spans>, Error> {
         let re = if mode == "fullmatch" {
             match self
                 .full
@@ -2536,7 +2540,7 @@ impl Pattern {
     }
 
     /// Successive non-overlapping matches, with Python's empty-match rules.
-    fn find_all(&self, s: &str, limit: usize) -> Vec<Vec<Option<(usize, usize)>>> {
+    fn find_all(&self, s: &str, limit: usize) -> Vec<Spans> {
         let mut out = Vec::new();
         let mut pos = 0;
         let mut last_empty_at: Option<usize> = None;
@@ -2654,13 +2658,7 @@ impl Object for PatternObj {
     }
 }
 
-fn match_value(
-    p: &Arc<Pattern>,
-    s: &Arc<str>,
-    spans: Vec<Option<(usize, usize)>>,
-    pos: usize,
-    endpos: usize,
-) -> Value {
+fn match_value(p: &Arc<Pattern>, s: &Arc<str>, spans: Spans, pos: usize, endpos: usize) -> Value {
     Value::from_object(MatchObj {
         pattern: p.clone(),
         string: s.clone(),
@@ -2894,7 +2892,7 @@ fn expand_template(
 struct MatchObj {
     pattern: Arc<Pattern>,
     string: Arc<str>,
-    spans: Vec<Option<(usize, usize)>>,
+    spans: Spans,
     pos: usize,
     endpos: usize,
 }

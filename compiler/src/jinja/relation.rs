@@ -37,7 +37,7 @@ impl Policy {
     }
 
     fn to_value(self) -> Value {
-        Value::from_iter([
+        super::containers::map_value([
             ("database", Value::from(self.database)),
             ("schema", Value::from(self.schema)),
             ("identifier", Value::from(self.identifier)),
@@ -151,8 +151,20 @@ fn opt(v: &Option<String>) -> Value {
 }
 
 impl Object for Relation {
+    /// dbt relations are mappings (`relation is mapping`, `relation.get(..)`),
+    /// which packages rely on to tell relations from strings.
     fn repr(self: &Arc<Self>) -> ObjectRepr {
-        ObjectRepr::Plain
+        ObjectRepr::Map
+    }
+
+    fn enumerate(self: &Arc<Self>) -> minijinja::value::Enumerator {
+        minijinja::value::Enumerator::Str(&[
+            "path",
+            "type",
+            "quote_policy",
+            "include_policy",
+            "metadata",
+        ])
     }
 
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
@@ -170,7 +182,9 @@ impl Object for Relation {
             "quote_policy" => self.quote_policy.to_value(),
             "include_policy" => self.include_policy.to_value(),
             "quote_character" => Value::from(self.quote_char.to_string()),
-            "path" => Value::from_iter([
+            "metadata" => super::containers::map_value([("type", Value::from("BaseRelation"))]),
+            "limit" | "require_alias" | "event_time_filter" => Value::from(()),
+            "path" => super::containers::map_value([
                 ("database", opt(&self.database)),
                 ("schema", opt(&self.schema)),
                 ("identifier", opt(&self.identifier)),
@@ -192,6 +206,21 @@ impl Object for Relation {
         let mut r = (**self).clone();
         match method {
             "render" => Ok(Value::from(Relation::render(self))),
+            "get" => {
+                let (pos, _) = (
+                    args.iter()
+                        .filter(|a| !a.is_kwargs())
+                        .cloned()
+                        .collect::<Vec<_>>(),
+                    (),
+                );
+                let key = pos.first().cloned().unwrap_or(Value::from(()));
+                Ok(self
+                    .get_value(&key)
+                    .unwrap_or_else(|| pos.get(1).cloned().unwrap_or(Value::from(()))))
+            }
+            "render_limited" | "render_pretty" => Ok(Value::from(Relation::render(self))),
+            "relation_max_name_length" => Ok(Value::from(63)),
             "include" => {
                 r.include_policy = r.include_policy.update_from(&kw)?;
                 Ok(r.to_value())
