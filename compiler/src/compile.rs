@@ -1159,12 +1159,15 @@ impl State<'_> {
         let mut initial: BTreeSet<String> = extra_tags.iter().cloned().collect();
         initial.extend(tags_of(config.get("tags")));
         n.initial_tags = initial.into_iter().collect();
-        if let TargetKind::Node = target.kind {
-            n.attached_ref = Some(crate::jinja::context::RefCall {
-                package: None,
-                name: target.name.clone(),
-                version: target.version.clone(),
-            });
+        match &target.kind {
+            TargetKind::Node => {
+                n.attached_ref = Some(crate::jinja::context::RefCall {
+                    package: None,
+                    name: target.name.clone(),
+                    version: target.version.clone(),
+                })
+            }
+            TargetKind::Source(src) => n.attached_source = Some((src.clone(), target.name.clone())),
         }
         n.column_name = column;
         n.file_key_name = Some(match &target.kind {
@@ -1272,6 +1275,33 @@ impl State<'_> {
             if n.resource_type == ResourceType::Seed {
                 self.finish_naming(n);
                 continue;
+            }
+            // dbt's shortcut for its own `unique` and `not_null` tests: nothing is
+            // rendered at parse time; the test refers to its target directly.
+            if let Some(tm) = &n.test_metadata {
+                let test_macro = match &tm.namespace {
+                    Some(ns) => self
+                        .shared
+                        .macros
+                        .lookup_in(ns, &format!("test_{}", tm.name)),
+                    None => self
+                        .shared
+                        .macros
+                        .lookup(&n.package_name, &format!("test_{}", tm.name)),
+                };
+                if test_macro.is_some_and(|m| {
+                    m.unique_id == "macro.dbt.test_not_null"
+                        || m.unique_id == "macro.dbt.test_unique"
+                }) {
+                    match (&n.attached_ref, &n.attached_source) {
+                        (Some(r), _) => n.refs = vec![r.clone()],
+                        (None, Some(src)) => n.sources = vec![src.clone()],
+                        _ => {}
+                    }
+                    normalize_hooks(&mut n.config);
+                    self.finish_naming(n);
+                    continue;
+                }
             }
             let tname = format!("node:{}#{}", n.file, n.unique_id);
             let facts = self.facts(n, None, model_json(n));

@@ -123,6 +123,8 @@ pub struct Node {
     pub attached_node: Option<String>,
     /// The model a generic test is attached to, as a ref.
     pub attached_ref: Option<RefCall>,
+    /// The source table a generic test is attached to.
+    pub attached_source: Option<(String, String)>,
     pub file_key_name: Option<String>,
     pub patch_path: Option<String>,
     pub checksum: String,
@@ -176,6 +178,7 @@ impl Node {
             column_name: None,
             attached_node: None,
             attached_ref: None,
+            attached_source: None,
             file_key_name: None,
             patch_path: None,
             checksum: String::new(),
