@@ -2202,7 +2202,15 @@ impl State<'_> {
                 }
             };
             let tname = format!("node:{}#{}", n.file, n.unique_id);
-            let facts = self.facts(n, this, model_json(n));
+            // `model` is this node's entry of `graph`, built only if a template asks.
+            let mut facts = self.facts(n, this, Value::Null);
+            let (g, id) = (resolver.graph_json.clone(), n.unique_id.clone());
+            facts.model = Box::new(move || {
+                g.get("nodes")
+                    .and_then(|x| x.get(&id))
+                    .map(|v| JValue::from(minijinja::value::Serde(v)))
+                    .unwrap_or_default()
+            });
             let ctx = NodeCtx::new(
                 self.shared.clone(),
                 Some(dyn_resolver.clone()),
@@ -2605,7 +2613,7 @@ struct CompileResolver {
     nodes: BTreeMap<String, (Relation, String)>,
     sources: BTreeMap<(String, String), (Relation, String)>,
     graph: OnceLock<JValue>,
-    graph_json: Value,
+    graph_json: Arc<Value>,
 }
 
 impl CompileResolver {
@@ -2662,7 +2670,7 @@ impl CompileResolver {
             nodes,
             sources,
             graph: OnceLock::new(),
-            graph_json,
+            graph_json: Arc::new(graph_json),
         }
     }
 }
@@ -2697,7 +2705,7 @@ impl Resolver for CompileResolver {
 
     fn graph(&self) -> JValue {
         self.graph
-            .get_or_init(|| JValue::from(minijinja::value::Serde(self.graph_json.clone())))
+            .get_or_init(|| JValue::from(minijinja::value::Serde(&*self.graph_json)))
             .clone()
     }
 }
