@@ -310,6 +310,7 @@ fn run(
         sources,
         line_offsets: BTreeMap::new(),
         pending: Vec::new(),
+        semantic_files: Vec::new(),
         env: None,
         shared_sources: None,
         vars_cache: Default::default(),
@@ -344,6 +345,7 @@ fn run(
     }
     state.exposures_and_groups();
     state.resolve_dependencies();
+    state.semantic_layer();
     let graph = Graph::build(&state.manifest);
     for cycle in graph.cycles() {
         let first = cycle.first().cloned().unwrap_or_default();
@@ -399,6 +401,8 @@ struct State<'a> {
     shared_sources: Option<Sources>,
     /// `vars_for` by package.
     vars_cache: std::cell::RefCell<BTreeMap<String, Map<String, Value>>>,
+    /// Properties files with semantic-layer entries: (project, file, original path, content).
+    semantic_files: Vec<(String, String, String, Value)>,
     /// Exposures and groups from properties files: (key, project, file, original path, entry).
     pending: Vec<(&'static str, String, String, String, Value)>,
 }
@@ -676,6 +680,17 @@ impl State<'_> {
                     };
                     tests.extend(self.generic_tests(&target, entry, key));
                 }
+            }
+            if ["semantic_models", "metrics", "saved_queries"]
+                .iter()
+                .any(|k| pf.value.get(*k).is_some())
+            {
+                self.semantic_files.push((
+                    pf.project.clone(),
+                    pf.file.clone(),
+                    pf.original_file_path.clone(),
+                    pf.value.clone(),
+                ));
             }
             for key in ["exposures", "groups", "unit_tests"] {
                 if let Some(Value::Array(entries)) = pf.value.get(key) {
@@ -1689,6 +1704,69 @@ impl State<'_> {
         self.manifest.sources = sources;
         self.manifest.exposures = exposures;
         self.diagnostics.extend(diags);
+    }
+
+    /// Semantic models, metrics and saved queries, resolved against the named models.
+    fn semantic_layer(&mut self) {
+        use crate::semantic::{
+            BuiltinResolver, ModelRelation, RefArgs, SemanticKind, SemanticLayer, SourceFile,
+        };
+        let files = std::mem::take(&mut self.semantic_files);
+        if files.is_empty() {
+            return;
+        }
+        let mut sl = SemanticLayer::new(&self.root.name);
+        let configs = |kind: SemanticKind, package: &str, fqn: &[String]| -> Map<String, Value> {
+            let mut cfg = Map::new();
+            if let Some(p) = self.project(package) {
+                if let Some(tree) = p.configs.get(kind.project_key()) {
+                    for level in project_levels(tree, fqn) {
+                        merge_into(&mut cfg, &level);
+                    }
+                }
+            }
+            cfg
+        };
+        for (project, file, ofp, value) in &files {
+            let resource_dir = ofp.split_once('/').map(|x| x.0).unwrap_or("models");
+            let sf = SourceFile::new(project, ofp)
+                .with_resource_dir(resource_dir)
+                .with_file(file);
+            sl.add_properties(value, &sf, &configs);
+        }
+        let lookup = RefLookup::new(&self.manifest, &self.root.name);
+        let nodes = &self.manifest.nodes;
+        let resolver = BuiltinResolver {
+            target_database: Some(self.input.target.database.clone()),
+            target_schema: self.input.target.schema.clone(),
+            refs: |node_package: &str, r: &RefArgs| -> Option<ModelRelation> {
+                let uid = lookup.find(
+                    node_package,
+                    r.package.as_deref(),
+                    &r.name,
+                    r.version_str().as_deref(),
+                )?;
+                let n = nodes.get(&uid)?;
+                Some(ModelRelation {
+                    unique_id: uid,
+                    database: n.database.clone(),
+                    schema: n.schema.clone(),
+                    alias: n.alias.clone(),
+                    relation_name: n.relation_name.clone(),
+                })
+            },
+        };
+        sl.resolve(&resolver);
+        self.manifest.semantic_models = sl.semantic_models_json();
+        self.manifest.metrics = sl.metrics_json();
+        self.manifest.saved_queries = sl.saved_queries_json();
+        self.manifest.disabled_json = sl.disabled_json();
+        self.manifest.semantic_dependencies = sl
+            .dependencies()
+            .into_iter()
+            .map(|(id, deps)| (id.to_string(), deps.to_vec()))
+            .collect();
+        self.diagnostics.extend(std::mem::take(&mut sl.diagnostics));
     }
 
     /// Exposures (with their `depends_on` refs and sources) and groups.

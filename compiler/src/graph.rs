@@ -26,7 +26,13 @@ impl Graph {
                 m.exposures
                     .values()
                     .map(|e| (&e.unique_id, &e.depends_on_nodes)),
-            );
+            )
+            .chain(
+                m.unit_tests
+                    .values()
+                    .map(|u| (&u.unique_id, &u.depends_on_nodes)),
+            )
+            .chain(m.semantic_dependencies.iter().map(|(id, deps)| (id, deps)));
         for (id, parents) in deps {
             let child = g.add(id);
             for p in parents {

@@ -17,6 +17,7 @@ pub mod project;
 pub mod pyjson;
 pub mod render;
 pub mod select;
+pub mod semantic;
 pub mod sql;
 pub mod yaml;
 

@@ -437,12 +437,8 @@ pub fn to_json(out: &CompileOutput, input: &ProjectInput) -> Value {
         .collect();
     let mut parent_map = Map::new();
     let mut child_map = Map::new();
-    for id in m
-        .sources
-        .keys()
-        .chain(m.nodes.keys())
-        .chain(m.exposures.keys())
-    {
+    // Every resource in the graph: nodes, sources, exposures, unit tests, semantic layer.
+    for id in out.graph.index.keys() {
         parent_map.insert(id.clone(), json!(out.graph.parents(id)));
         child_map.insert(id.clone(), json!(out.graph.children(id)));
     }
@@ -468,15 +464,15 @@ pub fn to_json(out: &CompileOutput, input: &ProjectInput) -> Value {
         "macros": macros,
         "docs": docs,
         "exposures": exposures,
-        "metrics": {},
+        "metrics": m.metrics,
         "groups": groups,
         "selectors": {},
-        "disabled": {},
+        "disabled": m.disabled_json,
         "parent_map": parent_map,
         "child_map": child_map,
         "group_map": {},
-        "saved_queries": {},
-        "semantic_models": {},
+        "saved_queries": m.saved_queries,
+        "semantic_models": m.semantic_models,
         "unit_tests": m.unit_tests.values().map(|u| (u.unique_id.clone(), json!({
             "model": u.model, "given": u.given, "expect": u.expect, "name": u.name, "resource_type": "unit_test",
             "package_name": u.package_name, "path": u.path, "original_file_path": u.original_file_path,

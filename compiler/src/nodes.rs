@@ -311,6 +311,14 @@ pub struct Manifest {
     pub exposures: BTreeMap<String, Exposure>,
     pub groups: BTreeMap<String, Group>,
     pub unit_tests: BTreeMap<String, UnitTest>,
+    /// The semantic layer, as manifest JSON by unique id.
+    pub semantic_models: Map<String, Value>,
+    pub metrics: Map<String, Value>,
+    pub saved_queries: Map<String, Value>,
+    /// Semantic resources' parents: (unique id, parents).
+    pub semantic_dependencies: Vec<(String, Vec<String>)>,
+    /// Disabled resources as dbt lists them (`uid -> [resource]`).
+    pub disabled_json: Map<String, Value>,
     /// Disabled nodes, kept so that refs to them give a clear error.
     pub disabled: BTreeMap<String, Node>,
 }

@@ -1072,12 +1072,25 @@ struct PackageNs {
 
 impl Object for PackageNs {
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        let def = self
-            .ctx
-            .shared
-            .macros
-            .lookup_in(&self.package, key.as_str()?)?;
-        Some(MacroCall::value(def, self.ctx.clone()))
+        let name = key.as_str()?;
+        match self.ctx.shared.macros.lookup_in(&self.package, name) {
+            Some(def) => Some(MacroCall::value(def, self.ctx.clone())),
+            // dbt's own macros that this compiler provides natively.
+            None if self.package == "dbt"
+                && matches!(
+                    name,
+                    "run_query"
+                        | "statement"
+                        | "load_result"
+                        | "should_full_refresh"
+                        | "should_store_failures"
+                        | "store_result"
+                ) =>
+            {
+                self.ctx.get_value_by_str(name)
+            }
+            None => None,
+        }
     }
 }
 
