@@ -25,6 +25,53 @@ fn oracle_env() -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
+/// Runs every `dbt ls` case recorded for the example and compares the lines.
+fn compare_ls(
+    input: &trellis_compiler::ProjectInput,
+    golden: &std::path::Path,
+    c: &mut trellis_tests::golden::Comparison,
+) {
+    let text = std::fs::read_to_string(golden).expect("ls.json golden exists");
+    let cases: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&text).expect("ls.json is a JSON object");
+    let parsed = trellis_compiler::parse(input);
+    for (case, expected) in cases {
+        c.checked += 1;
+        let args: Vec<String> = case.split_whitespace().map(str::to_string).collect();
+        let expected: Vec<String> = expected
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|l| l.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let got = trellis_cli::ls::options_from_args(&args)
+            .and_then(|o| trellis_cli::ls::list(input, &parsed, &o, None));
+        match got {
+            Ok(l) if l.lines == expected => c.matched += 1,
+            Ok(l) => {
+                let key = format!("ls [{case}]");
+                let missing: Vec<&String> =
+                    expected.iter().filter(|e| !l.lines.contains(e)).collect();
+                let extra: Vec<&String> =
+                    l.lines.iter().filter(|x| !expected.contains(x)).collect();
+                c.details.insert(
+                    key.clone(),
+                    format!("missing: {missing:?}\nunexpected: {extra:?}"),
+                );
+                c.differences.push(key);
+            }
+            Err(e) => {
+                let key = format!("ls [{case}] error");
+                c.details.insert(key.clone(), e.to_string());
+                c.differences.push(key);
+            }
+        }
+    }
+    c.differences.sort();
+}
+
 /// Compares `target/compiled/` as we would write it with dbt's.
 fn compare_compiled_files(
     out: &trellis_compiler::CompileOutput,
@@ -108,6 +155,11 @@ fn check(example: &str) {
     compare_compiled_files(
         &out,
         &root.join("tests/goldens").join(example).join("compiled"),
+        &mut c,
+    );
+    compare_ls(
+        &input,
+        &root.join("tests/goldens").join(example).join("ls.json"),
         &mut c,
     );
     println!(

@@ -95,7 +95,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Compile(a) => output::compile_command(&a.into_opts(), true),
         Command::Ls(a) => output::ls_command(
             &a.project.clone().into_opts(),
-            &output::LsOptions {
+            &trellis_cli::ls::LsOptions {
                 select: a.select,
                 exclude: a.exclude,
                 selector: a.selector,

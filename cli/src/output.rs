@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 use trellis_cli::load::{load, LoadOptions};
+use trellis_cli::ls::LsOptions;
 use trellis_compiler::diagnostics::render_frame;
 use trellis_compiler::nodes::ResourceType;
 
@@ -97,29 +98,7 @@ fn clear_progress() {
     }
 }
 
-pub struct LsOptions {
-    pub select: Vec<String>,
-    pub exclude: Vec<String>,
-    pub selector: Option<String>,
-    pub resource_types: Vec<String>,
-    pub exclude_resource_types: Vec<String>,
-    pub output: String,
-    pub output_keys: Vec<String>,
-    pub indirect_selection: String,
-    pub state: Option<PathBuf>,
-}
-
-/// Splits selector arguments the way dbt's CLI does: each value may hold
-/// several space-separated selectors.
-fn split_args(values: &[String]) -> Vec<String> {
-    values
-        .iter()
-        .flat_map(|v| v.split_whitespace().map(str::to_string))
-        .collect()
-}
-
 pub fn ls_command(opts: &CommandOptions, ls: &LsOptions) -> Result<ExitCode> {
-    use trellis_compiler::select;
     let input = load(&opts.load)?;
     let out = trellis_compiler::parse(&input);
     let mut errors = 0;
@@ -132,58 +111,18 @@ pub fn ls_command(opts: &CommandOptions, ls: &LsOptions) -> Result<ExitCode> {
             .map(|s| s.as_ref());
         eprint!("{}", render_frame(d, src));
     }
-    let manifest = trellis_compiler::manifest::to_json(&out, &input);
-    let graph = select::graph_from_manifest(&manifest);
-    let selectors = match input.files.get("selectors.yml") {
-        Some(text) => Some(
-            select::parse_selectors_yaml(text, "selectors.yml", select::IndirectSelection::Eager)
-                .map_err(|e| anyhow::anyhow!("{e}"))?,
+    let state_base = ls.state.as_ref().map(|dir| dir.join("manifest.json"));
+    let base = match &state_base {
+        Some(path) => Some(
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?,
         ),
         None => None,
     };
-    let state = match &ls.state {
-        Some(dir) => {
-            let path = dir.join("manifest.json");
-            let text = std::fs::read_to_string(&path)
-                .with_context(|| format!("reading {}", path.display()))?;
-            let base: serde_json::Value = serde_json::from_str(&text)
-                .with_context(|| format!("parsing {}", path.display()))?;
-            Some(select::PreviousState {
-                graph: Some(select::graph_from_manifest(&base)),
-                ..Default::default()
-            })
-        }
-        None => None,
-    };
-    let indirect = match ls.indirect_selection.as_str() {
-        "eager" => select::IndirectSelection::Eager,
-        "cautious" => select::IndirectSelection::Cautious,
-        "buildable" => select::IndirectSelection::Buildable,
-        "empty" => select::IndirectSelection::Empty,
-        other => anyhow::bail!(
-            "--indirect-selection must be eager, cautious, buildable or empty, not '{other}'"
-        ),
-    };
-    let output = select::ListOutput::parse(&ls.output)
-        .ok_or_else(|| anyhow::anyhow!("--output must be selector, name, path or json"))?;
-    let request = select::ListRequest {
-        selection: select::SelectionArgs {
-            select: split_args(&ls.select),
-            exclude: split_args(&ls.exclude),
-            selector: ls.selector.clone(),
-            indirect_selection: indirect,
-        },
-        resource_types: split_args(&ls.resource_types),
-        exclude_resource_types: split_args(&ls.exclude_resource_types),
-        output,
-        output_keys: ls.output_keys.clone(),
-    };
-    let result = select::list(&graph, &request, selectors.as_ref(), state.as_ref())
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    for w in &result.selection.warnings {
-        eprintln!("warning: {}", w.message);
+    let listing = trellis_cli::ls::list(&input, &out, ls, base.as_deref())?;
+    for w in &listing.warnings {
+        eprintln!("warning: {w}");
     }
-    for line in &result.lines {
+    for line in &listing.lines {
         println!("{line}");
     }
     Ok(if errors > 0 {

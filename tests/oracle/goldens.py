@@ -49,6 +49,7 @@ from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES_DIR = REPO_ROOT / "examples"
+LS_CASES = REPO_ROOT / "tests" / "oracle" / "ls_cases.json"
 GOLDENS_DIR = REPO_ROOT / "tests" / "goldens"
 
 # Example projects, in the order they are generated.
@@ -82,7 +83,7 @@ FIXED_ENV = load_fixed_env()
 
 # What the script owns inside tests/goldens/<example>/; anything else there
 # is left alone when regenerating and ignored when checking.
-GENERATED = ("manifest.json", "compiled")
+GENERATED = ("manifest.json", "compiled", "ls.json")
 
 # Fixed stand-ins for the metadata values that change on every invocation.
 # They keep dbt's formats, so a normalised manifest still loads in dbt-core
@@ -213,6 +214,17 @@ def run_dbt(dbt: str, args: list[str], cwd: Path, log_file: Path) -> None:
         )
 
 
+def run_dbt_ls(dbt: str, args: list[str], cwd: Path, log_file: Path) -> list[str]:
+    """The lines `dbt -q ls ARGS` prints on stdout."""
+    cmd = [dbt, "-q", "ls", *args]
+    with log_file.open("a", encoding="utf-8") as log:
+        log.write(f"$ {' '.join(cmd)}  (cwd={cwd})\n")
+    proc = subprocess.run(cmd, cwd=cwd, env=dbt_env(), capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    if proc.returncode != 0:
+        raise SystemExit(f"error: `{' '.join(cmd)}` failed with exit code {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
+    return [line for line in proc.stdout.splitlines() if line.strip()]
+
+
 def dbt_version(dbt: str) -> str | None:
     try:
         out = subprocess.run(
@@ -278,6 +290,13 @@ def generate_example(example: str, out_dir: Path, dbt: str, work: Path) -> None:
     compiled = target / "compiled"
     if compiled.is_dir():
         shutil.copytree(compiled, dest / "compiled")
+
+    # `dbt ls` for every case in ls_cases.json: the selector oracle.
+    cases = json.loads(LS_CASES.read_text(encoding="utf-8")).get(example, [])
+    listings = {}
+    for args in cases:
+        listings[" ".join(args)] = run_dbt_ls(dbt, [*args, *common, "--target-path", "target", "--log-path", str(sandbox / "logs")], project, log_file)
+    (dest / "ls.json").write_text(dump_json(listings), encoding="utf-8")
 
 
 def generate_all(examples: list[str], out_dir: Path, dbt: str, keep_temp: bool) -> None:

@@ -60,6 +60,15 @@ pub const FIELDS: &[&str] = &[
     "url",
     "label",
     "type",
+    "type_params",
+    "node_relation",
+    "entities",
+    "dimensions",
+    "measures",
+    "defaults",
+    "query_params",
+    "exports",
+    "filter",
 ];
 
 /// Result of comparing one example.
@@ -101,7 +110,16 @@ fn norm(field: &str, v: Option<&Value>) -> Value {
 /// Compares the `nodes`, `sources`, `exposures` and `groups` of two manifests.
 pub fn compare(golden: &Value, ours: &Value) -> Comparison {
     let mut c = Comparison::default();
-    for section in ["nodes", "sources", "exposures", "groups", "unit_tests"] {
+    for section in [
+        "nodes",
+        "sources",
+        "exposures",
+        "groups",
+        "unit_tests",
+        "semantic_models",
+        "metrics",
+        "saved_queries",
+    ] {
         let empty = serde_json::Map::new();
         let g = golden
             .get(section)
