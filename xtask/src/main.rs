@@ -3,13 +3,20 @@
 //! - `demo`: compile the example shop with `trellis` and say where the output went.
 //! - `test`: install what a fresh machine lacks, then run every test.
 //! - `goldens [--check]`: regenerate (or verify) dbt-core's goldens for the examples.
+//! - `wasm-test`, `wasm-size`: the compiler in headless Chromium, and its size (see `wasm.rs`).
+
+mod bench;
+mod wasm;
 
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").canonicalize().expect("repository root")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .canonicalize()
+        .expect("repository root")
 }
 
 fn run(cmd: &mut Command) -> Result<()> {
@@ -31,7 +38,9 @@ fn cargo() -> Command {
 
 /// The wasm target for the core's build check.
 fn ensure_wasm_target() -> Result<()> {
-    let installed = Command::new("rustup").args(["target", "list", "--installed"]).output();
+    let installed = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output();
     if let Ok(o) = installed {
         if String::from_utf8_lossy(&o.stdout).contains("wasm32-unknown-unknown") {
             return Ok(());
@@ -42,22 +51,45 @@ fn ensure_wasm_target() -> Result<()> {
 
 /// dbt-core and dbt-duckdb, the conformance oracle.
 fn ensure_dbt() -> Result<()> {
-    let have = ok(Command::new("python3").args(["-c", "import dbt.version, dbt.adapters.duckdb; assert dbt.version.__version__ == '1.11.16'"]));
+    let have = ok(Command::new("python3").args([
+        "-c",
+        "import dbt.version, dbt.adapters.duckdb; assert dbt.version.__version__ == '1.11.16'",
+    ]));
     if have {
         return Ok(());
     }
-    run(Command::new("python3").args(["-m", "pip", "install", "--quiet", "dbt-core==1.11.16", "dbt-duckdb==1.11.1"]))
+    run(Command::new("python3").args([
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "dbt-core==1.11.16",
+        "dbt-duckdb==1.11.1",
+    ]))
 }
 
 fn demo() -> Result<()> {
     let r = root();
-    run(cargo().current_dir(&r).args(["build", "--quiet", "-p", "trellis-cli"]))?;
-    let target_dir = std::env::var("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|_| r.join("target"));
+    run(cargo()
+        .current_dir(&r)
+        .args(["build", "--quiet", "-p", "trellis-cli"]))?;
+    let target_dir = std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| r.join("target"));
     let bin = target_dir.join("debug").join("trellis");
     let project = r.join("examples/shop");
-    run(Command::new(&bin).arg("compile").arg("--project-dir").arg(&project))?;
-    println!("Compiled SQL: {}", project.join("target/compiled/shop").display());
-    println!("Manifest:     {}", project.join("target/manifest.json").display());
+    run(Command::new(&bin)
+        .arg("compile")
+        .arg("--project-dir")
+        .arg(&project))?;
+    println!(
+        "Compiled SQL: {}",
+        project.join("target/compiled/shop").display()
+    );
+    println!(
+        "Manifest:     {}",
+        project.join("target/manifest.json").display()
+    );
     Ok(())
 }
 
@@ -66,15 +98,59 @@ fn test() -> Result<()> {
     ensure_wasm_target()?;
     ensure_dbt()?;
     run(cargo().current_dir(&r).args(["test", "--workspace"]))?;
-    run(cargo().current_dir(&r).args(["check", "-p", "trellis-compiler", "--target", "wasm32-unknown-unknown"]))?;
-    run(Command::new("python3").current_dir(&r).args(["tests/oracle/goldens.py", "--check"]))?;
+    run(cargo().current_dir(&r).args([
+        "check",
+        "-p",
+        "trellis-compiler",
+        "--target",
+        "wasm32-unknown-unknown",
+    ]))?;
+    run(Command::new("python3")
+        .current_dir(&r)
+        .args(["tests/oracle/goldens.py", "--check"]))?;
+    validate_manifests(&r)?;
+    wasm::test()?;
     Ok(())
+}
+
+/// Compiles every example with `trellis` and checks that dbt-core accepts the manifests.
+fn validate_manifests(r: &Path) -> Result<()> {
+    run(cargo()
+        .current_dir(r)
+        .args(["build", "--quiet", "-p", "trellis-cli"]))?;
+    let target_dir = std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| r.join("target"));
+    let bin = target_dir.join("debug").join("trellis");
+    let out = target_dir.join("example-manifests");
+    let mut manifests = Vec::new();
+    for example in ["shop", "kitchen_sink"] {
+        let dest = out.join(example);
+        let project = r.join("examples").join(example);
+        // Errors in an example are reported by the conformance test; only the manifest matters here.
+        let _ = Command::new(&bin)
+            .arg("compile")
+            .arg("--project-dir")
+            .arg(&project)
+            .arg("--target-path")
+            .arg(&dest)
+            .env("TRELLIS_REGION", "amer")
+            .status()?;
+        manifests.push(dest.join("manifest.json"));
+    }
+    run(Command::new("python3")
+        .current_dir(r)
+        .arg("tests/oracle/validate_manifest.py")
+        .args(&manifests))
 }
 
 fn goldens(args: &[String]) -> Result<()> {
     ensure_dbt()?;
     let r = root();
-    run(Command::new("python3").current_dir(&r).arg("tests/oracle/goldens.py").args(args))
+    run(Command::new("python3")
+        .current_dir(&r)
+        .arg("tests/oracle/goldens.py")
+        .args(args))
 }
 
 fn main() -> Result<()> {
@@ -83,6 +159,8 @@ fn main() -> Result<()> {
         Some("demo") => demo(),
         Some("test") => test(),
         Some("goldens") => goldens(&args[1..]),
+        Some("bench") => bench::run(&args[1..]),
+        Some(task @ ("wasm-test" | "wasm-size")) => wasm::task(task, &args[1..]),
         _ => {
             eprintln!("usage: cargo xtask <demo|test|goldens [--check]>");
             std::process::exit(2)
