@@ -797,17 +797,7 @@ impl State<'_> {
                 self.shared.adapter.quote_char,
             );
             let uid = format!("source.{}.{}.{}", pf.project, source_name, name);
-            let mut fqn = vec![pf.project.clone()];
-            let rel_path = pf
-                .original_file_path
-                .split_once('/')
-                .map(|x| x.1)
-                .unwrap_or(&pf.original_file_path);
-            let mut dirs: Vec<String> = rel_path.split('/').map(str::to_string).collect();
-            dirs.pop();
-            fqn.extend(dirs);
-            fqn.push(source_name.to_string());
-            fqn.push(name.to_string());
+            let fqn = yaml_fqn(&pf.project, &pf.original_file_path, &[source_name, name]);
             let cfg = self.source_config(&pf.project, &fqn, s, t);
             let st = SourceTable {
                 unique_id: uid.clone(),
@@ -1138,17 +1128,7 @@ impl State<'_> {
         n.file = target.file.clone();
         n.original_file_path = target.original_file_path.clone();
         n.path = format!("{short}.sql");
-        let rel_path = target
-            .original_file_path
-            .split_once('/')
-            .map(|x| x.1)
-            .unwrap_or(&target.original_file_path);
-        let mut fqn = vec![package.clone()];
-        let mut dirs: Vec<String> = rel_path.split('/').map(str::to_string).collect();
-        dirs.pop();
-        fqn.extend(dirs);
-        fqn.push(full.clone());
-        n.fqn = fqn;
+        n.fqn = yaml_fqn(&package, &target.original_file_path, &[&full]);
         let macro_name = match &namespace {
             Some(ns) => format!("{ns}.test_{test_name}"),
             None => format!("test_{test_name}"),
@@ -1787,11 +1767,7 @@ impl State<'_> {
                 continue;
             }
             if key == "groups" {
-                let mut fqn = vec![project.clone()];
-                let mut dirs: Vec<String> = rel_path.split('/').map(str::to_string).collect();
-                dirs.pop();
-                fqn.extend(dirs);
-                fqn.push(name.clone());
+                let fqn = yaml_fqn(&project, &ofp, &[&name]);
                 let mut cfg = self.project_config_raw(ResourceType::Model, &project, &fqn);
                 if let Some(Value::Object(c)) = e.get("config") {
                     merge_into(&mut cfg, c);
@@ -1844,11 +1820,7 @@ impl State<'_> {
                 }
             }
             let rec = std::mem::take(&mut *ctx.rec.lock().unwrap_or_else(|x| x.into_inner()));
-            let mut fqn = vec![project.clone()];
-            let mut dirs: Vec<String> = rel_path.split('/').map(str::to_string).collect();
-            dirs.pop();
-            fqn.extend(dirs);
-            fqn.push(name.clone());
+            let fqn = yaml_fqn(&project, &ofp, &[&name]);
             self.manifest.exposures.insert(
                 format!("exposure.{project}.{name}"),
                 Exposure {
@@ -1885,12 +1857,7 @@ impl State<'_> {
             );
             return;
         };
-        let mut fqn = vec![project.to_string()];
-        let mut dirs: Vec<String> = rel_path.split('/').map(str::to_string).collect();
-        dirs.pop();
-        fqn.extend(dirs);
-        fqn.push(model.clone());
-        fqn.push(name.to_string());
+        let fqn = yaml_fqn(project, ofp, &[&model, name]);
         let mut cfg = json!({"enabled": true, "meta": {}, "static_analysis": null, "tags": []})
             .as_object()
             .cloned()
@@ -2378,6 +2345,21 @@ fn csv_rows(text: &str) -> Result<Value, String> {
     Ok(Value::Array(rows))
 }
 
+/// dbt's fqn for a resource defined in a YAML file: the package, the file's
+/// directories below its resource directory, then `names`.
+fn yaml_fqn(package: &str, original_file_path: &str, names: &[&str]) -> Vec<String> {
+    let rel_path = original_file_path
+        .split_once('/')
+        .map(|x| x.1)
+        .unwrap_or(original_file_path);
+    let mut fqn = vec![package.to_string()];
+    let mut dirs: Vec<String> = rel_path.split('/').map(str::to_string).collect();
+    dirs.pop();
+    fqn.extend(dirs);
+    fqn.extend(names.iter().map(|n| n.to_string()));
+    fqn
+}
+
 /// A snapshot defined in YAML with `relation:`.
 fn yaml_snapshot(pf: &PropertiesFile, name: &str, relation: &str) -> Node {
     let uid = format!("snapshot.{}.{name}", pf.project);
@@ -2390,17 +2372,7 @@ fn yaml_snapshot(pf: &PropertiesFile, name: &str, relation: &str) -> Node {
     n.path = format!("{file_name}/{name}.sql");
     n.original_file_path = pf.original_file_path.clone();
     n.file = pf.file.clone();
-    let rel_path = pf
-        .original_file_path
-        .split_once('/')
-        .map(|x| x.1)
-        .unwrap_or(&pf.original_file_path);
-    let mut fqn = vec![pf.project.clone()];
-    let mut dirs: Vec<String> = rel_path.split('/').map(str::to_string).collect();
-    dirs.pop();
-    fqn.extend(dirs);
-    fqn.push(name.to_string());
-    n.fqn = fqn;
+    n.fqn = yaml_fqn(&pf.project, &pf.original_file_path, &[name]);
     n.raw_code = format!("select * from {{{{ {relation} }}}}");
     n.checksum = parser::sha256_hex(n.raw_code.as_bytes());
     n
