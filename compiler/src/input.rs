@@ -21,9 +21,16 @@ pub struct ProjectInput {
 }
 
 impl ProjectInput {
+    /// Adds a file, with line endings translated to `\n` as Python's text
+    /// mode (and so dbt) reads them.
     pub fn add_file(&mut self, path: impl Into<String>, content: impl Into<Arc<str>>) {
-        self.files
-            .insert(normalize_path(&path.into()), content.into());
+        let content: Arc<str> = content.into();
+        let content: Arc<str> = if content.contains('\r') {
+            content.replace("\r\n", "\n").replace('\r', "\n").into()
+        } else {
+            content
+        };
+        self.files.insert(normalize_path(&path.into()), content);
     }
 }
 
