@@ -444,6 +444,15 @@ impl State<'_> {
         facts_ctx.value().get_attr("target").unwrap_or_default()
     }
 
+    /// The macro that implements a generic test (`test_<name>`, in its namespace if any).
+    fn test_macro(&self, package: &str, tm: &TestMetadata) -> Option<Arc<MacroDef>> {
+        let name = format!("test_{}", tm.name);
+        match &tm.namespace {
+            Some(ns) => self.shared.macros.lookup_in(ns, &name),
+            None => self.shared.macros.lookup(package, &name),
+        }
+    }
+
     fn project(&self, name: &str) -> Option<&Project> {
         self.projects.iter().find(|p| p.name == name)
     }
@@ -1274,17 +1283,7 @@ impl State<'_> {
             // dbt's shortcut for its own `unique` and `not_null` tests: nothing is
             // rendered at parse time; the test refers to its target directly.
             if let Some(tm) = &n.test_metadata {
-                let test_macro = match &tm.namespace {
-                    Some(ns) => self
-                        .shared
-                        .macros
-                        .lookup_in(ns, &format!("test_{}", tm.name)),
-                    None => self
-                        .shared
-                        .macros
-                        .lookup(&n.package_name, &format!("test_{}", tm.name)),
-                };
-                if test_macro.is_some_and(|m| {
+                if self.test_macro(&n.package_name, tm).is_some_and(|m| {
                     m.unique_id == "macro.dbt.test_not_null"
                         || m.unique_id == "macro.dbt.test_unique"
                 }) {
@@ -1302,32 +1301,7 @@ impl State<'_> {
             let facts = self.facts(n, None, model_json(n));
             let ctx = NodeCtx::new(self.shared.clone(), None, Mode::Parse, facts);
             let result = match &n.test_metadata {
-                Some(tm) => {
-                    let r = jinja::render_test_kwargs(&env, &sources, &tm.kwargs, &ctx);
-                    // dbt takes a shortcut for its own `unique` and `not_null`: it renders
-                    // nothing at parse time, so the kwargs' macros count only once compiled.
-                    let test_macro = match &tm.namespace {
-                        Some(ns) => self
-                            .shared
-                            .macros
-                            .lookup_in(ns, &format!("test_{}", tm.name)),
-                        None => self
-                            .shared
-                            .macros
-                            .lookup(&n.package_name, &format!("test_{}", tm.name)),
-                    };
-                    if test_macro.is_some_and(|m| {
-                        m.unique_id == "macro.dbt.test_not_null"
-                            || m.unique_id == "macro.dbt.test_unique"
-                    }) {
-                        ctx.rec
-                            .lock()
-                            .unwrap_or_else(|e| e.into_inner())
-                            .macros
-                            .clear();
-                    }
-                    r
-                }
+                Some(tm) => jinja::render_test_kwargs(&env, &sources, &tm.kwargs, &ctx),
                 None => Ok(()),
             }
             .and_then(|_| jinja::render(&env, &sources, &tname, &ctx));
