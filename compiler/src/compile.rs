@@ -578,15 +578,7 @@ impl State<'_> {
                             ),
                             nodes.len(),
                         );
-                        let target = TestTarget {
-                            kind: TargetKind::Node,
-                            tags: Vec::new(),
-                            name: name.to_string(),
-                            version: None,
-                            package: pf.project.clone(),
-                            file: pf.file.clone(),
-                            original_file_path: pf.original_file_path.clone(),
-                        };
+                        let target = TestTarget::node(pf, name, None);
                         tests.extend(self.generic_tests(&target, entry, key));
                         nodes.push(n);
                         continue;
@@ -645,15 +637,7 @@ impl State<'_> {
                                 .and_then(|d| d.as_str())
                                 .map(iso_datetime);
                             Self::patch_node(n, entry, Some(ver), pf);
-                            let target = TestTarget {
-                                kind: TargetKind::Node,
-                                tags: Vec::new(),
-                                name: name.to_string(),
-                                version: Some(v_str.clone()),
-                                package: pf.project.clone(),
-                                file: pf.file.clone(),
-                                original_file_path: pf.original_file_path.clone(),
-                            };
+                            let target = TestTarget::node(pf, name, Some(v_str.clone()));
                             let columns = n.columns.keys().cloned().collect::<BTreeSet<_>>();
                             let merged = versioned_entry(entry, ver, &columns);
                             tests.extend(self.generic_tests(&target, &merged, key));
@@ -678,15 +662,7 @@ impl State<'_> {
                         continue;
                     };
                     Self::patch_node(&mut nodes[i], entry, None, pf);
-                    let target = TestTarget {
-                        kind: TargetKind::Node,
-                        tags: Vec::new(),
-                        name: name.to_string(),
-                        version: None,
-                        package: pf.project.clone(),
-                        file: pf.file.clone(),
-                        original_file_path: pf.original_file_path.clone(),
-                    };
+                    let target = TestTarget::node(pf, name, None);
                     tests.extend(self.generic_tests(&target, entry, key));
                 }
             }
@@ -2515,6 +2491,21 @@ fn add_cte(list: &mut Vec<(String, String)>, cte: (String, String)) {
         existing.1 = cte.1;
     } else {
         list.push(cte);
+    }
+}
+
+impl TestTarget {
+    /// The target of tests declared on a model, seed, snapshot or analysis entry.
+    fn node(pf: &PropertiesFile, name: &str, version: Option<String>) -> TestTarget {
+        TestTarget {
+            kind: TargetKind::Node,
+            tags: Vec::new(),
+            name: name.to_string(),
+            version,
+            package: pf.project.clone(),
+            file: pf.file.clone(),
+            original_file_path: pf.original_file_path.clone(),
+        }
     }
 }
 
