@@ -5,19 +5,7 @@ use std::path::{Path, PathBuf};
 use trellis_compiler::input::load_profile;
 use trellis_compiler::ProjectInput;
 
-/// Directories never read as part of a project.
-const SKIP_DIRS: &[&str] = &[
-    "target",
-    "logs",
-    ".git",
-    "node_modules",
-    ".venv",
-    "venv",
-    "__pycache__",
-];
-
-/// File extensions the compiler reads.
-const EXTS: &[&str] = &["sql", "yml", "yaml", "csv", "md", "py"];
+use trellis_compiler::input::{PROJECT_FILE_EXTS as EXTS, SKIP_DIRS};
 
 /// Options shared by the commands that load a project.
 pub struct LoadOptions {

@@ -34,6 +34,37 @@ impl ProjectInput {
     }
 }
 
+/// Top-level directories that are never part of a project's sources.
+pub const SKIP_DIRS: &[&str] = &[
+    "target",
+    "logs",
+    ".git",
+    "node_modules",
+    ".venv",
+    "venv",
+    "__pycache__",
+];
+
+/// Extensions of the files the compiler reads.
+pub const PROJECT_FILE_EXTS: &[&str] = &["sql", "yml", "yaml", "csv", "md", "py"];
+
+/// Whether a path relative to the project root names a file the compiler
+/// reads: a known extension, not under a skipped top-level directory, and no
+/// hidden directory on the way.
+pub fn is_project_file(path: &str) -> bool {
+    let parts: Vec<&str> = path.split('/').collect();
+    let Some((name, dirs)) = parts.split_last() else {
+        return false;
+    };
+    if dirs.first().is_some_and(|d| SKIP_DIRS.contains(d))
+        || dirs.iter().any(|d| d.starts_with('.'))
+    {
+        return false;
+    }
+    name.rsplit_once('.')
+        .is_some_and(|(_, ext)| PROJECT_FILE_EXTS.contains(&ext))
+}
+
 /// Values that in dbt come from the clock or a random source.
 #[derive(Debug, Clone)]
 pub struct Invocation {
