@@ -21,6 +21,9 @@
 //! Natively the same pipeline is [`compile_json`] (what the exports wrap), so
 //! tests run it on both sides.
 
+pub mod archive;
+pub mod session;
+
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;

@@ -1,0 +1,205 @@
+//! What a page (or its web worker) does with a project it was handed: find
+//! the project in a pile of files or an archive, keep it, and compile it with
+//! the options the user picked. Everything here is plain data in and out, so
+//! it runs natively in tests and unchanged inside the browser.
+
+use crate::archive::{self, ArchiveError, Limits, RawFiles};
+use crate::{project_input, Options};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use trellis_compiler::compile::Progress;
+use trellis_compiler::input::is_project_file;
+
+/// A project's files, re-rooted at its `dbt_project.yml`.
+#[derive(Debug, Clone, Default)]
+pub struct ProjectFiles {
+    /// Text files the compiler reads, by project-relative path.
+    pub files: BTreeMap<String, String>,
+    /// `target/catalog.json` (or `catalog.json`) when the project carries one.
+    pub catalog: Option<String>,
+    /// Files that were skipped because they are not UTF-8 text.
+    pub not_text: Vec<String>,
+}
+
+/// Picks the project root (the shallowest `dbt_project.yml` outside
+/// `dbt_packages/`) and keeps the files under it that the compiler reads.
+pub fn project_files(raw: RawFiles) -> Result<ProjectFiles, ArchiveError> {
+    let root = raw
+        .keys()
+        .filter(|p| *p == "dbt_project.yml" || p.ends_with("/dbt_project.yml"))
+        .filter(|p| !p.split('/').any(|s| s == "dbt_packages"))
+        .min_by_key(|p| (p.matches('/').count(), p.len()))
+        .ok_or(ArchiveError::NoProject)?;
+    let prefix = root[..root.len() - "dbt_project.yml".len()].to_string();
+    let mut out = ProjectFiles::default();
+    for (path, bytes) in raw {
+        let Some(rel) = path.strip_prefix(&prefix) else {
+            continue;
+        };
+        let is_catalog = rel == "target/catalog.json" || rel == "catalog.json";
+        if !is_catalog && !is_project_file(rel) {
+            continue;
+        }
+        match String::from_utf8(bytes) {
+            Ok(text) if is_catalog => out.catalog = Some(text),
+            Ok(text) => {
+                out.files.insert(rel.to_string(), text);
+            }
+            Err(_) => out.not_text.push(rel.to_string()),
+        }
+    }
+    Ok(out)
+}
+
+/// Reads a project out of archive bytes.
+pub fn from_archive(bytes: &[u8]) -> Result<ProjectFiles, ArchiveError> {
+    project_files(archive::read_archive(bytes, Limits::default())?)
+}
+
+/// Reads a project out of picked files (a folder's contents), whose paths
+/// may start with the folder's name.
+pub fn from_files(files: BTreeMap<String, String>) -> Result<ProjectFiles, ArchiveError> {
+    let mut raw = RawFiles::new();
+    for (path, text) in files {
+        raw.insert(archive::safe_path(&path)?, text.into_bytes());
+    }
+    project_files(raw)
+}
+
+/// Where the compile target came from.
+fn profile_summary(source: &str, t: &trellis_compiler::input::Target) -> Value {
+    json!({
+        "source": source,
+        "name": t.name,
+        "type": t.adapter_type,
+        "database": t.database,
+        "schema": t.schema,
+    })
+}
+
+/// Compiles a project for the app: `{name, manifest, diagnostics, catalog,
+/// profile}`. Without a target in `options`, the project's own
+/// `profiles.yml` is used when it has one, and DuckDB `dev.main` otherwise.
+pub fn compile(
+    project: &ProjectFiles,
+    options: Options,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Value, String> {
+    let custom = options.target.is_some();
+    let mut input = project_input(project.files.clone(), options)?;
+    let mut diagnostics = Vec::new();
+    let source = if custom {
+        "custom"
+    } else if let Some(text) = project.files.get("profiles.yml") {
+        match trellis_compiler::input::load_profile(
+            text,
+            &input.target.profile_name.clone(),
+            None,
+            &input.env,
+        ) {
+            Ok(t) => {
+                input.target = t;
+                "profiles.yml"
+            }
+            Err(d) => {
+                diagnostics.push(d);
+                "default"
+            }
+        }
+    } else {
+        "default"
+    };
+    let out = trellis_compiler::compile::compile_with_progress(&input, true, progress);
+    diagnostics.extend(out.diagnostics.iter().cloned());
+    Ok(app_result(
+        &input,
+        &out,
+        diagnostics,
+        source,
+        project.catalog.as_deref(),
+    ))
+}
+
+/// What the app shows of a compiled project: `{name, manifest, diagnostics,
+/// catalog, profile}`. The worker sends it to the page, and `trellis docs
+/// build` writes it into a docs site.
+pub fn app_result(
+    input: &trellis_compiler::ProjectInput,
+    out: &trellis_compiler::compile::CompileOutput,
+    diagnostics: Vec<trellis_compiler::Diagnostic>,
+    profile_source: &str,
+    catalog: Option<&str>,
+) -> Value {
+    let manifest = trellis_compiler::manifest::to_json(out, input);
+    let catalog = catalog
+        .and_then(|t| serde_json::from_str::<Value>(t).ok())
+        .unwrap_or(Value::Null);
+    json!({
+        "name": manifest["metadata"]["project_name"],
+        "manifest": manifest,
+        "diagnostics": diagnostics,
+        "catalog": catalog,
+        "profile": profile_summary(profile_source, &input.target),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reroots_at_the_shallowest_project() {
+        let mut raw = RawFiles::new();
+        raw.insert("repo/shop/dbt_project.yml".into(), b"name: shop".to_vec());
+        raw.insert("repo/shop/models/a.sql".into(), b"select 1".to_vec());
+        raw.insert("repo/shop/target/catalog.json".into(), b"{}".to_vec());
+        raw.insert("repo/shop/target/run/a.sql".into(), b"x".to_vec());
+        raw.insert(
+            "repo/shop/dbt_packages/u/dbt_project.yml".into(),
+            b"name: u".to_vec(),
+        );
+        raw.insert("repo/shop/seeds/bin.csv".into(), vec![0xff, 0xfe]);
+        raw.insert("repo/README.md".into(), b"outside".to_vec());
+        let p = project_files(raw).unwrap();
+        let paths: Vec<_> = p.files.keys().cloned().collect();
+        assert_eq!(
+            paths,
+            [
+                "dbt_packages/u/dbt_project.yml",
+                "dbt_project.yml",
+                "models/a.sql"
+            ]
+        );
+        assert_eq!(p.catalog.as_deref(), Some("{}"));
+        assert_eq!(p.not_text, ["seeds/bin.csv"]);
+    }
+
+    #[test]
+    fn a_pile_without_a_project_is_an_error() {
+        let mut raw = RawFiles::new();
+        raw.insert("models/a.sql".into(), b"select 1".to_vec());
+        assert_eq!(project_files(raw).unwrap_err(), ArchiveError::NoProject);
+    }
+
+    #[test]
+    fn compiles_with_the_projects_own_profile() {
+        let mut files = BTreeMap::new();
+        files.insert(
+            "shop/dbt_project.yml".to_string(),
+            "name: shop\nprofile: shop\n".to_string(),
+        );
+        files.insert(
+            "shop/profiles.yml".to_string(),
+            "shop:\n  target: prod\n  outputs:\n    prod:\n      type: postgres\n      dbname: wh\n      schema: analytics\n      host: h\n      user: u\n      port: 5432\n".to_string(),
+        );
+        files.insert("shop/models/a.sql".to_string(), "select 1 as x".to_string());
+        let p = from_files(files).unwrap();
+        let out = compile(&p, Options::default(), &mut |_| {}).unwrap();
+        assert_eq!(out["name"], "shop");
+        assert_eq!(out["profile"]["source"], "profiles.yml");
+        assert_eq!(
+            out["manifest"]["nodes"]["model.shop.a"]["relation_name"],
+            "\"wh\".\"analytics\".\"a\""
+        );
+    }
+}
