@@ -1,0 +1,44 @@
+//! The Trellis browser app: open a dbt project and browse its resources,
+//! docs, compiled SQL and tests, all in the page.
+//!
+//! The same module runs twice: on the page, where `main` mounts the UI, and
+//! in a web worker (`static/worker.js`), where `main` finds no window and
+//! returns, and the worker calls [`worker_handle`] to compile.
+
+mod highlight;
+mod markdown;
+mod model;
+mod search;
+mod worker;
+
+#[cfg(target_arch = "wasm32")]
+mod app;
+#[cfg(target_arch = "wasm32")]
+mod bridge;
+#[cfg(target_arch = "wasm32")]
+mod pages;
+
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen::prelude::*;
+
+/// Compiles in the worker: see [`worker::handle`].
+#[cfg(target_arch = "wasm32")]
+#[wasm_bindgen]
+pub fn worker_handle(request: &str, bytes: &[u8], progress: &js_sys::Function) -> String {
+    worker::handle(request, bytes, &mut |p| {
+        let _ = progress.call1(&JsValue::NULL, &JsValue::from_str(&p));
+    })
+}
+
+#[cfg(target_arch = "wasm32")]
+fn main() {
+    if web_sys::window().is_none() {
+        return;
+    }
+    leptos::mount::mount_to_body(app::App);
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn main() {
+    eprintln!("trellis-app runs in a browser: build it with `trunk build` (see README)");
+}

@@ -1,0 +1,535 @@
+//! The app's view of a project: every resource of a manifest (ours or one
+//! dbt-core wrote) in one list, with the edges, tests, diagnostics, trees and
+//! search index the pages need, built once per compile.
+
+use crate::search::SearchIndex;
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, HashMap};
+use trellis_compiler::select::{graph_from_manifest, SelectGraph};
+
+/// A compile result as the worker (or a docs bundle) hands it over.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct CompileResult {
+    pub name: Value,
+    pub manifest: Value,
+    pub diagnostics: Vec<Diag>,
+    pub catalog: Value,
+    pub profile: Value,
+}
+
+/// One diagnostic, as the compiler serializes it.
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize, PartialEq)]
+#[serde(default)]
+pub struct Diag {
+    pub code: String,
+    pub severity: String,
+    pub message: String,
+    pub file: Option<String>,
+    pub position: Option<Pos>,
+    pub node: Option<String>,
+    pub help: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, serde::Deserialize, serde::Serialize, PartialEq)]
+pub struct Pos {
+    pub line: u32,
+    pub column: u32,
+}
+
+impl Diag {
+    /// `file:line:col`, as far as known.
+    pub fn location(&self) -> String {
+        match (&self.file, self.position) {
+            (Some(f), Some(p)) => format!("{f}:{}:{}", p.line, p.column),
+            (Some(f), None) => f.clone(),
+            _ => String::new(),
+        }
+    }
+}
+
+/// One resource: a node, source, exposure, macro, docs block, unit test, ...
+#[derive(Debug, Clone)]
+pub struct Resource {
+    pub id: String,
+    /// `model`, `source`, `macro`, `doc`, `unit_test`, ...
+    pub kind: String,
+    pub name: String,
+    pub package: String,
+    /// `original_file_path`.
+    pub path: String,
+    pub database: String,
+    pub schema: String,
+    /// The relation name (identifier or alias) for warehouse objects.
+    pub relation: String,
+    pub description: String,
+    /// The manifest entry as it is.
+    pub raw: Value,
+}
+
+impl Resource {
+    pub fn str_field(&self, key: &str) -> &str {
+        self.raw.get(key).and_then(Value::as_str).unwrap_or("")
+    }
+
+    /// A short display label: `source_name.name` for sources.
+    pub fn label(&self) -> String {
+        match self.kind.as_str() {
+            "source" => format!("{}.{}", self.str_field("source_name"), self.name),
+            _ => self.name.clone(),
+        }
+    }
+
+    pub fn is_warehouse_object(&self) -> bool {
+        matches!(self.kind.as_str(), "model" | "seed" | "snapshot" | "source")
+    }
+
+    /// Generic data tests (`test_metadata` set).
+    pub fn is_generic_test(&self) -> bool {
+        self.kind == "test" && self.raw.get("test_metadata").is_some_and(|v| !v.is_null())
+    }
+}
+
+/// A tree for the sidebar: branches by folder (or database/schema), leaves are resources.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Tree {
+    pub label: String,
+    pub children: Vec<Tree>,
+    pub leaf: Option<usize>,
+}
+
+impl Tree {
+    fn branch(&mut self, label: &str) -> &mut Tree {
+        let i = match self
+            .children
+            .iter()
+            .position(|c| c.leaf.is_none() && c.label == label)
+        {
+            Some(i) => i,
+            None => {
+                self.children.push(Tree {
+                    label: label.to_string(),
+                    ..Tree::default()
+                });
+                self.children.len() - 1
+            }
+        };
+        &mut self.children[i]
+    }
+
+    fn insert(&mut self, path: &[String], label: String, leaf: usize) {
+        let mut at = self;
+        for p in path {
+            at = at.branch(p);
+        }
+        at.children.push(Tree {
+            label,
+            children: Vec::new(),
+            leaf: Some(leaf),
+        });
+    }
+
+    fn sort(&mut self) {
+        // Branches first, then leaves, each by label; the root's order is kept.
+        for c in &mut self.children {
+            c.sort_rec();
+        }
+    }
+
+    fn sort_rec(&mut self) {
+        self.children
+            .sort_by(|a, b| (a.leaf.is_some(), &a.label).cmp(&(b.leaf.is_some(), &b.label)));
+        for c in &mut self.children {
+            c.sort_rec();
+        }
+    }
+
+    /// Number of leaves below.
+    pub fn count(&self) -> usize {
+        self.leaf.map_or(0, |_| 1) + self.children.iter().map(Tree::count).sum::<usize>()
+    }
+}
+
+/// Everything the pages show.
+pub struct Project {
+    pub name: String,
+    /// Where it came from, e.g. `shop.zip`.
+    pub origin: String,
+    /// Compiled here, or read from a manifest dbt wrote.
+    pub from_manifest: bool,
+    pub dbt_version: String,
+    pub adapter: String,
+    pub resources: Vec<Resource>,
+    pub index: HashMap<String, usize>,
+    pub parents: Vec<Vec<usize>>,
+    pub children: Vec<Vec<usize>>,
+    /// Data tests attached to a resource, by resource index.
+    pub tests: Vec<Vec<usize>>,
+    /// Unit tests of a model, by resource index.
+    pub unit_tests: Vec<Vec<usize>>,
+    pub diagnostics: Vec<Diag>,
+    /// Indices of resources with an error diagnostic.
+    pub broken: Vec<bool>,
+    pub catalog: Value,
+    pub profile: Value,
+    pub project_tree: Tree,
+    pub database_tree: Tree,
+    pub search: SearchIndex,
+    pub graph: SelectGraph,
+}
+
+const SECTIONS: &[(&str, &str)] = &[
+    ("nodes", ""),
+    ("sources", "source"),
+    ("exposures", "exposure"),
+    ("metrics", "metric"),
+    ("semantic_models", "semantic_model"),
+    ("saved_queries", "saved_query"),
+    ("unit_tests", "unit_test"),
+    ("macros", "macro"),
+    ("docs", "doc"),
+    ("groups", "group"),
+];
+
+fn s(v: &Value, key: &str) -> String {
+    v.get(key).and_then(Value::as_str).unwrap_or("").to_string()
+}
+
+impl Project {
+    /// Builds the view of a compile result.
+    pub fn new(result: CompileResult, origin: String, from_manifest: bool) -> Project {
+        let manifest = result.manifest;
+        let mut resources = Vec::new();
+        for (section, kind) in SECTIONS {
+            let Some(Value::Object(entries)) = manifest.get(*section) else {
+                continue;
+            };
+            for (id, v) in entries {
+                let kind = if kind.is_empty() {
+                    s(v, "resource_type")
+                } else {
+                    kind.to_string()
+                };
+                let relation = match kind.as_str() {
+                    "source" => v
+                        .get("identifier")
+                        .and_then(Value::as_str)
+                        .unwrap_or_else(|| v.get("name").and_then(Value::as_str).unwrap_or(""))
+                        .to_string(),
+                    _ => v
+                        .get("alias")
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
+                        .unwrap_or_else(|| s(v, "name")),
+                };
+                let description = match kind.as_str() {
+                    "doc" => s(v, "block_contents"),
+                    _ => s(v, "description"),
+                };
+                resources.push(Resource {
+                    id: id.clone(),
+                    kind,
+                    name: s(v, "name"),
+                    package: s(v, "package_name"),
+                    path: s(v, "original_file_path"),
+                    database: s(v, "database"),
+                    schema: s(v, "schema"),
+                    relation,
+                    description,
+                    raw: v.clone(),
+                });
+            }
+        }
+        let index: HashMap<String, usize> = resources
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.id.clone(), i))
+            .collect();
+        let n = resources.len();
+        let mut parents = vec![Vec::new(); n];
+        let mut children = vec![Vec::new(); n];
+        let mut tests = vec![Vec::new(); n];
+        let mut unit_tests = vec![Vec::new(); n];
+        for (i, r) in resources.iter().enumerate() {
+            let deps = r
+                .raw
+                .pointer("/depends_on/nodes")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            for d in deps.iter().filter_map(Value::as_str) {
+                if let Some(&p) = index.get(d) {
+                    if !parents[i].contains(&p) {
+                        parents[i].push(p);
+                        children[p].push(i);
+                    }
+                }
+            }
+            if r.kind == "test" {
+                let attached = r
+                    .raw
+                    .get("attached_node")
+                    .and_then(Value::as_str)
+                    .and_then(|a| index.get(a))
+                    .copied();
+                let targets: Vec<usize> = match attached {
+                    Some(a) => vec![a],
+                    None => parents[i].clone(),
+                };
+                for t in targets {
+                    tests[t].push(i);
+                }
+            }
+            if r.kind == "unit_test" {
+                if let Some(&m) = r
+                    .raw
+                    .get("model")
+                    .and_then(Value::as_str)
+                    .and_then(|m| index.get(&format!("model.{}.{}", r.package, m)))
+                {
+                    unit_tests[m].push(i);
+                }
+            }
+        }
+        let mut broken = vec![false; n];
+        for d in &result.diagnostics {
+            if d.severity != "error" {
+                continue;
+            }
+            let by_node = d.node.as_ref().and_then(|id| index.get(id)).copied();
+            let by_file = || {
+                d.file.as_ref().and_then(|f| {
+                    resources.iter().position(|r| {
+                        &r.path == f
+                            && matches!(r.kind.as_str(), "model" | "snapshot" | "analysis" | "seed")
+                    })
+                })
+            };
+            if let Some(i) = by_node.or_else(by_file) {
+                broken[i] = true;
+            }
+        }
+        let root = manifest
+            .pointer("/metadata/project_name")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .or_else(|| result.name.as_str().map(str::to_string))
+            .unwrap_or_default();
+        let project_tree = project_tree(&resources, &root);
+        let database_tree = database_tree(&resources);
+        let search = SearchIndex::new(&resources, &result.catalog);
+        let graph = graph_from_manifest(&manifest);
+        Project {
+            name: root,
+            origin,
+            from_manifest,
+            dbt_version: manifest
+                .pointer("/metadata/dbt_version")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string(),
+            adapter: manifest
+                .pointer("/metadata/adapter_type")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string(),
+            resources,
+            index,
+            parents,
+            children,
+            tests,
+            unit_tests,
+            diagnostics: result.diagnostics,
+            broken,
+            catalog: result.catalog,
+            profile: result.profile,
+            project_tree,
+            database_tree,
+            search,
+            graph,
+        }
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Resource> {
+        self.index.get(id).map(|&i| &self.resources[i])
+    }
+
+    pub fn errors(&self) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == "error")
+            .count()
+    }
+
+    /// Diagnostics that belong to a resource (by node id, or by its file).
+    pub fn diagnostics_of(&self, i: usize) -> Vec<&Diag> {
+        let r = &self.resources[i];
+        self.diagnostics
+            .iter()
+            .filter(|d| {
+                d.node.as_deref() == Some(r.id.as_str())
+                    || (d.node.is_none()
+                        && !r.path.is_empty()
+                        && d.file.as_deref() == Some(r.path.as_str())
+                        && !r.path.ends_with(".yml"))
+            })
+            .collect()
+    }
+
+    /// Column types from `catalog.json`, when the project has one.
+    pub fn catalog_columns(&self, id: &str) -> Map<String, Value> {
+        let entry = self
+            .catalog
+            .pointer(&format!("/nodes/{}", escape_pointer(id)))
+            .or_else(|| {
+                self.catalog
+                    .pointer(&format!("/sources/{}", escape_pointer(id)))
+            });
+        entry
+            .and_then(|e| e.get("columns"))
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Count of resources per kind, for the overview.
+    pub fn counts(&self) -> BTreeMap<&str, usize> {
+        let mut out = BTreeMap::new();
+        for r in &self.resources {
+            if r.kind == "macro" && r.package != self.name {
+                continue;
+            }
+            *out.entry(r.kind.as_str()).or_default() += 1;
+        }
+        out
+    }
+}
+
+fn escape_pointer(s: &str) -> String {
+    s.replace('~', "~0").replace('/', "~1")
+}
+
+/// Whether a resource is listed in the sidebar (generic tests are reached
+/// from the resource they test, as in dbt's docs site).
+fn in_tree(r: &Resource) -> bool {
+    !(r.is_generic_test() || r.kind == "group" || r.kind == "operation")
+}
+
+fn project_tree(resources: &[Resource], root: &str) -> Tree {
+    let mut tree = Tree::default();
+    let mut packages: Vec<&str> = resources.iter().map(|r| r.package.as_str()).collect();
+    packages.sort_by_key(|p| (*p != root, *p));
+    packages.dedup();
+    for p in packages {
+        tree.branch(p);
+    }
+    for (i, r) in resources.iter().enumerate() {
+        if !in_tree(r) {
+            continue;
+        }
+        let mut path: Vec<String> = vec![r.package.clone()];
+        match r.kind.as_str() {
+            "source" => {
+                path.push("sources".into());
+                path.push(r.str_field("source_name").to_string());
+            }
+            "unit_test" => path.push("unit tests".into()),
+            "doc" => path.push("docs".into()),
+            "exposure" => path.push("exposures".into()),
+            "metric" | "semantic_model" | "saved_query" => path.push(format!("{}s", r.kind)),
+            _ if !r.path.contains('/') => path.push(format!("{}s", r.kind)),
+            _ => {
+                let parts: Vec<&str> = r.path.split('/').collect();
+                path.extend(
+                    parts[..parts.len().saturating_sub(1)]
+                        .iter()
+                        .map(|s| s.to_string()),
+                );
+            }
+        }
+        tree.insert(&path, r.name.clone(), i);
+    }
+    tree.children.retain(|c| !c.children.is_empty());
+    tree.sort();
+    tree
+}
+
+fn database_tree(resources: &[Resource]) -> Tree {
+    let mut tree = Tree::default();
+    for (i, r) in resources.iter().enumerate() {
+        if !r.is_warehouse_object()
+            || r.raw
+                .pointer("/config/materialized")
+                .and_then(Value::as_str)
+                == Some("ephemeral")
+        {
+            continue;
+        }
+        let path = [r.database.clone(), r.schema.clone()];
+        tree.insert(&path, r.relation.clone(), i);
+    }
+    tree.children.sort_by(|a, b| a.label.cmp(&b.label));
+    tree.sort();
+    tree
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn result() -> CompileResult {
+        serde_json::from_value(json!({
+            "name": "shop",
+            "manifest": {
+                "metadata": {"project_name": "shop", "dbt_version": "1.11.16", "adapter_type": "duckdb"},
+                "nodes": {
+                    "model.shop.a": {"resource_type": "model", "name": "a", "package_name": "shop",
+                        "original_file_path": "models/staging/a.sql", "database": "dev", "schema": "main",
+                        "alias": "a", "depends_on": {"nodes": []}, "config": {"materialized": "view"}},
+                    "model.shop.b": {"resource_type": "model", "name": "b", "package_name": "shop",
+                        "original_file_path": "models/b.sql", "database": "dev", "schema": "main",
+                        "alias": "b", "depends_on": {"nodes": ["model.shop.a"]}, "config": {"materialized": "table"}},
+                    "test.shop.not_null_a_id.1": {"resource_type": "test", "name": "not_null_a_id",
+                        "package_name": "shop", "original_file_path": "models/schema.yml",
+                        "attached_node": "model.shop.a", "column_name": "id",
+                        "test_metadata": {"name": "not_null"}, "depends_on": {"nodes": ["model.shop.a"]}}
+                },
+                "sources": {}
+            },
+            "diagnostics": [{"code": "jinja-syntax", "severity": "error", "message": "bad",
+                "file": "models/b.sql", "position": {"line": 2, "column": 3}}]
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn edges_tests_and_broken_nodes() {
+        let p = Project::new(result(), "test".into(), false);
+        let a = p.index["model.shop.a"];
+        let b = p.index["model.shop.b"];
+        let t = p.index["test.shop.not_null_a_id.1"];
+        assert_eq!(p.children[a], vec![b, t]);
+        assert_eq!(p.parents[b], vec![a]);
+        assert_eq!(p.tests[a].len(), 1);
+        assert!(p.broken[b] && !p.broken[a]);
+        assert_eq!(p.diagnostics[0].location(), "models/b.sql:2:3");
+        assert_eq!(p.diagnostics_of(b).len(), 1);
+    }
+
+    #[test]
+    fn trees_by_folder_and_by_schema() {
+        let p = Project::new(result(), "test".into(), false);
+        let shop = &p.project_tree.children[0];
+        assert_eq!(shop.label, "shop");
+        assert_eq!(shop.children[0].label, "models");
+        // generic tests are not in the tree
+        assert_eq!(p.project_tree.count(), 2);
+        let db = &p.database_tree.children[0];
+        assert_eq!(
+            (db.label.as_str(), db.children[0].label.as_str()),
+            ("dev", "main")
+        );
+        assert_eq!(db.count(), 2);
+    }
+}

@@ -1,0 +1,126 @@
+//! The compile worker's side: requests in, compile results out. Plain Rust,
+//! so it runs natively in tests; `main.rs` exports it to the worker script.
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use trellis_compiler_wasm::session::{self, ProjectFiles};
+use trellis_compiler_wasm::Options;
+
+include!(concat!(env!("OUT_DIR"), "/example.rs"));
+
+/// One request from the page.
+#[derive(Debug, Deserialize)]
+pub struct Request {
+    /// `example`, `files` (with `files`), `archive` (with the bytes) or
+    /// `recompile` (the last project, new options).
+    pub kind: String,
+    #[serde(default)]
+    pub files: Option<BTreeMap<String, String>>,
+    #[serde(default)]
+    pub options: Option<Options>,
+}
+
+thread_local! {
+    /// The project last opened, kept for recompiles with other options.
+    static CURRENT: RefCell<Option<ProjectFiles>> = const { RefCell::new(None) };
+}
+
+fn open(req: &mut Request, bytes: &[u8]) -> Result<(), String> {
+    let files = match req.kind.as_str() {
+        "example" => {
+            let files = EXAMPLE_SHOP
+                .iter()
+                .map(|(p, t)| (format!("shop/{p}"), t.to_string()))
+                .collect();
+            session::from_files(files)
+        }
+        "files" => session::from_files(req.files.take().unwrap_or_default()),
+        "archive" => session::from_archive(bytes),
+        "recompile" => {
+            return CURRENT.with(|c| match c.borrow().is_some() {
+                true => Ok(()),
+                false => Err("no project is open".to_string()),
+            })
+        }
+        other => return Err(format!("unknown request `{other}`")),
+    }
+    .map_err(|e| e.to_string())?;
+    CURRENT.with(|c| *c.borrow_mut() = Some(files));
+    Ok(())
+}
+
+/// Handles one request; the answer is `{"ok": result}` or `{"error": message}`.
+pub fn handle(request: &str, bytes: &[u8], progress: &mut dyn FnMut(String)) -> String {
+    let answer = (|| -> Result<Value, String> {
+        let mut req: Request =
+            serde_json::from_str(request).map_err(|e| format!("bad request: {e}"))?;
+        open(&mut req, bytes)?;
+        CURRENT.with(|c| {
+            let current = c.borrow();
+            let project = current.as_ref().expect("opened above");
+            let n = project.files.len();
+            progress(json!({"phase": "read", "done": n, "total": n}).to_string());
+            let options = req.options.take().unwrap_or_default();
+            let mut last = ("", usize::MAX);
+            session::compile(project, options, &mut |p| {
+                let step = (p.total / 50).max(1);
+                let at = (p.phase, p.done / step);
+                if at != last || p.done == p.total {
+                    last = at;
+                    progress(
+                        json!({"phase": p.phase, "done": p.done, "total": p.total}).to_string(),
+                    );
+                }
+            })
+        })
+    })();
+    match answer {
+        Ok(v) => json!({ "ok": v }).to_string(),
+        Err(e) => json!({ "error": e }).to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn example_compiles_and_recompiles_with_other_options() {
+        let mut phases = Vec::new();
+        let out: Value = serde_json::from_str(&handle(r#"{"kind":"example"}"#, &[], &mut |p| {
+            phases.push(p)
+        }))
+        .unwrap();
+        let ok = &out["ok"];
+        assert_eq!(ok["name"], "shop");
+        assert!(ok["manifest"]["nodes"]["model.shop.orders"]["compiled_code"].is_string());
+        assert!(phases.iter().any(|p| p.contains("\"compile\"")));
+        let out: Value = serde_json::from_str(&handle(
+            r#"{"kind":"recompile","options":{"target":{"type":"postgres","database":"wh","schema":"x"}}}"#,
+            &[],
+            &mut |_| {},
+        ))
+        .unwrap();
+        assert_eq!(out["ok"]["profile"]["type"], "postgres");
+        assert_eq!(
+            out["ok"]["manifest"]["nodes"]["model.shop.orders"]["database"],
+            "wh"
+        );
+    }
+
+    #[test]
+    fn a_hostile_archive_is_an_error_and_keeps_nothing() {
+        let out: Value = serde_json::from_str(&handle(
+            r#"{"kind":"archive"}"#,
+            b"not an archive",
+            &mut |_| {},
+        ))
+        .unwrap();
+        assert!(
+            out["error"].as_str().unwrap().contains("not a .zip"),
+            "{out}"
+        );
+    }
+}

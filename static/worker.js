@@ -1,0 +1,18 @@
+// The compile worker: the app's own module, instantiated off the main thread.
+// Its start function sees no `window` and leaves the page alone; requests go
+// to the exported `worker_handle`, progress and results come back as JSON.
+import init, { worker_handle } from "./trellis-app.js";
+
+const ready = init({ module_or_path: new URL("./trellis-app_bg.wasm", import.meta.url) });
+
+self.onmessage = async (event) => {
+  const { request, bytes } = event.data;
+  try {
+    await ready;
+    const progress = (text) => self.postMessage({ type: "progress", text });
+    const text = worker_handle(request, bytes, progress);
+    self.postMessage({ type: "result", text });
+  } catch (err) {
+    self.postMessage({ type: "error", text: "the compiler stopped: " + String((err && err.message) || err) });
+  }
+};
