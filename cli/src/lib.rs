@@ -2,5 +2,6 @@
 //! integration tests load projects exactly as `trellis` does.
 
 pub mod artifacts;
+pub mod docs;
 pub mod load;
 pub mod ls;

@@ -43,6 +43,28 @@ enum Command {
     /// List resources, as `dbt ls` does.
     #[command(alias = "list")]
     Ls(LsArgs),
+    /// The docs site.
+    #[command(subcommand)]
+    Docs(DocsCommand),
+}
+
+#[derive(Subcommand)]
+enum DocsCommand {
+    /// Write the browser app and the compiled project into a folder any
+    /// static file host can serve.
+    Build(DocsBuildArgs),
+}
+
+#[derive(Args)]
+struct DocsBuildArgs {
+    #[command(flatten)]
+    project: ProjectArgs,
+    /// The folder to write the site into.
+    #[arg(long, short = 'o')]
+    output: PathBuf,
+    /// The built app (default: $TRELLIS_APP_DIR, or the workspace's dist/).
+    #[arg(long)]
+    app_dir: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -93,6 +115,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Parse(a) => output::compile_command(&a.into_opts(), false),
         Command::Compile(a) => output::compile_command(&a.into_opts(), true),
+        Command::Docs(DocsCommand::Build(a)) => output::docs_build_command(
+            &a.project.into_opts(),
+            &a.output,
+            &a.app_dir.unwrap_or_else(trellis_cli::docs::default_app_dir),
+        ),
         Command::Ls(a) => output::ls_command(
             &a.project.clone().into_opts(),
             &trellis_cli::ls::LsOptions {

@@ -14,6 +14,43 @@ pub struct CommandOptions {
     pub target_path: PathBuf,
 }
 
+/// `trellis docs build`: compile, then write the app with the result.
+pub fn docs_build_command(
+    opts: &CommandOptions,
+    output: &std::path::Path,
+    app_dir: &std::path::Path,
+) -> Result<ExitCode> {
+    let started = Instant::now();
+    let input = load(&opts.load)?;
+    let out = trellis_compiler::compile_with_progress(&input, true, &mut progress_bar());
+    clear_progress();
+    let errors = out.diagnostics.iter().filter(|d| d.is_error()).count();
+    for d in &out.diagnostics {
+        let src = d
+            .file
+            .as_ref()
+            .and_then(|f| input.files.get(f))
+            .map(|s| s.as_ref());
+        eprint!("{}", render_frame(d, src));
+    }
+    let catalog = trellis_cli::docs::read_catalog(&opts.load.project_dir);
+    let result = trellis_compiler_wasm::session::app_result(
+        &input,
+        &out,
+        out.diagnostics.clone(),
+        "cli",
+        catalog.as_deref(),
+    );
+    trellis_cli::docs::build_site(&result, app_dir, output)?;
+    eprintln!(
+        "Wrote the docs site to {} in {:.0} ms ({} error(s) in the project); serve it with any static file server",
+        output.display(),
+        started.elapsed().as_secs_f64() * 1000.0,
+        errors
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
 pub fn compile_command(opts: &CommandOptions, write_compiled: bool) -> Result<ExitCode> {
     let started = Instant::now();
     let input = load(&opts.load)?;
