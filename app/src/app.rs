@@ -784,6 +784,28 @@ fn TreeBranch(
     } else {
         path[0] == 0 && (depth == 0 || (depth == 1 && t.label == "models"))
     });
+    // Reveal the current resource: open every branch on its way.
+    {
+        let project = project.clone();
+        let path = path.clone();
+        Effect::new(move |_| {
+            if let Route::Resource(id) = st.route.get() {
+                let paths = if database {
+                    &project.database_paths
+                } else {
+                    &project.project_paths
+                };
+                let inside = project
+                    .index
+                    .get(&id)
+                    .and_then(|i| paths.get(i))
+                    .is_some_and(|p| p.len() > path.len() && p.starts_with(&path));
+                if inside && !open.get_untracked() {
+                    open.set(true);
+                }
+            }
+        });
+    }
     let label = t.label.clone();
     let count = t.count();
     let n = t.children.len();

@@ -144,6 +144,23 @@ impl Tree {
         }
     }
 
+    /// The child-index path to every leaf, by resource index.
+    pub fn leaf_paths(&self) -> HashMap<usize, Vec<usize>> {
+        fn walk(t: &Tree, path: &mut Vec<usize>, out: &mut HashMap<usize, Vec<usize>>) {
+            if let Some(i) = t.leaf {
+                out.insert(i, path.clone());
+            }
+            for (k, c) in t.children.iter().enumerate() {
+                path.push(k);
+                walk(c, path, out);
+                path.pop();
+            }
+        }
+        let mut out = HashMap::new();
+        walk(self, &mut Vec::new(), &mut out);
+        out
+    }
+
     /// Number of leaves below.
     pub fn count(&self) -> usize {
         self.leaf.map_or(0, |_| 1) + self.children.iter().map(Tree::count).sum::<usize>()
@@ -174,6 +191,9 @@ pub struct Project {
     pub profile: Value,
     pub project_tree: Tree,
     pub database_tree: Tree,
+    /// Where each resource sits in the trees, to reveal the current one.
+    pub project_paths: HashMap<usize, Vec<usize>>,
+    pub database_paths: HashMap<usize, Vec<usize>>,
     pub search: SearchIndex,
     pub graph: SelectGraph,
 }
@@ -317,6 +337,8 @@ impl Project {
             .unwrap_or_default();
         let project_tree = project_tree(&resources, &root);
         let database_tree = database_tree(&resources);
+        let project_paths = project_tree.leaf_paths();
+        let database_paths = database_tree.leaf_paths();
         let search = SearchIndex::new(&resources, &result.catalog);
         let graph = graph_from_manifest(&manifest);
         Project {
@@ -345,6 +367,8 @@ impl Project {
             profile: result.profile,
             project_tree,
             database_tree,
+            project_paths,
+            database_paths,
             search,
             graph,
         }
@@ -531,5 +555,12 @@ mod tests {
             ("dev", "main")
         );
         assert_eq!(db.count(), 2);
+        let b = p.index["model.shop.b"];
+        let path = &p.project_paths[&b];
+        let mut t = &p.project_tree;
+        for &k in path {
+            t = &t.children[k];
+        }
+        assert_eq!(t.leaf, Some(b));
     }
 }
