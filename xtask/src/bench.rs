@@ -723,7 +723,7 @@ fn model_at(d: usize, p: usize) -> Model {
 }
 
 /// Writes a project of `models` models into `dir` and returns how many files it wrote.
-fn generate(dir: &Path, models: usize) -> Result<usize> {
+pub(crate) fn generate(dir: &Path, models: usize) -> Result<usize> {
     let mut files = Files {
         root: dir.to_path_buf(),
         count: 0,

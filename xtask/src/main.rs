@@ -1,10 +1,12 @@
 //! Project automation: `cargo xtask <task>`.
 //!
-//! - `demo`: compile the example shop with `trellis` and say where the output went.
+//! - `demo`: build the browser app and a docs site of the example shop, and serve it.
 //! - `test`: install what a fresh machine lacks, then run every test.
 //! - `goldens [--check]`: regenerate (or verify) dbt-core's goldens for the examples.
 //! - `wasm-test`, `wasm-size`: the compiler in headless Chromium, and its size (see `wasm.rs`).
+//! - `app`, `e2e [--no-build]`: build the browser app; run its end-to-end tests (see `app.rs`).
 
+mod app;
 mod bench;
 mod wasm;
 
@@ -68,8 +70,11 @@ fn ensure_dbt() -> Result<()> {
     ]))
 }
 
+/// The main job: build the browser app and a docs site of the example shop,
+/// then serve it on 127.0.0.1 (port `$TRELLIS_PORT`, default 8080).
 fn demo() -> Result<()> {
     let r = root();
+    let dist = app::build()?;
     run(cargo()
         .current_dir(&r)
         .args(["build", "--quiet", "-p", "trellis-cli"]))?;
@@ -82,15 +87,25 @@ fn demo() -> Result<()> {
         .arg("compile")
         .arg("--project-dir")
         .arg(&project))?;
+    let site = target_dir.join("demo-site");
+    run(Command::new(&bin)
+        .args(["docs", "build", "--project-dir"])
+        .arg(&project)
+        .arg("--output")
+        .arg(&site)
+        .arg("--app-dir")
+        .arg(&dist))?;
     println!(
         "Compiled SQL: {}",
         project.join("target/compiled/shop").display()
     );
-    println!(
-        "Manifest:     {}",
-        project.join("target/manifest.json").display()
-    );
-    Ok(())
+    println!("Docs site:    {}", site.display());
+    let port = std::env::var("TRELLIS_PORT").unwrap_or_else(|_| "8080".into());
+    println!("Serving the app on http://127.0.0.1:{port}/ (Ctrl-C to stop)");
+    run(Command::new("python3")
+        .args(["-m", "http.server", "--bind", "127.0.0.1", "--directory"])
+        .arg(&site)
+        .arg(&port))
 }
 
 fn test() -> Result<()> {
@@ -110,6 +125,7 @@ fn test() -> Result<()> {
         .args(["tests/oracle/goldens.py", "--check"]))?;
     validate_manifests(&r)?;
     wasm::test()?;
+    app::e2e(&[])?;
     Ok(())
 }
 
@@ -161,8 +177,11 @@ fn main() -> Result<()> {
         Some("goldens") => goldens(&args[1..]),
         Some("bench") => bench::run(&args[1..]),
         Some(task @ ("wasm-test" | "wasm-size")) => wasm::task(task, &args[1..]),
+        Some("app") => app::build().map(|d| eprintln!("built {}", d.display())),
+        Some("e2e") => app::e2e(&args[1..]),
+        Some("bench-app") => app::bench(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <demo|test|goldens [--check]>");
+            eprintln!("usage: cargo xtask <demo|test|goldens [--check]|bench|wasm-test|wasm-size|app|e2e>");
             std::process::exit(2)
         }
     }

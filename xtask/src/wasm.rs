@@ -34,14 +34,14 @@ pub fn test() -> Result<()> {
     test_with(&[])
 }
 
-fn tools_dir() -> PathBuf {
+pub(crate) fn tools_dir() -> PathBuf {
     let home = std::env::var_os("HOME")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("/root"));
     home.join(".cache/trellis/tools")
 }
 
-fn target_dir() -> PathBuf {
+pub(crate) fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root().join("target"))
@@ -64,7 +64,7 @@ fn locked_version(package: &str) -> Result<String> {
     bail!("{package} is not in Cargo.lock")
 }
 
-fn output(cmd: &mut Command) -> Option<String> {
+pub(crate) fn output(cmd: &mut Command) -> Option<String> {
     let o = cmd.output().ok()?;
     o.status
         .success()
@@ -73,7 +73,7 @@ fn output(cmd: &mut Command) -> Option<String> {
 
 /// wasm-bindgen and wasm-bindgen-test-runner at exactly the version of the
 /// `wasm-bindgen` crate in Cargo.lock; returns their directory.
-fn ensure_wasm_bindgen() -> Result<PathBuf> {
+pub(crate) fn ensure_wasm_bindgen() -> Result<PathBuf> {
     let version = locked_version("wasm-bindgen")?;
     let tools = tools_dir();
     let bin = tools.join("bin");
@@ -110,7 +110,7 @@ fn is_root() -> bool {
 }
 
 /// Chromium and its chromedriver, from Debian's packages.
-fn ensure_chromium() -> Result<()> {
+pub(crate) fn ensure_chromium() -> Result<()> {
     if Path::new("/usr/bin/chromium").exists() && Path::new("/usr/bin/chromedriver").exists() {
         return Ok(());
     }
@@ -123,7 +123,7 @@ fn ensure_chromium() -> Result<()> {
         .env("DEBIAN_FRONTEND", "noninteractive"))
 }
 
-fn path_with(dir: &Path) -> std::ffi::OsString {
+pub(crate) fn path_with(dir: &Path) -> std::ffi::OsString {
     let mut paths = vec![dir.to_path_buf()];
     paths.extend(std::env::split_paths(
         &std::env::var_os("PATH").unwrap_or_default(),
@@ -165,7 +165,7 @@ fn test_with(args: &[String]) -> Result<()> {
 }
 
 /// wasm-opt from the npm package, installed next to the other tools.
-fn ensure_wasm_opt() -> Result<PathBuf> {
+pub(crate) fn ensure_wasm_opt() -> Result<PathBuf> {
     let tools = tools_dir();
     let wasm_opt = tools.join("node_modules/.bin/wasm-opt");
     let want = BINARYEN.rsplit('@').next().unwrap_or_default();
@@ -183,7 +183,7 @@ fn ensure_wasm_opt() -> Result<PathBuf> {
     Ok(wasm_opt)
 }
 
-fn gzip_len(path: &Path) -> Result<u64> {
+pub(crate) fn gzip_len(path: &Path) -> Result<u64> {
     let mut child = Command::new("gzip")
         .args(["-9", "-c"])
         .arg(path)
