@@ -202,7 +202,7 @@ pub fn bench(args: &[String]) -> Result<()> {
     };
     let archive_len = std::fs::metadata(&archive)?.len();
     let mut md = format!(
-        "Generated project: {generated} models ({} KiB .tar.gz), opened with `?project=` in headless Chromium; {runs} runs.\n\n\
+        "Generated project: {models} models in {generated} files ({} KiB .tar.gz), opened with `?project=` in headless Chromium; {runs} runs.\n\n\
          | measure | median |\n|---|---:|\n\
          | time to interactive (navigation → project shown) | {:.2} s |\n\
          | search \"customer\" → results shown | {:.0} ms |\n\n\
