@@ -10,7 +10,8 @@ self.onmessage = async (event) => {
   try {
     await ready;
     const progress = (text) => self.postMessage({ type: "progress", text });
-    const text = worker_handle(request, bytes, progress);
+    const partial = (text) => self.postMessage({ type: "partial", text });
+    const text = worker_handle(request, bytes, progress, partial);
     self.postMessage({ type: "result", text });
   } catch (err) {
     self.postMessage({ type: "error", text: "the compiler stopped: " + String((err && err.message) || err) });

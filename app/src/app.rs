@@ -173,6 +173,19 @@ fn on_worker_message(st: AppState, kind: String, text: String) {
                 }
             });
         }
+        "partial" => {
+            if !latest {
+                return;
+            }
+            let origin = PENDING.with(|p| p.borrow().as_ref().map(|(o, _)| o.clone()));
+            let result = serde_json::from_str::<Value>(&text)
+                .ok()
+                .and_then(|v| v.get("ok").cloned())
+                .and_then(|v| serde_json::from_value::<CompileResult>(v).ok());
+            if let Some(r) = result {
+                show(st, r, origin.unwrap_or_default(), false, true);
+            }
+        }
         _ => {
             SEQ.with(|s| s.borrow_mut().1 += 1);
             if !latest {
@@ -215,7 +228,7 @@ fn on_worker_message(st: AppState, kind: String, text: String) {
                     return;
                 }
             };
-            show(st, result, origin, false);
+            show(st, result, origin, false, false);
             if let Some(r) = recent {
                 remember(st, r);
             }
@@ -223,19 +236,28 @@ fn on_worker_message(st: AppState, kind: String, text: String) {
     }
 }
 
-/// Replaces the shown project.
-fn show(st: AppState, result: CompileResult, origin: String, from_manifest: bool) {
-    let project = Project::new(result, origin, from_manifest);
+/// Replaces the shown project; `compiling` when it is a parsed first view
+/// and the compiled one is still coming.
+fn show(st: AppState, result: CompileResult, origin: String, from_manifest: bool, compiling: bool) {
+    let mut project = Project::new(result, origin, from_manifest);
+    project.compiling = compiling;
     st.error.set(None);
-    st.busy.set(None);
+    if !compiling {
+        st.busy.set(None);
+    }
     st.selection.set(None);
     st.project.set(Some(Arc::new(project)));
     if matches!(st.route.get_untracked(), Route::Open) {
         navigate("#/");
     }
-    let _ = web_sys::window()
-        .and_then(|w| w.performance())
-        .map(|p| p.mark("trellis-interactive"));
+    if let Some(perf) = web_sys::window().and_then(|w| w.performance()) {
+        if perf.get_entries_by_name("trellis-interactive").length() == 0 {
+            let _ = perf.mark("trellis-interactive");
+        }
+        if !compiling {
+            let _ = perf.mark("trellis-compiled");
+        }
+    }
 }
 
 fn remember(st: AppState, r: PendingRecent) {
@@ -362,7 +384,7 @@ pub fn open_manifest(st: AppState, name: String, text: String, keep: bool) {
         manifest,
         ..CompileResult::default()
     };
-    show(st, result, name.clone(), true);
+    show(st, result, name.clone(), true, false);
     if keep {
         remember(
             st,
@@ -432,7 +454,7 @@ fn query_param(name: &str) -> Option<String> {
 fn start(st: AppState) {
     if let Some(text) = bridge::bundle() {
         match serde_json::from_str::<CompileResult>(&text) {
-            Ok(r) => show(st, r, "docs site".into(), false),
+            Ok(r) => show(st, r, "docs site".into(), false, false),
             Err(e) => st
                 .error
                 .set(Some(format!("the bundled project is unreadable: {e}"))),

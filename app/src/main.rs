@@ -24,10 +24,22 @@ use wasm_bindgen::prelude::*;
 /// Compiles in the worker: see [`worker::handle`].
 #[cfg(target_arch = "wasm32")]
 #[wasm_bindgen]
-pub fn worker_handle(request: &str, bytes: &[u8], progress: &js_sys::Function) -> String {
-    worker::handle(request, bytes, &mut |p| {
-        let _ = progress.call1(&JsValue::NULL, &JsValue::from_str(&p));
-    })
+pub fn worker_handle(
+    request: &str,
+    bytes: &[u8],
+    progress: &js_sys::Function,
+    partial: &js_sys::Function,
+) -> String {
+    worker::handle(
+        request,
+        bytes,
+        &mut |p| {
+            let _ = progress.call1(&JsValue::NULL, &JsValue::from_str(&p));
+        },
+        &mut |p| {
+            let _ = partial.call1(&JsValue::NULL, &JsValue::from_str(&p));
+        },
+    )
 }
 
 #[cfg(target_arch = "wasm32")]

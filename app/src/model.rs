@@ -174,6 +174,8 @@ pub struct Project {
     pub origin: String,
     /// Compiled here, or read from a manifest dbt wrote.
     pub from_manifest: bool,
+    /// Parsed only, with the compiled project on its way.
+    pub compiling: bool,
     pub dbt_version: String,
     pub adapter: String,
     pub resources: Vec<Resource>,
@@ -345,6 +347,7 @@ impl Project {
             name: root,
             origin,
             from_manifest,
+            compiling: false,
             dbt_version: manifest
                 .pointer("/metadata/dbt_version")
                 .and_then(Value::as_str)

@@ -606,6 +606,7 @@ pub fn resource_page(p: Arc<Project>, id: String) -> AnyView {
         .or_else(|| r.raw["macro_sql"].as_str())
         .map(str::to_string);
     let compiled = r.raw["compiled_code"].as_str().map(str::to_string);
+    let compiling = p.compiling;
     let code = match (raw_code, compiled) {
         (Some(raw), Some(c)) => Some(view! {
             <section aria-labelledby="code-h">
@@ -617,7 +618,9 @@ pub fn resource_page(p: Arc<Project>, id: String) -> AnyView {
             <section aria-labelledby="code-h">
                 <h2 id="code-h">"Code"</h2>
                 {code_block(if r.kind == "macro" { "Macro" } else { "Source" }, raw, "raw-sql")}
-                {(r.kind != "macro" && r.kind != "seed").then(|| view! { <p class="muted">"Not compiled (see Problems, or the manifest was written by `dbt parse`)."</p> })}
+                {(r.kind != "macro" && r.kind != "seed").then(|| view! { <p class="muted">{
+                    if compiling { "Compiling…" } else { "Not compiled (see Problems, or the manifest was written by `dbt parse`)." }
+                }</p> })}
             </section>
         }.into_any()),
         _ => None,

@@ -51,8 +51,18 @@ fn open(req: &mut Request, bytes: &[u8]) -> Result<(), String> {
     Ok(())
 }
 
+/// Projects with more files than this are shown parsed first, then compiled.
+pub const PARSE_FIRST_FILES: usize = 400;
+
 /// Handles one request; the answer is `{"ok": result}` or `{"error": message}`.
-pub fn handle(request: &str, bytes: &[u8], progress: &mut dyn FnMut(String)) -> String {
+/// A large project is parsed first and handed to `partial` (as
+/// `{"ok": result}`), so its pages show while its SQL compiles.
+pub fn handle(
+    request: &str,
+    bytes: &[u8],
+    progress: &mut dyn FnMut(String),
+    partial: &mut dyn FnMut(String),
+) -> String {
     let answer = (|| -> Result<Value, String> {
         let mut req: Request =
             serde_json::from_str(request).map_err(|e| format!("bad request: {e}"))?;
@@ -63,8 +73,12 @@ pub fn handle(request: &str, bytes: &[u8], progress: &mut dyn FnMut(String)) -> 
             let n = project.files.len();
             progress(json!({"phase": "read", "done": n, "total": n}).to_string());
             let options = req.options.take().unwrap_or_default();
+            if n > PARSE_FIRST_FILES {
+                let parsed = session::compile(project, options.clone(), false, &mut |_| {})?;
+                partial(json!({ "ok": parsed }).to_string());
+            }
             let mut last = ("", usize::MAX);
-            session::compile(project, options, &mut |p| {
+            session::compile(project, options, true, &mut |p| {
                 let step = (p.total / 50).max(1);
                 let at = (p.phase, p.done / step);
                 if at != last || p.done == p.total {
@@ -89,9 +103,12 @@ mod tests {
     #[test]
     fn example_compiles_and_recompiles_with_other_options() {
         let mut phases = Vec::new();
-        let out: Value = serde_json::from_str(&handle(r#"{"kind":"example"}"#, &[], &mut |p| {
-            phases.push(p)
-        }))
+        let out: Value = serde_json::from_str(&handle(
+            r#"{"kind":"example"}"#,
+            &[],
+            &mut |p| phases.push(p),
+            &mut |_| panic!("a small project is not shown parsed first"),
+        ))
         .unwrap();
         let ok = &out["ok"];
         assert_eq!(ok["name"], "shop");
@@ -100,6 +117,7 @@ mod tests {
         let out: Value = serde_json::from_str(&handle(
             r#"{"kind":"recompile","options":{"target":{"type":"postgres","database":"wh","schema":"x"}}}"#,
             &[],
+            &mut |_| {},
             &mut |_| {},
         ))
         .unwrap();
@@ -111,10 +129,33 @@ mod tests {
     }
 
     #[test]
+    fn a_large_project_is_shown_parsed_first() {
+        let mut files = serde_json::Map::new();
+        files.insert("p/dbt_project.yml".into(), "name: p".into());
+        for i in 0..=PARSE_FIRST_FILES {
+            files.insert(
+                format!("p/models/m{i}.sql"),
+                format!("select {i} as x").into(),
+            );
+        }
+        let request = json!({"kind": "files", "files": files}).to_string();
+        let mut parsed = None;
+        let out: Value = serde_json::from_str(&handle(&request, &[], &mut |_| {}, &mut |p| {
+            parsed = Some(p)
+        }))
+        .unwrap();
+        let parsed: Value = serde_json::from_str(&parsed.expect("a parsed result first")).unwrap();
+        let node = |v: &Value| v["ok"]["manifest"]["nodes"]["model.p.m7"]["compiled_code"].clone();
+        assert_eq!(node(&parsed), Value::Null);
+        assert_eq!(node(&out), "select 7 as x");
+    }
+
+    #[test]
     fn a_hostile_archive_is_an_error_and_keeps_nothing() {
         let out: Value = serde_json::from_str(&handle(
             r#"{"kind":"archive"}"#,
             b"not an archive",
+            &mut |_| {},
             &mut |_| {},
         ))
         .unwrap();

@@ -30,7 +30,7 @@ use std::collections::BTreeMap;
 use trellis_compiler::input::{ProjectInput, Target};
 
 /// The second argument of `compile`; every field is optional.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Options {
     /// One output of `profiles.yml` plus its `name` (default `dev`) and,

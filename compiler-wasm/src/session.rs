@@ -77,12 +77,13 @@ fn profile_summary(source: &str, t: &trellis_compiler::input::Target) -> Value {
     })
 }
 
-/// Compiles a project for the app: `{name, manifest, diagnostics, catalog,
-/// profile}`. Without a target in `options`, the project's own
+/// Compiles (or with `compile_nodes` false, only parses) a project for the
+/// app: `{name, manifest, diagnostics, catalog, profile}`. Without a target in `options`, the project's own
 /// `profiles.yml` is used when it has one, and DuckDB `dev.main` otherwise.
 pub fn compile(
     project: &ProjectFiles,
     options: Options,
+    compile_nodes: bool,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Value, String> {
     let custom = options.target.is_some();
@@ -109,7 +110,7 @@ pub fn compile(
     } else {
         "default"
     };
-    let out = trellis_compiler::compile::compile_with_progress(&input, true, progress);
+    let out = trellis_compiler::compile::compile_with_progress(&input, compile_nodes, progress);
     diagnostics.extend(out.diagnostics.iter().cloned());
     Ok(app_result(
         &input,
@@ -194,7 +195,7 @@ mod tests {
         );
         files.insert("shop/models/a.sql".to_string(), "select 1 as x".to_string());
         let p = from_files(files).unwrap();
-        let out = compile(&p, Options::default(), &mut |_| {}).unwrap();
+        let out = compile(&p, Options::default(), true, &mut |_| {}).unwrap();
         assert_eq!(out["name"], "shop");
         assert_eq!(out["profile"]["source"], "profiles.yml");
         assert_eq!(
