@@ -28,6 +28,10 @@ const browser = await chromium.launch({
 for (let i = 0; i < Number(runs); i++) {
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
   const page = await context.newPage();
+  let worker = null;
+  page.on("worker", (w) => w.on("console", (m) => {
+    if (m.text().startsWith("trellis-worker-timing ")) worker = JSON.parse(m.text().slice(22));
+  }));
   await page.goto(base + "?project=project.tar.gz");
   await page.waitForFunction(() => performance.getEntriesByName("trellis-interactive").length > 0, null, { timeout: 600_000, polling: 50 });
   const interactive = await page.evaluate(() => performance.getEntriesByName("trellis-interactive")[0].startTime);
@@ -43,7 +47,12 @@ for (let i = 0; i < Number(runs); i++) {
     while (!document.querySelector("#palette-results li")) await new Promise((r) => setTimeout(r, 0));
     return performance.now() - t0;
   });
-  console.log(JSON.stringify({ run: i + 1, interactive_ms: Math.round(interactive), compiled_ms: Math.round(compiled), search_ms: Math.round(search), counts: nodes.replace(/\s+/g, " ") }));
+  const marks = { marks: await page.evaluate(() => performance.getEntriesByType("mark")
+    .filter((m) => m.name.startsWith("trellis-")).map((m) => `${m.name.slice(8)}@${Math.round(m.startTime)}`).join(" ")) };
+  const origin = await page.evaluate(() => performance.timeOrigin);
+  const rel = (t) => (t == null ? null : Math.round(t - origin));
+  const breakdown = worker && { worker_start_ms: rel(worker.start), worker_parsed_ms: rel(worker.parsed), worker_compiled_ms: rel(worker.compiled), result_bytes: worker.bytes, ...marks };
+  console.log(JSON.stringify({ run: i + 1, breakdown, interactive_ms: Math.round(interactive), compiled_ms: Math.round(compiled), search_ms: Math.round(search), counts: nodes.replace(/\s+/g, " ") }));
   await context.close();
 }
 await browser.close();

@@ -10,8 +10,15 @@ self.onmessage = async (event) => {
   try {
     await ready;
     const progress = (text) => self.postMessage({ type: "progress", text });
-    const partial = (text) => self.postMessage({ type: "partial", text });
+    const t0 = Date.now();
+    let parsedAt = null;
+    const partial = (text) => {
+      parsedAt = Date.now();
+      self.postMessage({ type: "partial", text });
+    };
     const text = worker_handle(request, bytes, progress, partial);
+    // Timings for `cargo xtask bench-app`, as wall-clock times.
+    console.debug("trellis-worker-timing " + JSON.stringify({ start: t0, parsed: parsedAt, compiled: Date.now(), bytes: text.length }));
     self.postMessage({ type: "result", text });
   } catch (err) {
     self.postMessage({ type: "error", text: "the compiler stopped: " + String((err && err.message) || err) });

@@ -154,7 +154,16 @@ thread_local! {
     static PENDING: RefCell<Option<(String, Option<PendingRecent>)>> = const { RefCell::new(None) };
 }
 
+fn mark(name: &str) {
+    if let Some(perf) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = perf.mark(name);
+    }
+}
+
 fn on_worker_message(st: AppState, kind: String, text: String) {
+    if kind != "progress" {
+        mark(&format!("trellis-{kind}-received"));
+    }
     let latest = SEQ.with(|s| {
         let s = s.borrow();
         s.0 == s.1 + 1
@@ -178,11 +187,7 @@ fn on_worker_message(st: AppState, kind: String, text: String) {
                 return;
             }
             let origin = PENDING.with(|p| p.borrow().as_ref().map(|(o, _)| o.clone()));
-            let result = serde_json::from_str::<Value>(&text)
-                .ok()
-                .and_then(|v| v.get("ok").cloned())
-                .and_then(|v| serde_json::from_value::<CompileResult>(v).ok());
-            if let Some(r) = result {
+            if let Ok(Answer { ok: Some(r), .. }) = serde_json::from_str::<Answer>(&text) {
                 show(st, r, origin.unwrap_or_default(), false, true);
             }
         }
@@ -204,8 +209,14 @@ fn on_worker_message(st: AppState, kind: String, text: String) {
                 st.error.set(Some(text));
                 return;
             }
-            let answer: Value = match serde_json::from_str(&text) {
-                Ok(v) => v,
+            let result = match serde_json::from_str::<Answer>(&text) {
+                Ok(Answer { ok: Some(r), .. }) => r,
+                Ok(Answer { error, .. }) => {
+                    st.busy.set(None);
+                    st.error
+                        .set(Some(error.unwrap_or_else(|| "empty compile result".into())));
+                    return;
+                }
                 Err(e) => {
                     st.busy.set(None);
                     st.error
@@ -213,21 +224,7 @@ fn on_worker_message(st: AppState, kind: String, text: String) {
                     return;
                 }
             };
-            if let Some(e) = answer.get("error").and_then(Value::as_str) {
-                st.busy.set(None);
-                st.error.set(Some(e.to_string()));
-                return;
-            }
             let (origin, recent) = pending.unwrap_or_default();
-            let result: CompileResult = match answer.get("ok").cloned().map(serde_json::from_value)
-            {
-                Some(Ok(r)) => r,
-                _ => {
-                    st.busy.set(None);
-                    st.error.set(Some("unreadable compile result".into()));
-                    return;
-                }
-            };
             show(st, result, origin, false, false);
             if let Some(r) = recent {
                 remember(st, r);
@@ -236,10 +233,20 @@ fn on_worker_message(st: AppState, kind: String, text: String) {
     }
 }
 
+/// The worker's answer: `{"ok": result}` or `{"error": message}`, read in
+/// one pass (a 5,000-model result is tens of megabytes).
+#[derive(serde::Deserialize)]
+struct Answer {
+    ok: Option<CompileResult>,
+    error: Option<String>,
+}
+
 /// Replaces the shown project; `compiling` when it is a parsed first view
 /// and the compiled one is still coming.
 fn show(st: AppState, result: CompileResult, origin: String, from_manifest: bool, compiling: bool) {
+    mark("trellis-model-start");
     let mut project = Project::new(result, origin, from_manifest);
+    mark("trellis-model-built");
     project.compiling = compiling;
     st.error.set(None);
     if !compiling {

@@ -220,13 +220,18 @@ fn s(v: &Value, key: &str) -> String {
 impl Project {
     /// Builds the view of a compile result.
     pub fn new(result: CompileResult, origin: String, from_manifest: bool) -> Project {
-        let manifest = result.manifest;
+        let mut manifest = result.manifest;
+        // The selector graph reads the manifest as it is; then its entries
+        // move into the resources instead of being copied.
+        let graph = graph_from_manifest(&manifest);
+        let metadata = manifest.get("metadata").cloned().unwrap_or_default();
         let mut resources = Vec::new();
         for (section, kind) in SECTIONS {
-            let Some(Value::Object(entries)) = manifest.get(*section) else {
+            let Some(Value::Object(entries)) = manifest.get_mut(*section).map(Value::take) else {
                 continue;
             };
-            for (id, v) in entries {
+            for (id, owned) in entries {
+                let v = &owned;
                 let kind = if kind.is_empty() {
                     s(v, "resource_type")
                 } else {
@@ -258,7 +263,7 @@ impl Project {
                     schema: s(v, "schema"),
                     relation,
                     description,
-                    raw: v.clone(),
+                    raw: owned,
                 });
             }
         }
@@ -331,8 +336,8 @@ impl Project {
                 broken[i] = true;
             }
         }
-        let root = manifest
-            .pointer("/metadata/project_name")
+        let root = metadata
+            .pointer("/project_name")
             .and_then(Value::as_str)
             .map(str::to_string)
             .or_else(|| result.name.as_str().map(str::to_string))
@@ -342,19 +347,18 @@ impl Project {
         let project_paths = project_tree.leaf_paths();
         let database_paths = database_tree.leaf_paths();
         let search = SearchIndex::new(&resources, &result.catalog);
-        let graph = graph_from_manifest(&manifest);
         Project {
             name: root,
             origin,
             from_manifest,
             compiling: false,
-            dbt_version: manifest
-                .pointer("/metadata/dbt_version")
+            dbt_version: metadata
+                .pointer("/dbt_version")
                 .and_then(Value::as_str)
                 .unwrap_or("")
                 .to_string(),
-            adapter: manifest
-                .pointer("/metadata/adapter_type")
+            adapter: metadata
+                .pointer("/adapter_type")
                 .and_then(Value::as_str)
                 .unwrap_or("")
                 .to_string(),
