@@ -14,6 +14,22 @@ pub struct CommandOptions {
     pub target_path: PathBuf,
 }
 
+/// Prints every diagnostic as a code frame; returns the number of errors.
+fn print_diagnostics(
+    input: &trellis_compiler::ProjectInput,
+    out: &trellis_compiler::CompileOutput,
+) -> usize {
+    for d in &out.diagnostics {
+        let src = d
+            .file
+            .as_ref()
+            .and_then(|f| input.files.get(f))
+            .map(|s| s.as_ref());
+        eprint!("{}", render_frame(d, src));
+    }
+    out.diagnostics.iter().filter(|d| d.is_error()).count()
+}
+
 /// `trellis docs build`: compile, then write the app with the result.
 pub fn docs_build_command(
     opts: &CommandOptions,
@@ -24,15 +40,7 @@ pub fn docs_build_command(
     let input = load(&opts.load)?;
     let out = trellis_compiler::compile_with_progress(&input, true, &mut progress_bar());
     clear_progress();
-    let errors = out.diagnostics.iter().filter(|d| d.is_error()).count();
-    for d in &out.diagnostics {
-        let src = d
-            .file
-            .as_ref()
-            .and_then(|f| input.files.get(f))
-            .map(|s| s.as_ref());
-        eprint!("{}", render_frame(d, src));
-    }
+    let errors = print_diagnostics(&input, &out);
     let catalog = trellis_cli::docs::read_catalog(&opts.load.project_dir);
     let result = trellis_compiler_wasm::session::app_result(
         &input,
@@ -57,18 +65,7 @@ pub fn compile_command(opts: &CommandOptions, write_compiled: bool) -> Result<Ex
     let out = trellis_compiler::compile_with_progress(&input, write_compiled, &mut progress_bar());
     clear_progress();
     let elapsed = started.elapsed();
-    let mut errors = 0;
-    for d in &out.diagnostics {
-        if d.is_error() {
-            errors += 1;
-        }
-        let src = d
-            .file
-            .as_ref()
-            .and_then(|f| input.files.get(f))
-            .map(|s| s.as_ref());
-        eprint!("{}", render_frame(d, src));
-    }
+    let errors = print_diagnostics(&input, &out);
     let target_dir = opts.load.project_dir.join(&opts.target_path);
     let m = &out.manifest;
     if write_compiled {

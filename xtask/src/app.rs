@@ -73,8 +73,8 @@ fn ensure_playwright() -> Result<()> {
         .args(["ci", "--no-audit", "--no-fund"]))
 }
 
-/// Runs the end-to-end tests.
-pub fn e2e(args: &[String]) -> Result<()> {
+/// The built app (rebuilt unless `--no-build`), Chromium and Playwright.
+fn prepare_browser(args: &[String]) -> Result<PathBuf> {
     let dist = if args.iter().any(|a| a == "--no-build") {
         root().join("dist")
     } else {
@@ -82,6 +82,12 @@ pub fn e2e(args: &[String]) -> Result<()> {
     };
     ensure_chromium()?;
     ensure_playwright()?;
+    Ok(dist)
+}
+
+/// Runs the end-to-end tests.
+pub fn e2e(args: &[String]) -> Result<()> {
+    let dist = prepare_browser(args)?;
     let r = root();
     run(cargo()
         .current_dir(&r)
@@ -135,13 +141,7 @@ pub fn bench(args: &[String]) -> Result<()> {
     };
     let models = value("--models", 5000)?;
     let runs = value("--runs", 3)?;
-    let dist = if args.iter().any(|a| a == "--no-build") {
-        root().join("dist")
-    } else {
-        build()?
-    };
-    ensure_chromium()?;
-    ensure_playwright()?;
+    let dist = prepare_browser(args)?;
     let work = target_dir().join("bench-app");
     let _ = std::fs::remove_dir_all(&work);
     let project = work.join("project");
