@@ -185,6 +185,26 @@ await test("example: sidebar navigation, compiled SQL equals the CLI's, search, 
   await fresh.close();
 });
 
+await test("settings: another adapter, database, schema and vars recompile the project", async () => {
+  const page = await newPage();
+  await page.goto(BASE + "#/r/model.shop.orders");
+  await page.getByRole("button", { name: "Open the example shop" }).click();
+  await waitProject(page, "shop");
+  await page.locator(".topbar .chip").click();
+  const dialog = page.getByRole("dialog", { name: "Compile settings" });
+  await dialog.getByRole("checkbox").check();
+  await dialog.getByRole("combobox").selectOption("postgres");
+  await dialog.getByLabel("Database").fill("warehouse");
+  await dialog.getByLabel("Schema").fill("analytics");
+  await shot(page, "14-settings");
+  await dialog.getByRole("button", { name: "Recompile" }).click();
+  await page.locator(".topbar .chip", { hasText: "postgres · warehouse.analytics" }).waitFor();
+  await page.locator(".progress").waitFor({ state: "detached" });
+  const sql = await page.locator("#compiled-sql").innerText();
+  assert(sql.includes('"warehouse"."analytics"."stg_orders"'), `compiled for the new target:\n${sql}`);
+  await page.close();
+});
+
 await test("folder: open the example from a directory picker", async () => {
   const page = await newPage();
   await page.goto(BASE);

@@ -467,7 +467,9 @@ fn project_tree(resources: &[Resource], root: &str) -> Tree {
             "unit_test" => path.push("unit tests".into()),
             "doc" => path.push("docs".into()),
             "exposure" => path.push("exposures".into()),
-            "metric" | "semantic_model" | "saved_query" => path.push(format!("{}s", r.kind)),
+            "metric" => path.push("metrics".into()),
+            "semantic_model" => path.push("semantic models".into()),
+            "saved_query" => path.push("saved queries".into()),
             _ if !r.path.contains('/') => path.push(format!("{}s", r.kind)),
             _ => {
                 let parts: Vec<&str> = r.path.split('/').collect();
