@@ -137,7 +137,13 @@ await test("example: sidebar navigation, compiled SQL equals the CLI's, search, 
   await page.getByRole("button", { name: "Open the example shop" }).click();
   await waitProject(page, "shop");
   await shot(page, "02-overview");
-  await sidebar(page).locator("button.branch", { hasText: "marts" }).click();
+  // Keyboard in the tree: focus "models", down to "intermediate", "marts", open it, down to "customers".
+  await sidebar(page).locator("button.branch", { hasText: "models" }).focus();
+  await page.keyboard.press("ArrowDown");
+  await page.keyboard.press("ArrowDown");
+  await page.keyboard.press("ArrowRight");
+  await page.keyboard.press("ArrowDown");
+  assertEq(await page.evaluate(() => document.activeElement.textContent.trim()), "customers", "tree keyboard focus");
   await sidebar(page).getByRole("link", { name: "orders", exact: true }).click();
   await page.waitForURL(/#\/r\/model\.shop\.orders$/, { waitUntil: "commit" });
   assertEq(await heading(page), "orders", "heading");

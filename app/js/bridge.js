@@ -163,3 +163,26 @@ export async function recentsDelete(id) {
   const db = await openDb();
   await tx(db, "readwrite", (s) => s.delete(id));
 }
+
+// Arrow keys in a tree (the WAI-ARIA tree pattern): up and down move between
+// visible items, right opens a closed branch, left closes an open one.
+export function treeKeys(event) {
+  const tree = event.currentTarget;
+  const items = [...tree.querySelectorAll("a.leaf, button.branch")];
+  const at = items.indexOf(document.activeElement);
+  if (at < 0) return;
+  const item = items[at];
+  const expanded = item.closest("li") && item.closest("li").getAttribute("aria-expanded");
+  let next = null;
+  switch (event.key) {
+    case "ArrowDown": next = items[at + 1]; break;
+    case "ArrowUp": next = items[at - 1]; break;
+    case "Home": next = items[0]; break;
+    case "End": next = items[items.length - 1]; break;
+    case "ArrowRight": if (expanded === "false") item.click(); else next = items[at + 1]; break;
+    case "ArrowLeft": if (expanded === "true") item.click(); break;
+    default: return;
+  }
+  event.preventDefault();
+  if (next) next.focus();
+}

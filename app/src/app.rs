@@ -721,7 +721,8 @@ fn Sidebar() -> impl IntoView {
                             let roots: Vec<_> = (0..tree.children.len()).map(|i| {
                                 view! { <TreeBranch project=p.clone() database=db path=vec![i] depth=0/> }
                             }).collect();
-                            view! { <ul class="tree" role="tree" aria-label=if db { "By database" } else { "By project" }>{roots}</ul> }.into_any()
+                            view! { <ul class="tree" role="tree" aria-label=if db { "By database" } else { "By project" }
+                                on:keydown=move |e| bridge::tree_keys(&e)>{roots}</ul> }.into_any()
                         }
                     })
                 }}

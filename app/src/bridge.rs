@@ -19,6 +19,8 @@ extern "C" {
     #[wasm_bindgen(js_name = fetchBytes, catch)]
     pub async fn fetch_bytes(url: &str) -> Result<JsValue, JsValue>;
     pub fn bundle() -> Option<String>;
+    #[wasm_bindgen(js_name = treeKeys)]
+    pub fn tree_keys(event: &web_sys::KeyboardEvent);
     #[wasm_bindgen(js_name = copyText)]
     pub fn copy_text(text: &str);
     #[wasm_bindgen(js_name = recentsList, catch)]

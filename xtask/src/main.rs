@@ -4,7 +4,7 @@
 //! - `test`: install what a fresh machine lacks, then run every test.
 //! - `goldens [--check]`: regenerate (or verify) dbt-core's goldens for the examples.
 //! - `wasm-test`, `wasm-size`: the compiler in headless Chromium, and its size (see `wasm.rs`).
-//! - `app`, `e2e [--no-build]`: build the browser app; run its end-to-end tests (see `app.rs`).
+//! - `app`, `e2e [--no-build]`, `bench-app`: build the browser app; run its end-to-end tests; time it (see `app.rs`).
 
 mod app;
 mod bench;
@@ -181,7 +181,7 @@ fn main() -> Result<()> {
         Some("e2e") => app::e2e(&args[1..]),
         Some("bench-app") => app::bench(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <demo|test|goldens [--check]|bench|wasm-test|wasm-size|app|e2e>");
+            eprintln!("usage: cargo xtask <demo|test|goldens [--check]|bench|bench-app|wasm-test|wasm-size|app|e2e>");
             std::process::exit(2)
         }
     }
