@@ -758,7 +758,7 @@ fn selection_list(p: Arc<Project>, ids: Vec<usize>) -> impl IntoView {
         .take(2000)
         .map(|i| {
             let r = &p.resources[i];
-            view! { <li><a href=href(&r.id) class="leaf"><span class=format!("kind kind-{}", r.kind)>{r.kind.clone()}</span>" "{r.label()}</a></li> }
+            view! { <li><a href=href(&r.id) class="leaf"><span class=format!("kind kind-{}", r.kind)>{r.kind.clone()}</span>" "<span class="name">{r.name.clone()}</span></a></li> }
         })
         .collect();
     view! {

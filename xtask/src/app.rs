@@ -116,6 +116,7 @@ pub fn e2e(args: &[String]) -> Result<()> {
         .arg("run.mjs")
         .args(args.iter().filter(|a| *a != "--no-build"))
         .env("TRELLIS_DIST", &dist)
+        .env("TRELLIS_BIN", &trellis)
         .env("TRELLIS_SITE", work.join("site"))
         .env("TRELLIS_COMPILED", work.join("shop-target/compiled/shop"))
         .env("TRELLIS_WORK", &work)
