@@ -242,7 +242,7 @@ await test("folder: open the example from a directory picker", async () => {
   await page.close();
 });
 
-await test("archives: .tar.gz and .zip picked, .tar.gz from ?project=, reopened from recents", async () => {
+await test("archives: .tar.gz and .zip picked, .zip dropped, .tar.gz from ?project=, reopened from recents", async () => {
   const page = await newPage();
   for (const file of [archives.tgz, archives.zip]) {
     await page.goto(BASE + "#/open");
@@ -250,6 +250,17 @@ await test("archives: .tar.gz and .zip picked, .tar.gz from ?project=, reopened 
     await waitProject(page, "shop");
     assertEq(await page.locator(".problems-link").innerText(), "0 errors · 0 warnings", "problems");
   }
+  // Dropped on the open page.
+  await page.goto(BASE + "#/open");
+  const bytes = [...fs.readFileSync(archives.zip)];
+  const dataTransfer = await page.evaluateHandle((bytes) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([new Uint8Array(bytes)], "dropped-shop.zip", { type: "application/zip" }));
+    return dt;
+  }, bytes);
+  await page.dispatchEvent(".drop", "drop", { dataTransfer });
+  await waitProject(page, "shop");
+  assertEq(await page.url(), BASE + "#/", "the overview follows the open page");
   await page.goto(BASE + "?project=work/shop.tar.gz#/r/model.shop.customers");
   await waitProject(page, "shop");
   assertEq(await heading(page), "customers", "deep link with ?project=");

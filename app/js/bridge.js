@@ -84,7 +84,9 @@ export function readDrop(dataTransfer) {
   }
   const files = [...dataTransfer.files];
   return (async () => {
-    if (entries.length === 1 && entries[0].isFile && files.length === 1) {
+    // One file (an archive or a manifest); entries can be missing for drops
+    // that do not come from the file system.
+    if (files.length === 1 && (entries.length === 0 || (entries.length === 1 && entries[0].isFile))) {
       return { kind: "file", name: files[0].name, bytes: new Uint8Array(await files[0].arrayBuffer()) };
     }
     const pairs = [];
