@@ -25,8 +25,9 @@ const PROJECTS: &[(&str, &[(&str, &str)])] = &[
     ("deep_macros", &[("tests/fixtures/deep_macros", "")]),
 ];
 
-/// As in the CLI's loader: directories skipped at the top of a project, and
-/// the extensions read.
+/// Copies of `trellis_compiler::input::{SKIP_DIRS, PROJECT_FILE_EXTS}`: a
+/// build script depending on the core would compile it once more for the
+/// host on every wasm build.
 const SKIP_DIRS: &[&str] = &[
     "target",
     "logs",
