@@ -180,6 +180,8 @@ pub struct Project {
     pub adapter: String,
     pub resources: Vec<Resource>,
     pub index: HashMap<String, usize>,
+    /// Resources by the path of the file that is their own source.
+    pub file_owner: HashMap<String, usize>,
     pub parents: Vec<Vec<usize>>,
     pub children: Vec<Vec<usize>>,
     /// Data tests attached to a resource, by resource index.
@@ -318,21 +320,15 @@ impl Project {
                 }
             }
         }
-        let mut broken = vec![false; n];
-        for d in &result.diagnostics {
-            if d.severity != "error" {
-                continue;
+        let mut file_owner = HashMap::new();
+        for (i, r) in resources.iter().enumerate() {
+            if owns_file(r) {
+                file_owner.entry(r.path.clone()).or_insert(i);
             }
-            let by_node = d.node.as_ref().and_then(|id| index.get(id)).copied();
-            let by_file = || {
-                d.file.as_ref().and_then(|f| {
-                    resources.iter().position(|r| {
-                        &r.path == f
-                            && matches!(r.kind.as_str(), "model" | "snapshot" | "analysis" | "seed")
-                    })
-                })
-            };
-            if let Some(i) = by_node.or_else(by_file) {
+        }
+        let mut broken = vec![false; n];
+        for d in result.diagnostics.iter().filter(|d| d.severity == "error") {
+            if let Some(i) = resource_of(&index, &file_owner, d) {
                 broken[i] = true;
             }
         }
@@ -364,6 +360,7 @@ impl Project {
                 .to_string(),
             resources,
             index,
+            file_owner,
             parents,
             children,
             tests,
@@ -392,35 +389,23 @@ impl Project {
             .count()
     }
 
-    /// Diagnostics that belong to a resource (by node id, or by its file).
+    /// The resource a diagnostic belongs to: its node, or the resource whose
+    /// own source file it is in.
+    pub fn resource_of(&self, d: &Diag) -> Option<usize> {
+        resource_of(&self.index, &self.file_owner, d)
+    }
+
+    /// Diagnostics that belong to a resource.
     pub fn diagnostics_of(&self, i: usize) -> Vec<&Diag> {
-        let r = &self.resources[i];
         self.diagnostics
             .iter()
-            .filter(|d| {
-                d.node.as_deref() == Some(r.id.as_str())
-                    || (d.node.is_none()
-                        && !r.path.is_empty()
-                        && d.file.as_deref() == Some(r.path.as_str())
-                        && !r.path.ends_with(".yml"))
-            })
+            .filter(|d| self.resource_of(d) == Some(i))
             .collect()
     }
 
     /// Column types from `catalog.json`, when the project has one.
     pub fn catalog_columns(&self, id: &str) -> Map<String, Value> {
-        let entry = self
-            .catalog
-            .pointer(&format!("/nodes/{}", escape_pointer(id)))
-            .or_else(|| {
-                self.catalog
-                    .pointer(&format!("/sources/{}", escape_pointer(id)))
-            });
-        entry
-            .and_then(|e| e.get("columns"))
-            .and_then(Value::as_object)
-            .cloned()
-            .unwrap_or_default()
+        catalog_columns(&self.catalog, id)
     }
 
     /// Count of resources per kind, for the overview.
@@ -436,8 +421,36 @@ impl Project {
     }
 }
 
-fn escape_pointer(s: &str) -> String {
-    s.replace('~', "~0").replace('/', "~1")
+/// Whether a resource's file is its own source (not properties YAML, not a
+/// file of several macros).
+pub fn owns_file(r: &Resource) -> bool {
+    matches!(
+        r.kind.as_str(),
+        "model" | "analysis" | "seed" | "snapshot" | "test"
+    ) && !r.path.is_empty()
+        && !r.path.ends_with(".yml")
+        && !r.path.ends_with(".yaml")
+}
+
+fn resource_of(
+    index: &HashMap<String, usize>,
+    file_owner: &HashMap<String, usize>,
+    d: &Diag,
+) -> Option<usize> {
+    d.node
+        .as_ref()
+        .and_then(|id| index.get(id))
+        .or_else(|| d.file.as_ref().and_then(|f| file_owner.get(f)))
+        .copied()
+}
+
+/// The columns `catalog.json` records for a node or source.
+pub fn catalog_columns(catalog: &Value, id: &str) -> Map<String, Value> {
+    ["nodes", "sources"]
+        .iter()
+        .find_map(|section| catalog.get(*section)?.get(id)?.get("columns")?.as_object())
+        .cloned()
+        .unwrap_or_default()
 }
 
 /// Whether a resource is listed in the sidebar (generic tests are reached

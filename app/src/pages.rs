@@ -182,16 +182,7 @@ pub fn problems_page(p: Arc<Project>) -> impl IntoView {
         .diagnostics
         .iter()
         .map(|d| {
-            let node = d
-                .node
-                .as_ref()
-                .filter(|n| p.index.contains_key(*n))
-                .cloned()
-                .or_else(|| {
-                    d.file.as_ref().and_then(|f| {
-                        p.resources.iter().find(|r| &r.path == f && !f.ends_with(".yml")).map(|r| r.id.clone())
-                    })
-                });
+            let node = p.resource_of(d).map(|i| p.resources[i].id.clone());
             view! {
                 <tr class=format!("sev-{}", d.severity)>
                     <td><span class=format!("sev sev-{}", d.severity)>{d.severity.clone()}</span></td>
@@ -226,11 +217,12 @@ pub fn problems_page(p: Arc<Project>) -> impl IntoView {
 /// file is a resource's own source.
 fn frame(p: &Project, d: &crate::model::Diag) -> Option<String> {
     let pos = d.position?;
-    let file = d.file.as_deref()?;
-    let r = p.resources.iter().find(|r| r.path == file)?;
-    let code = r.raw["raw_code"]
-        .as_str()
-        .or_else(|| r.raw["macro_sql"].as_str())?;
+    let r = &p.resources[*p.file_owner.get(d.file.as_deref()?)?];
+    // A block snapshot's raw_code is the block, not the file its lines count in.
+    if r.kind == "snapshot" {
+        return None;
+    }
+    let code = r.raw["raw_code"].as_str()?;
     let line = code.lines().nth(pos.line.checked_sub(1)? as usize)?;
     let gutter = format!("{} | ", pos.line);
     let caret = " ".repeat(

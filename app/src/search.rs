@@ -47,16 +47,9 @@ fn column_text(r: &Resource, catalog: &Value) -> String {
             out.push('\n');
         }
     }
-    if let Some(cols) = catalog
-        .get("nodes")
-        .and_then(|n| n.get(&r.id))
-        .and_then(|n| n.get("columns"))
-        .and_then(Value::as_object)
-    {
-        for name in cols.keys() {
-            out.push_str(name);
-            out.push('\n');
-        }
+    for name in crate::model::catalog_columns(catalog, &r.id).keys() {
+        out.push_str(name);
+        out.push('\n');
     }
     out.to_lowercase()
 }

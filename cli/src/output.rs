@@ -14,12 +14,28 @@ pub struct CommandOptions {
     pub target_path: PathBuf,
 }
 
-/// Prints every diagnostic as a code frame; returns the number of errors.
-fn print_diagnostics(
+/// Reads the project and parses it (`compile_nodes`: and compiles it), with a progress bar.
+fn load_and_compile(
+    opts: &LoadOptions,
+    compile_nodes: bool,
+) -> Result<(
+    trellis_compiler::ProjectInput,
+    trellis_compiler::CompileOutput,
+)> {
+    let input = load(opts)?;
+    let out = trellis_compiler::compile_with_progress(&input, compile_nodes, &mut progress_bar());
+    clear_progress();
+    Ok((input, out))
+}
+
+/// Prints diagnostics as code frames; returns how many of them are errors.
+fn print_diagnostics<'a>(
     input: &trellis_compiler::ProjectInput,
-    out: &trellis_compiler::CompileOutput,
+    diagnostics: impl IntoIterator<Item = &'a trellis_compiler::Diagnostic>,
 ) -> usize {
-    for d in &out.diagnostics {
+    let mut errors = 0;
+    for d in diagnostics {
+        errors += usize::from(d.is_error());
         let src = d
             .file
             .as_ref()
@@ -27,7 +43,7 @@ fn print_diagnostics(
             .map(|s| s.as_ref());
         eprint!("{}", render_frame(d, src));
     }
-    out.diagnostics.iter().filter(|d| d.is_error()).count()
+    errors
 }
 
 /// `trellis docs build`: compile, then write the app with the result.
@@ -37,10 +53,8 @@ pub fn docs_build_command(
     app_dir: &std::path::Path,
 ) -> Result<ExitCode> {
     let started = Instant::now();
-    let input = load(&opts.load)?;
-    let out = trellis_compiler::compile_with_progress(&input, true, &mut progress_bar());
-    clear_progress();
-    let errors = print_diagnostics(&input, &out);
+    let (input, out) = load_and_compile(&opts.load, true)?;
+    let errors = print_diagnostics(&input, &out.diagnostics);
     let catalog = trellis_cli::docs::read_catalog(&opts.load.project_dir);
     let result = trellis_compiler_wasm::session::app_result(
         &input,
@@ -61,11 +75,9 @@ pub fn docs_build_command(
 
 pub fn compile_command(opts: &CommandOptions, write_compiled: bool) -> Result<ExitCode> {
     let started = Instant::now();
-    let input = load(&opts.load)?;
-    let out = trellis_compiler::compile_with_progress(&input, write_compiled, &mut progress_bar());
-    clear_progress();
+    let (input, out) = load_and_compile(&opts.load, write_compiled)?;
     let elapsed = started.elapsed();
-    let errors = print_diagnostics(&input, &out);
+    let errors = print_diagnostics(&input, &out.diagnostics);
     let target_dir = opts.load.project_dir.join(&opts.target_path);
     let m = &out.manifest;
     if write_compiled {
@@ -135,16 +147,7 @@ fn clear_progress() {
 pub fn ls_command(opts: &CommandOptions, ls: &LsOptions) -> Result<ExitCode> {
     let input = load(&opts.load)?;
     let out = trellis_compiler::parse(&input);
-    let mut errors = 0;
-    for d in out.diagnostics.iter().filter(|d| d.is_error()) {
-        errors += 1;
-        let src = d
-            .file
-            .as_ref()
-            .and_then(|f| input.files.get(f))
-            .map(|s| s.as_ref());
-        eprint!("{}", render_frame(d, src));
-    }
+    let errors = print_diagnostics(&input, out.diagnostics.iter().filter(|d| d.is_error()));
     let state_base = ls.state.as_ref().map(|dir| dir.join("manifest.json"));
     let base = match &state_base {
         Some(path) => Some(

@@ -89,10 +89,7 @@ fn prepare_browser(args: &[String]) -> Result<PathBuf> {
 pub fn e2e(args: &[String]) -> Result<()> {
     let dist = prepare_browser(args)?;
     let r = root();
-    run(cargo()
-        .current_dir(&r)
-        .args(["build", "--quiet", "-p", "trellis-cli"]))?;
-    let trellis = target_dir().join("debug/trellis");
+    let trellis = super::build_cli()?;
     let work = target_dir().join("e2e");
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(&work)?;

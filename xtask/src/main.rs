@@ -38,6 +38,14 @@ fn cargo() -> Command {
     Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
 }
 
+/// Builds the `trellis` CLI (debug) and returns its path.
+fn build_cli() -> Result<PathBuf> {
+    run(cargo()
+        .current_dir(root())
+        .args(["build", "--quiet", "-p", "trellis-cli"]))?;
+    Ok(wasm::target_dir().join("debug").join("trellis"))
+}
+
 /// The wasm target for the core's build check.
 fn ensure_wasm_target() -> Result<()> {
     let installed = Command::new("rustup")
@@ -75,13 +83,8 @@ fn ensure_dbt() -> Result<()> {
 fn demo() -> Result<()> {
     let r = root();
     let dist = app::build()?;
-    run(cargo()
-        .current_dir(&r)
-        .args(["build", "--quiet", "-p", "trellis-cli"]))?;
-    let target_dir = std::env::var("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| r.join("target"));
-    let bin = target_dir.join("debug").join("trellis");
+    let bin = build_cli()?;
+    let target_dir = wasm::target_dir();
     let project = r.join("examples/shop");
     run(Command::new(&bin)
         .arg("compile")
@@ -131,14 +134,8 @@ fn test() -> Result<()> {
 
 /// Compiles every example with `trellis` and checks that dbt-core accepts the manifests.
 fn validate_manifests(r: &Path) -> Result<()> {
-    run(cargo()
-        .current_dir(r)
-        .args(["build", "--quiet", "-p", "trellis-cli"]))?;
-    let target_dir = std::env::var("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| r.join("target"));
-    let bin = target_dir.join("debug").join("trellis");
-    let out = target_dir.join("example-manifests");
+    let bin = build_cli()?;
+    let out = wasm::target_dir().join("example-manifests");
     let mut manifests = Vec::new();
     for example in ["shop", "kitchen_sink"] {
         let dest = out.join(example);
