@@ -72,6 +72,45 @@ fn compare_ls(
     c.differences.sort();
 }
 
+/// Compares the SQL of each unit test with what `dbt test` ran, compiling
+/// with the catalog of the warehouse dbt ran against as introspection.
+fn compare_unit_tests(
+    input: &trellis_compiler::ProjectInput,
+    golden_dir: &std::path::Path,
+    c: &mut trellis_tests::golden::Comparison,
+) {
+    let Ok(expected) = std::fs::read_to_string(golden_dir.join("unit_tests.json")) else {
+        return;
+    };
+    let expected: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&expected).expect("unit_tests.json is a JSON object");
+    let catalog = std::fs::read_to_string(golden_dir.join("catalog.json"))
+        .expect("catalog.json golden next to unit_tests.json");
+    let mut input = input.clone();
+    input.warehouse = Some(std::sync::Arc::new(
+        trellis_compiler::warehouse::Catalog::from_json(&catalog).expect("catalog golden reads"),
+    ));
+    let out = trellis_compiler::compile(&input);
+    for (id, sql) in expected {
+        c.checked += 1;
+        let ours = out
+            .manifest
+            .unit_tests
+            .get(&id)
+            .and_then(|u| u.compiled_code.as_deref());
+        let key = format!("{id} unit test compiled_code");
+        match (ours, sql.as_str()) {
+            (Some(a), Some(b)) if a.trim_end() == b.trim_end() => c.matched += 1,
+            (a, b) => {
+                c.details
+                    .insert(key.clone(), format!("ours:\n{a:?}\n\ndbt-core:\n{b:?}"));
+                c.differences.push(key);
+            }
+        }
+    }
+    c.differences.sort();
+}
+
 /// Compares `target/compiled/` as we would write it with dbt's.
 fn compare_compiled_files(
     out: &trellis_compiler::CompileOutput,
@@ -139,6 +178,7 @@ fn check(example: &str) {
         profiles_dir: Some(dir.clone()),
         target: None,
         vars: None,
+        catalog: None,
     })
     .expect("example loads");
     input.env = oracle_env().into_iter().collect();
@@ -162,6 +202,7 @@ fn check(example: &str) {
         &root.join("tests/goldens").join(example).join("ls.json"),
         &mut c,
     );
+    compare_unit_tests(&input, &root.join("tests/goldens").join(example), &mut c);
     println!(
         "{example}: {}/{} fields match ({:.1}%)",
         c.matched,

@@ -2,7 +2,7 @@
 //! so it runs natively in tests; `main.rs` exports it to the worker script.
 
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use trellis_compiler_wasm::session::{self, ProjectFiles};
@@ -63,7 +63,7 @@ pub fn handle(
     progress: &mut dyn FnMut(String),
     partial: &mut dyn FnMut(String),
 ) -> String {
-    let answer = (|| -> Result<Value, String> {
+    let answer = (|| -> Result<String, String> {
         let mut req: Request =
             serde_json::from_str(request).map_err(|e| format!("bad request: {e}"))?;
         open(&mut req, bytes)?;
@@ -75,7 +75,7 @@ pub fn handle(
             let options = req.options.take().unwrap_or_default();
             if n > PARSE_FIRST_FILES {
                 let parsed = session::compile(project, options.clone(), false, &mut |_| {})?;
-                partial(json!({ "ok": parsed }).to_string());
+                partial(format!("{{\"ok\":{parsed}}}"));
             }
             let mut last = ("", usize::MAX);
             session::compile(project, options, true, &mut |p| {
@@ -91,7 +91,7 @@ pub fn handle(
         })
     })();
     match answer {
-        Ok(v) => json!({ "ok": v }).to_string(),
+        Ok(v) => format!("{{\"ok\":{v}}}"),
         Err(e) => json!({ "error": e }).to_string(),
     }
 }
@@ -99,6 +99,7 @@ pub fn handle(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
 
     #[test]
     fn example_compiles_and_recompiles_with_other_options() {

@@ -29,16 +29,68 @@ pub fn compiled_files(out: &CompileOutput) -> Vec<(PathBuf, &str)> {
     files
 }
 
-/// Writes `<target_dir>/compiled/...`.
+/// The SQL of unit tests that compiled, where `dbt test` writes it:
+/// `<package>/<properties file>/<its folder>/<test name>.sql`.
+pub fn unit_test_files(out: &CompileOutput) -> Vec<(PathBuf, &str)> {
+    out.manifest
+        .unit_tests
+        .values()
+        .filter_map(|u| {
+            let code = u.compiled_code.as_deref()?;
+            let name = match &u.version {
+                Some(v) => format!("{}_v{}", u.name, trellis_compiler::parser::py_display(v)),
+                None => u.name.clone(),
+            };
+            let dir = Path::new(&u.original_file_path)
+                .parent()
+                .unwrap_or(Path::new(""));
+            Some((
+                Path::new(&u.package_name)
+                    .join(&u.original_file_path)
+                    .join(dir)
+                    .join(format!("{name}.sql")),
+                code,
+            ))
+        })
+        .collect()
+}
+
+/// Writes `<target_dir>/compiled/...`: nodes as `dbt compile` writes them,
+/// and unit tests as `dbt test` does. Folders are made once, and the files
+/// are written from as many threads as there are cores.
 pub fn write_compiled(out: &CompileOutput, target_dir: &Path) -> Result<()> {
     let root = target_dir.join("compiled");
-    for (rel, code) in compiled_files(out) {
-        let path = root.join(rel);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .with_context(|| format!("creating {}", parent.display()))?;
-        }
-        std::fs::write(&path, code).with_context(|| format!("writing {}", path.display()))?;
+    let files: Vec<(PathBuf, &str)> = compiled_files(out)
+        .into_iter()
+        .chain(unit_test_files(out))
+        .map(|(rel, code)| (root.join(rel), code))
+        .collect();
+    let dirs: std::collections::BTreeSet<&Path> =
+        files.iter().filter_map(|(p, _)| p.parent()).collect();
+    for dir in dirs {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
-    Ok(())
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(8);
+    let chunk = files.len().div_ceil(threads).max(1);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = files
+            .chunks(chunk)
+            .map(|part| {
+                s.spawn(move || -> Result<()> {
+                    for (path, code) in part {
+                        std::fs::write(path, code)
+                            .with_context(|| format!("writing {}", path.display()))?;
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        handles.into_iter().try_for_each(|h| {
+            h.join()
+                .unwrap_or_else(|_| Err(anyhow::anyhow!("a writer thread panicked")))
+        })
+    })
 }

@@ -34,11 +34,10 @@ fn copy_dir(from: &Path, to: &Path) -> Result<()> {
 /// The bundle script: the app result as one JSON string literal, which the
 /// page reads before it starts (a `<script>` works from `file://` too, where
 /// `fetch` does not).
-pub fn bundle_script(result: &serde_json::Value) -> String {
-    let text = result.to_string();
+pub fn bundle_script(result: &str) -> String {
     format!(
         "globalThis.TRELLIS_BUNDLE = {};\n",
-        serde_json::to_string(&text).expect("a string serializes")
+        serde_json::to_string(result).expect("a string serializes")
     )
 }
 
@@ -57,7 +56,7 @@ pub fn with_bundle_tag(index_html: &str) -> Result<String> {
 }
 
 /// Writes the site: the app's files, the bundle, and an index.html that loads it.
-pub fn build_site(result: &serde_json::Value, app_dir: &Path, output: &Path) -> Result<()> {
+pub fn build_site(result: &str, app_dir: &Path, output: &Path) -> Result<()> {
     let index = app_dir.join("index.html");
     if !index.exists() {
         bail!(
@@ -84,7 +83,7 @@ mod tests {
     #[test]
     fn the_bundle_is_a_string_literal_and_loads_first() {
         let v = serde_json::json!({"name": "shop", "x": "</script>\u{2028}"});
-        let js = bundle_script(&v);
+        let js = bundle_script(&v.to_string());
         let literal = js
             .trim()
             .strip_prefix("globalThis.TRELLIS_BUNDLE = ")

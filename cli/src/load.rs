@@ -13,6 +13,8 @@ pub struct LoadOptions {
     pub profiles_dir: Option<PathBuf>,
     pub target: Option<String>,
     pub vars: Option<String>,
+    /// A `catalog.json` that answers introspection.
+    pub catalog: Option<PathBuf>,
 }
 
 fn walk(root: &Path, dir: &Path, prefix: &str, input: &mut ProjectInput, top: bool) -> Result<()> {
@@ -99,6 +101,13 @@ pub fn load(opts: &LoadOptions) -> Result<ProjectInput> {
         {
             walk(&path, &path, &prefix, &mut input, true)?;
         }
+    }
+    if let Some(path) = &opts.catalog {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let catalog = trellis_compiler::warehouse::Catalog::from_json(&text)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        input.warehouse = Some(std::sync::Arc::new(catalog));
     }
     if let Some(vars) = &opts.vars {
         let v = trellis_compiler::yaml::parse("--vars", vars)

@@ -32,6 +32,10 @@ struct ProjectArgs {
     /// Where to write artifacts (relative to the project dir).
     #[arg(long, default_value = "target")]
     target_path: PathBuf,
+    /// A catalog.json (from `dbt docs generate`) that answers what the
+    /// warehouse would: the column types unit test fixtures are cast to.
+    #[arg(long)]
+    catalog: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -145,6 +149,7 @@ impl ProjectArgs {
                 profiles_dir: self.profiles_dir,
                 target: self.target,
                 vars: self.vars,
+                catalog: self.catalog,
             },
             target_path: self.target_path,
         }

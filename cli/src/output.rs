@@ -84,9 +84,12 @@ pub fn compile_command(opts: &CommandOptions, write_compiled: bool) -> Result<Ex
         trellis_cli::artifacts::write_compiled(&out, &target_dir)?;
     }
     std::fs::create_dir_all(&target_dir)?;
-    let manifest = trellis_compiler::manifest::to_json(&out, &input);
     let manifest_path = target_dir.join("manifest.json");
-    std::fs::write(&manifest_path, serde_json::to_string(&manifest)?)?;
+    let file = std::fs::File::create(&manifest_path)
+        .with_context(|| format!("writing {}", manifest_path.display()))?;
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
+    trellis_compiler::manifest::write_json(&out, &input, &mut w)?;
+    std::io::Write::flush(&mut w)?;
     let count = |rt: ResourceType| m.nodes.values().filter(|n| n.resource_type == rt).count();
     eprintln!(
         "Found {} models, {} seeds, {} snapshots, {} data tests, {} analyses, {} sources, {} macros",
@@ -105,6 +108,10 @@ pub fn compile_command(opts: &CommandOptions, write_compiled: bool) -> Result<Ex
         errors,
         target_dir.display()
     );
+    // The process ends here: freeing the project node by node would only
+    // cost time.
+    std::mem::forget(out);
+    std::mem::forget(input);
     Ok(if errors > 0 {
         ExitCode::from(1)
     } else {

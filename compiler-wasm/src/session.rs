@@ -78,16 +78,24 @@ fn profile_summary(source: &str, t: &trellis_compiler::input::Target) -> Value {
 }
 
 /// Compiles (or with `compile_nodes` false, only parses) a project for the
-/// app: `{name, manifest, diagnostics, catalog, profile}`. Without a target in `options`, the project's own
+/// app: `{name, manifest, diagnostics, catalog, profile}` as JSON text. Without a target in `options`, the project's own
 /// `profiles.yml` is used when it has one, and DuckDB `dev.main` otherwise.
 pub fn compile(
     project: &ProjectFiles,
     options: Options,
     compile_nodes: bool,
     progress: &mut dyn FnMut(Progress),
-) -> Result<Value, String> {
+) -> Result<String, String> {
     let custom = options.target.is_some();
     let mut input = project_input(project.files.clone(), options)?;
+    // A catalog answers introspection (unit test fixtures need column types).
+    if let Some(c) = project
+        .catalog
+        .as_deref()
+        .and_then(|t| trellis_compiler::warehouse::Catalog::from_json(t).ok())
+    {
+        input.warehouse = Some(std::sync::Arc::new(c));
+    }
     let mut diagnostics = Vec::new();
     let source = if custom {
         "custom"
@@ -121,27 +129,42 @@ pub fn compile(
     ))
 }
 
-/// What the app shows of a compiled project: `{name, manifest, diagnostics,
-/// catalog, profile}`. The worker sends it to the page, and `trellis docs
-/// build` writes it into a docs site.
+/// What the app shows of a compiled project.
+#[derive(serde::Serialize)]
+struct AppResult<'a> {
+    name: &'a str,
+    manifest: trellis_compiler::manifest::ManifestJson<'a>,
+    diagnostics: Vec<trellis_compiler::Diagnostic>,
+    catalog: Value,
+    profile: Value,
+}
+
+/// What the app shows of a compiled project, as JSON text: `{name,
+/// manifest, diagnostics, catalog, profile}`. The manifest is written as it
+/// is serialized, and carries each unit test's compiled SQL. The worker sends
+/// it to the page, and `trellis docs build` writes it into a docs site.
 pub fn app_result(
     input: &trellis_compiler::ProjectInput,
     out: &trellis_compiler::compile::CompileOutput,
     diagnostics: Vec<trellis_compiler::Diagnostic>,
     profile_source: &str,
     catalog: Option<&str>,
-) -> Value {
-    let manifest = trellis_compiler::manifest::to_json(out, input);
+) -> String {
     let catalog = catalog
         .and_then(|t| serde_json::from_str::<Value>(t).ok())
         .unwrap_or(Value::Null);
-    json!({
-        "name": manifest["metadata"]["project_name"],
-        "manifest": manifest,
-        "diagnostics": diagnostics,
-        "catalog": catalog,
-        "profile": profile_summary(profile_source, &input.target),
-    })
+    let result = AppResult {
+        name: &out.manifest.project_name,
+        manifest: trellis_compiler::manifest::ManifestJson {
+            out,
+            input,
+            unit_test_sql: true,
+        },
+        diagnostics,
+        catalog,
+        profile: profile_summary(profile_source, &input.target),
+    };
+    serde_json::to_string(&result).unwrap_or_else(|e| json!({ "error": e.to_string() }).to_string())
 }
 
 #[cfg(test)]
@@ -195,7 +218,9 @@ mod tests {
         );
         files.insert("shop/models/a.sql".to_string(), "select 1 as x".to_string());
         let p = from_files(files).unwrap();
-        let out = compile(&p, Options::default(), true, &mut |_| {}).unwrap();
+        let out: Value =
+            serde_json::from_str(&compile(&p, Options::default(), true, &mut |_| {}).unwrap())
+                .unwrap();
         assert_eq!(out["name"], "shop");
         assert_eq!(out["profile"]["source"], "profiles.yml");
         assert_eq!(

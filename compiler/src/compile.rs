@@ -18,6 +18,8 @@ use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, OnceLock};
 
+mod unit_tests;
+
 /// Everything `compile` produces.
 #[derive(Debug, Default)]
 pub struct CompileOutput {
@@ -41,6 +43,11 @@ const BUILTINS: &[(&str, &str, &str)] = &[
     ("dbt", "utils.sql", include_str!("builtins/utils.sql")),
     ("dbt", "adapters.sql", include_str!("builtins/adapters.sql")),
     ("dbt", "datetime.sql", include_str!("builtins/datetime.sql")),
+    (
+        "dbt",
+        "unit_tests.sql",
+        include_str!("builtins/unit_tests.sql"),
+    ),
     (
         "dbt_duckdb",
         "duckdb.sql",
@@ -301,6 +308,7 @@ fn run(
             .and_then(|f| f.as_object())
             .cloned()
             .unwrap_or_default(),
+        warehouse: input.warehouse.clone(),
     });
     let mut state = State {
         input,
@@ -400,7 +408,7 @@ struct State<'a> {
     env: Option<Arc<minijinja::Environment<'static>>>,
     shared_sources: Option<Sources>,
     /// `vars_for` by package.
-    vars_cache: std::cell::RefCell<BTreeMap<String, Map<String, Value>>>,
+    vars_cache: std::cell::RefCell<BTreeMap<String, Arc<Map<String, Value>>>>,
     /// Properties files with semantic-layer entries: (project, file, original path, content).
     semantic_files: Vec<(String, String, String, Value)>,
     /// Exposures and groups from properties files: (key, project, file, original path, entry).
@@ -437,8 +445,10 @@ impl State<'_> {
                 this: None,
                 config: Map::new(),
                 model: Box::new(|| JValue::from(())),
-                vars: Map::new(),
+                vars: Arc::default(),
                 extra: BTreeMap::new(),
+                env_overrides: BTreeMap::new(),
+                warehouse: None,
             },
         );
         facts_ctx.value().get_attr("target").unwrap_or_default()
@@ -1187,11 +1197,11 @@ impl State<'_> {
         name
     }
 
-    fn vars_for(&self, package: &str) -> Map<String, Value> {
+    fn vars_for(&self, package: &str) -> Arc<Map<String, Value>> {
         if let Some(v) = self.vars_cache.borrow().get(package) {
             return v.clone();
         }
-        let v = self.compute_vars(package);
+        let v = Arc::new(self.compute_vars(package));
         self.vars_cache
             .borrow_mut()
             .insert(package.to_string(), v.clone());
@@ -1237,6 +1247,8 @@ impl State<'_> {
             model: Box::new(move || JValue::from(minijinja::value::Serde(model.clone()))),
             vars: self.vars_for(&n.package_name),
             extra,
+            env_overrides: BTreeMap::new(),
+            warehouse: None,
         }
     }
 
@@ -1357,6 +1369,10 @@ impl State<'_> {
                 format!("{{{{ {macro_name}(__custom, __node) }}}}"),
             );
         }
+        self.sources.insert(
+            unit_tests::FIXTURE_TEMPLATE.to_string(),
+            unit_tests::FIXTURE_SOURCE.to_string(),
+        );
         let sources = self.sources_arc();
         self.env = Some(Arc::new(jinja::environment(sources.clone())));
         self.shared_sources = Some(sources);
@@ -1525,23 +1541,28 @@ impl State<'_> {
         let mut nodes = std::mem::take(&mut self.manifest.nodes);
         let mut sources = std::mem::take(&mut self.manifest.sources);
         let mut exposures = std::mem::take(&mut self.manifest.exposures);
-        let render = |text: &str,
-                      package: &str,
-                      file: &str,
-                      diags: &mut Vec<Diagnostic>|
+        // One environment per package; `used` collects the docs each render calls.
+        let used: Arc<std::sync::Mutex<Vec<String>>> = Arc::default();
+        let mut envs: BTreeMap<String, minijinja::Environment<'static>> = BTreeMap::new();
+        let mut render = |text: &str,
+                          package: &str,
+                          file: &str,
+                          diags: &mut Vec<Diagnostic>|
          -> (String, Vec<String>) {
             if !(text.contains("{{") || text.contains("{%")) {
                 return (text.to_string(), Vec::new());
             }
-            let used: Arc<std::sync::Mutex<Vec<String>>> = Arc::default();
-            let mut env = crate::render::config_env(self.input.env.clone(), self.vars_for(package));
-            let (docs2, used2, root2, pkg2) = (
-                docs.clone(),
-                used.clone(),
-                root.clone(),
-                package.to_string(),
-            );
-            env.add_function(
+            used.lock().unwrap_or_else(|e| e.into_inner()).clear();
+            let env = envs.entry(package.to_string()).or_insert_with(|| {
+                let mut env =
+                    crate::render::config_env(self.input.env.clone(), self.vars_for(package));
+                let (docs2, used2, root2, pkg2) = (
+                    docs.clone(),
+                    used.clone(),
+                    root.clone(),
+                    package.to_string(),
+                );
+                env.add_function(
                 "doc",
                 move |args: minijinja::value::Rest<String>| -> Result<String, minijinja::Error> {
                     let (want_pkg, name) = match args.as_slice() {
@@ -1583,6 +1604,8 @@ impl State<'_> {
                     }
                 },
             );
+                env
+            });
             match env.render_str(text, ()) {
                 Ok(r) => {
                     let u = used.lock().unwrap_or_else(|e| e.into_inner()).clone();
@@ -1749,6 +1772,8 @@ impl State<'_> {
                 model: Box::new(|| JValue::from(())),
                 vars: self.vars_for(&project),
                 extra: BTreeMap::new(),
+                env_overrides: BTreeMap::new(),
+                warehouse: None,
             };
             let ctx = NodeCtx::new(self.shared.clone(), None, Mode::Parse, facts);
             for dep in e
@@ -1941,6 +1966,7 @@ impl State<'_> {
                     versions: versions_norm.clone(),
                     schema: String::new(),
                     depends_on_nodes: Vec::new(),
+                    compiled_code: None,
                 },
             );
         }
@@ -2136,9 +2162,10 @@ impl State<'_> {
     fn compile_render(&mut self, graph: &Graph, progress: &mut dyn FnMut(Progress)) {
         let order = graph.topo_order();
         let (env, sources) = self.env();
-        let relations: BTreeMap<String, Relation> = self
-            .manifest
-            .nodes
+        // The nodes are shared with the resolver while they render, so that
+        // `graph` and `model` are built only if a template asks for them.
+        let nodes: Arc<BTreeMap<String, Node>> = Arc::new(std::mem::take(&mut self.manifest.nodes));
+        let relations: BTreeMap<String, Relation> = nodes
             .values()
             .map(|n| {
                 let rel = if n.is_ephemeral() {
@@ -2156,6 +2183,7 @@ impl State<'_> {
             })
             .collect();
         let resolver: Arc<CompileResolver> = Arc::new(CompileResolver::new(
+            nodes.clone(),
             &self.manifest,
             &self.root.name,
             relations,
@@ -2166,6 +2194,8 @@ impl State<'_> {
         let dyn_resolver: Arc<dyn Resolver> = resolver.clone();
         let mut pre_injected: BTreeMap<String, String> = BTreeMap::new();
         let mut extra_ctes: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+        // What each render produced, applied once the nodes are ours again.
+        let mut done: Vec<(String, Vec<String>, CompiledSql)> = Vec::new();
         let total = order.len();
         for (i, uid) in order.into_iter().enumerate() {
             if i % 64 == 0 {
@@ -2175,7 +2205,7 @@ impl State<'_> {
                     total,
                 });
             }
-            let Some(n) = self.manifest.nodes.get(&uid) else {
+            let Some(n) = nodes.get(&uid) else {
                 continue;
             };
             if n.resource_type == ResourceType::Seed || n.has_error {
@@ -2199,9 +2229,10 @@ impl State<'_> {
             let tname = format!("node:{}#{}", n.file, n.unique_id);
             // `model` is this node's entry of `graph`, built only if a template asks.
             let mut facts = self.facts(n, this, Value::Null);
-            let (g, id) = (resolver.graph_json.clone(), n.unique_id.clone());
+            let (r, id) = (resolver.clone(), n.unique_id.clone());
             facts.model = Box::new(move || {
-                g.get("nodes")
+                r.graph_json()
+                    .get("nodes")
                     .and_then(|x| x.get(&id))
                     .map(|v| JValue::from(minijinja::value::Serde(v)))
                     .unwrap_or_default()
@@ -2218,48 +2249,65 @@ impl State<'_> {
             }
             .and_then(|_| jinja::render(&env, &sources, &tname, &ctx));
             let rec = std::mem::take(&mut *ctx.rec.lock().unwrap_or_else(|e| e.into_inner()));
+            drop(ctx);
             self.diagnostics.extend(rec.diagnostics);
+            let result = result.map(|sql| {
+                let mut prepended: Vec<(String, String)> = Vec::new();
+                for eph in &rec.ephemeral {
+                    for c in extra_ctes.get(eph).cloned().unwrap_or_default() {
+                        add_cte(&mut prepended, c);
+                    }
+                    if let (Some(e), Some(body)) =
+                        (resolver.relations.get(eph), pre_injected.get(eph))
+                    {
+                        add_cte(
+                            &mut prepended,
+                            (
+                                eph.clone(),
+                                format!(" __dbt__cte__{} as (\n{}\n)", e.1, body),
+                            ),
+                        );
+                    }
+                }
+                let injected = crate::sql::inject_ctes(&sql, &prepended);
+                pre_injected.insert(uid.clone(), sql);
+                extra_ctes.insert(uid.clone(), prepended.clone());
+                (injected, prepended)
+            });
+            let result = result.map_err(|d| self.diagnostics.push(d));
+            done.push((uid, rec.macros, result));
+        }
+        // Unit tests may still ask for `graph` after the nodes are taken back.
+        if !self.manifest.unit_tests.is_empty() {
+            resolver.graph_json();
+        }
+        resolver.release_nodes();
+        drop(dyn_resolver);
+        self.manifest.nodes = Arc::try_unwrap(nodes).unwrap_or_else(|shared| (*shared).clone());
+        for (uid, macros, result) in done {
             let Some(n) = self.manifest.nodes.get_mut(&uid) else {
                 continue;
             };
-            for m in rec.macros {
+            for m in macros {
                 if !n.depends_on_macros.contains(&m) {
                     n.depends_on_macros.push(m);
                 }
             }
             match result {
-                Ok(sql) => {
-                    let mut prepended: Vec<(String, String)> = Vec::new();
-                    for eph in &rec.ephemeral {
-                        for c in extra_ctes.get(eph).cloned().unwrap_or_default() {
-                            add_cte(&mut prepended, c);
-                        }
-                        if let (Some(e), Some(body)) =
-                            (resolver.nodes.get(eph), pre_injected.get(eph))
-                        {
-                            add_cte(
-                                &mut prepended,
-                                (
-                                    eph.clone(),
-                                    format!(" __dbt__cte__{} as (\n{}\n)", e.1, body),
-                                ),
-                            );
-                        }
-                    }
-                    let injected = crate::sql::inject_ctes(&sql, &prepended);
-                    pre_injected.insert(uid.clone(), sql);
-                    extra_ctes.insert(uid.clone(), prepended.clone());
+                Ok((sql, prepended)) => {
                     n.extra_ctes = prepended;
-                    n.compiled_code = Some(injected);
+                    n.compiled_code = Some(sql);
                 }
-                Err(d) => {
-                    n.has_error = true;
-                    self.diagnostics.push(d);
-                }
+                Err(()) => n.has_error = true,
             }
         }
+        self.compile_unit_tests(&env, &sources, &resolver);
     }
 }
+
+/// A node's compiled SQL and the CTEs injected into it; `Err` once its
+/// diagnostic is recorded.
+type CompiledSql = Result<(String, Vec<(String, String)>), ()>;
 
 /// Where a quoted name (as in `ref('name')`) first appears in a file.
 fn find_ref_offset(src: &str, name: &str) -> Option<usize> {
@@ -2561,9 +2609,13 @@ struct RefLookup {
 
 impl RefLookup {
     fn new(m: &Manifest, root: &str) -> RefLookup {
+        RefLookup::of_nodes(&m.nodes, root)
+    }
+
+    fn of_nodes(nodes: &BTreeMap<String, Node>, root: &str) -> RefLookup {
         let mut by_name: BTreeMap<String, Vec<(String, String, Option<String>, bool)>> =
             BTreeMap::new();
-        for n in m.nodes.values() {
+        for n in nodes.values() {
             if matches!(
                 n.resource_type,
                 ResourceType::Model | ResourceType::Seed | ResourceType::Snapshot
@@ -2625,14 +2677,19 @@ impl RefLookup {
 struct CompileResolver {
     lookup: RefLookup,
     /// unique id -> (relation, alias)
-    nodes: BTreeMap<String, (Relation, String)>,
+    relations: BTreeMap<String, (Relation, String)>,
     sources: BTreeMap<(String, String), (Relation, String)>,
     graph: OnceLock<JValue>,
-    graph_json: Arc<Value>,
+    /// The `graph` context variable as JSON, built on first use from `nodes`.
+    graph_json: OnceLock<Arc<Value>>,
+    nodes: std::sync::Mutex<Option<Arc<BTreeMap<String, Node>>>>,
+    /// Sources as `graph` lists them.
+    graph_sources: Map<String, Value>,
 }
 
 impl CompileResolver {
     fn new(
+        nodes: Arc<BTreeMap<String, Node>>,
         m: &Manifest,
         root: &str,
         relations: BTreeMap<String, Relation>,
@@ -2640,8 +2697,7 @@ impl CompileResolver {
         default_quoting: Policy,
         project_quoting: &Map<String, Value>,
     ) -> CompileResolver {
-        let nodes = m
-            .nodes
+        let node_relations = nodes
             .values()
             .filter_map(|n| {
                 relations
@@ -2675,18 +2731,45 @@ impl CompileResolver {
                 (r, s.unique_id.clone()),
             );
         }
-        let graph_json = json!({
-            "nodes": m.nodes.values().map(|n| (n.unique_id.clone(), model_json(n))).collect::<Map<String, Value>>(),
-            "sources": m.sources.values().map(|s| (s.unique_id.clone(), json!({"unique_id": s.unique_id, "name": s.name, "source_name": s.source_name, "resource_type": "source", "package_name": s.package_name, "database": s.database, "schema": s.schema, "identifier": s.identifier, "relation_name": s.relation_name}))).collect::<Map<String, Value>>(),
-            "exposures": {}, "metrics": {}, "groups": {}, "semantic_models": {}, "saved_queries": {}, "unit_tests": {},
-        });
+        let graph_sources = m.sources.values().map(|s| (s.unique_id.clone(), json!({"unique_id": s.unique_id, "name": s.name, "source_name": s.source_name, "resource_type": "source", "package_name": s.package_name, "database": s.database, "schema": s.schema, "identifier": s.identifier, "relation_name": s.relation_name}))).collect::<Map<String, Value>>();
         CompileResolver {
-            lookup: RefLookup::new(m, root),
-            nodes,
+            lookup: RefLookup::of_nodes(&nodes, root),
+            relations: node_relations,
             sources,
             graph: OnceLock::new(),
-            graph_json: Arc::new(graph_json),
+            graph_json: OnceLock::new(),
+            nodes: std::sync::Mutex::new(Some(nodes)),
+            graph_sources,
         }
+    }
+
+    /// The `graph` variable as JSON; empty if asked for first after the
+    /// nodes were released.
+    fn graph_json(&self) -> Arc<Value> {
+        self.graph_json
+            .get_or_init(|| {
+                let nodes = self
+                    .nodes
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .clone();
+                let node_map: Map<String, Value> = nodes
+                    .iter()
+                    .flat_map(|ns| ns.values())
+                    .map(|n| (n.unique_id.clone(), model_json(n)))
+                    .collect();
+                Arc::new(json!({
+                    "nodes": node_map,
+                    "sources": self.graph_sources,
+                    "exposures": {}, "metrics": {}, "groups": {}, "semantic_models": {}, "saved_queries": {}, "unit_tests": {},
+                }))
+            })
+            .clone()
+    }
+
+    /// Gives up the resolver's share of the nodes.
+    fn release_nodes(&self) {
+        self.nodes.lock().unwrap_or_else(|e| e.into_inner()).take();
     }
 }
 
@@ -2703,7 +2786,7 @@ impl Resolver for CompileResolver {
             .find(from_package, package, name, version)
             .ok_or_else(|| format!("depends on a node named '{name}' which was not found"))?;
         let (rel, _) = self
-            .nodes
+            .relations
             .get(&uid)
             .ok_or_else(|| format!("node '{uid}' has no relation"))?;
         Ok((rel.clone(), uid))
@@ -2720,7 +2803,7 @@ impl Resolver for CompileResolver {
 
     fn graph(&self) -> JValue {
         self.graph
-            .get_or_init(|| JValue::from(minijinja::value::Serde(&*self.graph_json)))
+            .get_or_init(|| JValue::from(minijinja::value::Serde(&*self.graph_json())))
             .clone()
     }
 }

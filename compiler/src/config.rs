@@ -151,8 +151,24 @@ mod tests {
     }
 }
 
-/// dbt's default config of a resource type, keys in dbt's order.
+/// dbt's default config of a resource type, keys in dbt's order. Built once
+/// per type and cloned: every node starts from one.
 pub fn defaults(rt: crate::nodes::ResourceType) -> Map<String, Value> {
+    thread_local! {
+        static BUILT: std::cell::RefCell<Vec<(crate::nodes::ResourceType, Map<String, Value>)>> =
+            const { std::cell::RefCell::new(Vec::new()) };
+    }
+    BUILT.with(|b| {
+        if let Some((_, m)) = b.borrow().iter().find(|(t, _)| *t == rt) {
+            return m.clone();
+        }
+        let m = build_defaults(rt);
+        b.borrow_mut().push((rt, m.clone()));
+        m
+    })
+}
+
+fn build_defaults(rt: crate::nodes::ResourceType) -> Map<String, Value> {
     use crate::nodes::ResourceType as R;
     use serde_json::json;
     let mut m = Map::new();

@@ -18,6 +18,9 @@ pub struct ProjectInput {
     pub env: BTreeMap<String, String>,
     /// Fixed invocation values so that output is reproducible.
     pub invocation: Invocation,
+    /// Answers introspection (columns of relations); `None` is an empty
+    /// warehouse.
+    pub warehouse: Option<Arc<dyn crate::warehouse::Introspection>>,
 }
 
 impl ProjectInput {

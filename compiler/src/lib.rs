@@ -19,6 +19,7 @@ pub mod render;
 pub mod select;
 pub mod semantic;
 pub mod sql;
+pub mod warehouse;
 pub mod yaml;
 
 pub use compile::{compile, compile_with_progress, parse, CompileOutput, Progress};

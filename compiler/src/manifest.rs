@@ -3,30 +3,11 @@
 use crate::compile::CompileOutput;
 use crate::input::ProjectInput;
 use crate::nodes::*;
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 pub const SCHEMA_URL: &str = "https://schemas.getdbt.com/dbt/manifest/v12.json";
 pub const DBT_VERSION: &str = "1.11.16";
-
-fn columns_json(cols: &indexmap::IndexMap<String, Column>) -> Value {
-    Value::Object(
-        cols.iter()
-            .map(|(k, c)| {
-                let mut cfg = c.config.clone();
-                cfg.entry("meta").or_insert_with(|| json!(c.meta));
-                cfg.entry("tags").or_insert_with(|| json!(c.tags));
-                (
-                    k.clone(),
-                    json!({
-                        "name": c.name, "description": c.description, "meta": c.meta, "data_type": c.data_type,
-                        "constraints": c.constraints, "quote": c.quote, "config": cfg, "tags": c.tags,
-                        "granularity": c.granularity, "doc_blocks": c.doc_blocks,
-                    }),
-                )
-            })
-            .collect(),
-    )
-}
 
 /// dbt's unit test checksum: the Python `repr()` of its definition's parts.
 fn unit_test_checksum(u: &UnitTest) -> String {
@@ -113,15 +94,6 @@ fn contract_checksum(n: &Node) -> String {
     crate::parser::sha256_hex(state.as_bytes())
 }
 
-fn refs_json(n: &Node) -> Value {
-    Value::Array(
-        n.refs
-            .iter()
-            .map(|r| json!({"name": r.name, "package": r.package, "version": r.version.as_deref().map(version_json)}))
-            .collect(),
-    )
-}
-
 /// A version as dbt stores it: a number when it looks like one.
 pub fn version_json(v: &str) -> Value {
     if let Ok(i) = v.parse::<i64>() {
@@ -150,141 +122,174 @@ pub fn compiled_path(n: &Node) -> String {
     }
 }
 
-fn node_json(n: &Node) -> Value {
-    let mut o = Map::new();
-    let mut put = |k: &str, v: Value| {
-        o.insert(k.to_string(), v);
-    };
-    put("database", json!(n.database));
-    put("schema", json!(n.schema));
-    put("name", json!(n.name));
-    put("resource_type", json!(n.resource_type.as_str()));
-    put("package_name", json!(n.package_name));
-    put("path", json!(n.path));
-    put("original_file_path", json!(n.original_file_path));
-    put("unique_id", json!(n.unique_id));
-    put("fqn", json!(n.fqn));
-    put("alias", json!(n.alias));
-    put(
-        "checksum",
+/// A node's manifest entry, written straight to the serializer: no JSON tree
+/// is built for it.
+struct NodeJson<'a>(&'a Node);
+
+/// Columns as dbt writes them; a column's config gets its meta and tags.
+struct ColumnsJson<'a>(&'a indexmap::IndexMap<String, Column>);
+
+impl Serialize for ColumnsJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (k, c) in self.0 {
+            map.serialize_entry(k, &ColumnJson(c))?;
+        }
+        map.end()
+    }
+}
+
+struct ColumnJson<'a>(&'a Column);
+
+impl Serialize for ColumnJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let c = self.0;
+        let mut cfg = c.config.clone();
+        cfg.entry("meta").or_insert_with(|| json!(c.meta));
+        cfg.entry("tags").or_insert_with(|| json!(c.tags));
+        let mut map = s.serialize_map(Some(10))?;
+        map.serialize_entry("name", &c.name)?;
+        map.serialize_entry("description", &c.description)?;
+        map.serialize_entry("meta", &c.meta)?;
+        map.serialize_entry("data_type", &c.data_type)?;
+        map.serialize_entry("constraints", &c.constraints)?;
+        map.serialize_entry("quote", &c.quote)?;
+        map.serialize_entry("config", &cfg)?;
+        map.serialize_entry("tags", &c.tags)?;
+        map.serialize_entry("granularity", &c.granularity)?;
+        map.serialize_entry("doc_blocks", &c.doc_blocks)?;
+        map.end()
+    }
+}
+
+fn columns_json(cols: &indexmap::IndexMap<String, Column>) -> Value {
+    serde_json::to_value(ColumnsJson(cols)).unwrap_or(Value::Null)
+}
+
+struct RefsJson<'a>(&'a [crate::jinja::context::RefCall]);
+
+impl Serialize for RefsJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(|r| {
+            json!({"name": r.name, "package": r.package, "version": r.version.as_deref().map(version_json)})
+        }))
+    }
+}
+
+impl Serialize for NodeJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let n = self.0;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("database", &n.database)?;
+        map.serialize_entry("schema", &n.schema)?;
+        map.serialize_entry("name", &n.name)?;
+        map.serialize_entry("resource_type", n.resource_type.as_str())?;
+        map.serialize_entry("package_name", &n.package_name)?;
+        map.serialize_entry("path", &n.path)?;
+        map.serialize_entry("original_file_path", &n.original_file_path)?;
+        map.serialize_entry("unique_id", &n.unique_id)?;
+        map.serialize_entry("fqn", &n.fqn)?;
+        map.serialize_entry("alias", &n.alias)?;
         if n.checksum.is_empty() {
-            json!({"name": "none", "checksum": ""})
+            map.serialize_entry("checksum", &json!({"name": "none", "checksum": ""}))?;
         } else {
-            json!({"name": "sha256", "checksum": n.checksum})
-        },
-    );
-    put("config", Value::Object(n.config.clone()));
-    let mut tags = n.tags.clone();
-    if let Some(t) = &n.hook_tag {
-        tags.push(t.clone());
-    }
-    put("tags", json!(tags));
-    put("description", json!(n.description));
-    put("columns", columns_json(&n.columns));
-    put("meta", json!(n.meta));
-    put(
-        "group",
-        n.config.get("group").cloned().unwrap_or(Value::Null),
-    );
-    put(
-        "docs",
-        n.config
-            .get("docs")
-            .cloned()
-            .unwrap_or(json!({"show": true, "node_color": null})),
-    );
-    put("patch_path", json!(n.patch_path));
-    put("build_path", Value::Null);
-    put(
-        "unrendered_config",
-        Value::Object(n.unrendered_config.clone()),
-    );
-    put("created_at", json!(0.0));
-    put("relation_name", json!(n.relation_name));
-    put("raw_code", json!(n.raw_code));
-    put("doc_blocks", json!(n.doc_blocks));
-    if n.resource_type == ResourceType::Seed {
-        put("root_path", json!("<root>"));
-        put("depends_on", json!({"macros": n.depends_on_macros}));
-        return Value::Object(o);
-    }
-    put("language", json!(n.language));
-    put("refs", refs_json(n));
-    put(
-        "sources",
-        json!(n
-            .sources
-            .iter()
-            .map(|(a, b)| json!([a, b]))
-            .collect::<Vec<_>>()),
-    );
-    put("metrics", json!([]));
-    put("functions", json!([]));
-    put(
-        "depends_on",
-        json!({"macros": n.depends_on_macros, "nodes": n.depends_on_nodes}),
-    );
-    // dbt writes no compiled file for snapshots.
-    let has_file = n.compiled_code.is_some() && n.resource_type != ResourceType::Snapshot;
-    put(
-        "compiled_path",
-        if has_file {
-            json!(compiled_path(n))
-        } else {
-            Value::Null
-        },
-    );
-    put("compiled", json!(n.compiled_code.is_some()));
-    put("compiled_code", json!(n.compiled_code));
-    put("extra_ctes_injected", json!(n.compiled_code.is_some()));
-    put(
-        "extra_ctes",
-        json!(n
+            map.serialize_entry(
+                "checksum",
+                &json!({"name": "sha256", "checksum": n.checksum}),
+            )?;
+        }
+        map.serialize_entry("config", &n.config)?;
+        match &n.hook_tag {
+            Some(t) => {
+                let mut tags = n.tags.clone();
+                tags.push(t.clone());
+                map.serialize_entry("tags", &tags)?;
+            }
+            None => map.serialize_entry("tags", &n.tags)?,
+        }
+        map.serialize_entry("description", &n.description)?;
+        map.serialize_entry("columns", &ColumnsJson(&n.columns))?;
+        map.serialize_entry("meta", &n.meta)?;
+        map.serialize_entry("group", n.config.get("group").unwrap_or(&Value::Null))?;
+        match n.config.get("docs") {
+            Some(d) => map.serialize_entry("docs", d)?,
+            None => map.serialize_entry("docs", &json!({"show": true, "node_color": null}))?,
+        }
+        map.serialize_entry("patch_path", &n.patch_path)?;
+        map.serialize_entry("build_path", &Value::Null)?;
+        map.serialize_entry("unrendered_config", &n.unrendered_config)?;
+        map.serialize_entry("created_at", &0.0)?;
+        map.serialize_entry("relation_name", &n.relation_name)?;
+        map.serialize_entry("raw_code", &n.raw_code)?;
+        map.serialize_entry("doc_blocks", &n.doc_blocks)?;
+        if n.resource_type == ResourceType::Seed {
+            map.serialize_entry("root_path", "<root>")?;
+            map.serialize_entry("depends_on", &json!({"macros": n.depends_on_macros}))?;
+            return map.end();
+        }
+        map.serialize_entry("language", &n.language)?;
+        map.serialize_entry("refs", &RefsJson(&n.refs))?;
+        let sources: Vec<[&String; 2]> = n.sources.iter().map(|(a, b)| [a, b]).collect();
+        map.serialize_entry("sources", &sources)?;
+        map.serialize_entry("metrics", &[(); 0])?;
+        map.serialize_entry("functions", &[(); 0])?;
+        map.serialize_entry(
+            "depends_on",
+            &json!({"macros": n.depends_on_macros, "nodes": n.depends_on_nodes}),
+        )?;
+        // dbt writes no compiled file for snapshots.
+        let has_file = n.compiled_code.is_some() && n.resource_type != ResourceType::Snapshot;
+        map.serialize_entry("compiled_path", &has_file.then(|| compiled_path(n)))?;
+        map.serialize_entry("compiled", &n.compiled_code.is_some())?;
+        map.serialize_entry("compiled_code", &n.compiled_code)?;
+        map.serialize_entry("extra_ctes_injected", &n.compiled_code.is_some())?;
+        let ctes: Vec<Value> = n
             .extra_ctes
             .iter()
             .map(|(id, sql)| json!({"id": id, "sql": sql}))
-            .collect::<Vec<_>>()),
-    );
-    let enforced = n
-        .config
-        .get("contract")
-        .and_then(|c| c.get("enforced"))
-        .and_then(|e| e.as_bool())
-        .unwrap_or(false);
-    let checksum =
-        (enforced && n.resource_type == ResourceType::Model).then(|| contract_checksum(n));
-    put(
-        "contract",
-        json!({"enforced": enforced, "alias_types": true, "checksum": checksum}),
-    );
-    match n.resource_type {
-        ResourceType::Model => {
-            put(
-                "access",
-                n.config
-                    .get("access")
-                    .cloned()
-                    .unwrap_or(json!("protected")),
-            );
-            put("constraints", json!(n.constraints));
-            put("version", json!(n.version));
-            put("latest_version", json!(n.latest_version));
-            put("deprecation_date", json!(n.deprecation_date));
-            put("primary_key", json!([]));
-            put("time_spine", Value::Null);
+            .collect();
+        map.serialize_entry("extra_ctes", &ctes)?;
+        let enforced = n
+            .config
+            .get("contract")
+            .and_then(|c| c.get("enforced"))
+            .and_then(|e| e.as_bool())
+            .unwrap_or(false);
+        let checksum =
+            (enforced && n.resource_type == ResourceType::Model).then(|| contract_checksum(n));
+        map.serialize_entry(
+            "contract",
+            &json!({"enforced": enforced, "alias_types": true, "checksum": checksum}),
+        )?;
+        match n.resource_type {
+            ResourceType::Model => {
+                match n.config.get("access") {
+                    Some(a) => map.serialize_entry("access", a)?,
+                    None => map.serialize_entry("access", "protected")?,
+                }
+                map.serialize_entry("constraints", &n.constraints)?;
+                map.serialize_entry("version", &n.version)?;
+                map.serialize_entry("latest_version", &n.latest_version)?;
+                map.serialize_entry("deprecation_date", &n.deprecation_date)?;
+                map.serialize_entry("primary_key", &[(); 0])?;
+                map.serialize_entry("time_spine", &Value::Null)?;
+            }
+            ResourceType::Operation => {
+                map.serialize_entry("index", &n.index)?;
+            }
+            ResourceType::Test if n.test_metadata.is_some() => {
+                map.serialize_entry("column_name", &n.column_name)?;
+                map.serialize_entry("file_key_name", &n.file_key_name)?;
+                map.serialize_entry("attached_node", &n.attached_node)?;
+                map.serialize_entry("test_metadata", &n.test_metadata)?;
+            }
+            _ => {}
         }
-        ResourceType::Operation => {
-            put("index", json!(n.index));
-        }
-        ResourceType::Test if n.test_metadata.is_some() => {
-            put("column_name", json!(n.column_name));
-            put("file_key_name", json!(n.file_key_name));
-            put("attached_node", json!(n.attached_node));
-            put("test_metadata", json!(n.test_metadata));
-        }
-        _ => {}
+        map.end()
     }
-    Value::Object(o)
 }
 
 fn source_json(s: &SourceTable) -> Value {
@@ -378,73 +383,82 @@ fn exposure_json(e: &Exposure) -> Value {
     })
 }
 
-/// Builds the manifest JSON object.
-pub fn to_json(out: &CompileOutput, input: &ProjectInput) -> Value {
-    let m = &out.manifest;
-    let mut nodes = Map::new();
-    for n in m.nodes.values() {
-        nodes.insert(n.unique_id.clone(), node_json(n));
+/// Serializes a map from an iterator as it goes, so that a whole section of
+/// the manifest never exists as one JSON tree.
+struct Stream<I>(std::cell::Cell<Option<I>>);
+
+fn stream<I>(items: I) -> Stream<I> {
+    Stream(std::cell::Cell::new(Some(items)))
+}
+
+impl<K: Serialize, V: Serialize, I: Iterator<Item = (K, V)>> Serialize for Stream<I> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.take().into_iter().flatten())
     }
-    let mut macros = Map::new();
-    for d in &out.macros {
-        macros.insert(
-            d.unique_id.clone(),
-            json!({
-                "name": d.name, "resource_type": "macro", "package_name": d.package,
-                "path": d.original_file_path, "original_file_path": d.original_file_path,
-                "unique_id": d.unique_id, "macro_sql": d.macro_sql, "depends_on": {"macros": []},
-                "description": "", "meta": {}, "docs": {"show": true, "node_color": null},
-                "config": {"meta": {}, "docs": {"show": true, "node_color": null}},
-                "patch_path": null, "arguments": [], "created_at": 0.0, "supported_languages": null,
-            }),
-        );
-    }
-    let docs: Map<String, Value> = m
-        .docs
-        .values()
-        .map(|d| {
-            (
-                d.unique_id.clone(),
-                json!({"name": d.name, "resource_type": "doc", "package_name": d.package_name, "path": d.path, "original_file_path": d.original_file_path, "unique_id": d.unique_id, "block_contents": d.block_contents}),
-            )
-        })
-        .collect();
-    let sources: Map<String, Value> = m
-        .sources
-        .values()
-        .map(|s| (s.unique_id.clone(), source_json(s)))
-        .collect();
-    let exposures: Map<String, Value> = m
-        .exposures
-        .values()
-        .map(|e| (e.unique_id.clone(), exposure_json(e)))
-        .collect();
-    let groups: Map<String, Value> = m
-        .groups
-        .values()
-        .map(|g| {
-            (
-                g.unique_id.clone(),
-                json!({
-                    "name": g.name, "resource_type": "group", "package_name": g.package_name, "path": g.path,
-                    "original_file_path": g.original_file_path, "unique_id": g.unique_id,
-                    "owner": g.raw.get("owner").cloned().unwrap_or(json!({})),
-                    "description": g.raw.get("description").cloned().unwrap_or(Value::Null),
-                    "config": g.raw.get("config").cloned().unwrap_or(json!({})),
-                }),
-            )
-        })
-        .collect();
-    let mut parent_map = Map::new();
-    let mut child_map = Map::new();
-    // Every resource in the graph: nodes, sources, exposures, unit tests, semantic layer.
-    for id in out.graph.index.keys() {
-        parent_map.insert(id.clone(), json!(out.graph.parents(id)));
-        child_map.insert(id.clone(), json!(out.graph.children(id)));
-    }
-    let t = &input.target;
+}
+
+fn macro_json(d: &crate::jinja::macros::MacroDef) -> Value {
     json!({
-        "metadata": {
+        "name": d.name, "resource_type": "macro", "package_name": d.package,
+        "path": d.original_file_path, "original_file_path": d.original_file_path,
+        "unique_id": d.unique_id, "macro_sql": d.macro_sql, "depends_on": {"macros": []},
+        "description": "", "meta": {}, "docs": {"show": true, "node_color": null},
+        "config": {"meta": {}, "docs": {"show": true, "node_color": null}},
+        "patch_path": null, "arguments": [], "created_at": 0.0, "supported_languages": null,
+    })
+}
+
+fn group_json(g: &Group) -> Value {
+    json!({
+        "name": g.name, "resource_type": "group", "package_name": g.package_name, "path": g.path,
+        "original_file_path": g.original_file_path, "unique_id": g.unique_id,
+        "owner": g.raw.get("owner").cloned().unwrap_or(json!({})),
+        "description": g.raw.get("description").cloned().unwrap_or(Value::Null),
+        "config": g.raw.get("config").cloned().unwrap_or(json!({})),
+    })
+}
+
+fn unit_test_json(u: &UnitTest, with_sql: bool) -> Value {
+    let mut v = json!({
+        "model": u.model, "given": u.given, "expect": u.expect, "name": u.name, "resource_type": "unit_test",
+        "package_name": u.package_name, "path": u.path, "original_file_path": u.original_file_path,
+        "unique_id": u.unique_id, "fqn": u.fqn, "description": u.description, "overrides": u.overrides,
+        "depends_on": {"macros": [], "nodes": u.depends_on_nodes}, "config": u.config, "checksum": unit_test_checksum(u),
+        "schema": u.schema, "created_at": 0.0, "versions": u.versions, "version": u.version,
+    });
+    if let (true, Some(sql), Value::Object(o)) = (with_sql, &u.compiled_code, &mut v) {
+        o.insert("compiled_code".into(), json!(sql));
+    }
+    v
+}
+
+/// The manifest, serialized section by section and entry by entry: writing
+/// it never holds more than one resource as a JSON tree.
+pub struct ManifestJson<'a> {
+    pub out: &'a CompileOutput,
+    pub input: &'a ProjectInput,
+    /// Adds each unit test's compiled SQL to its entry (for the app; dbt's
+    /// manifest has no such field).
+    pub unit_test_sql: bool,
+}
+
+impl<'a> ManifestJson<'a> {
+    pub fn new(out: &'a CompileOutput, input: &'a ProjectInput) -> ManifestJson<'a> {
+        ManifestJson {
+            out,
+            input,
+            unit_test_sql: false,
+        }
+    }
+}
+
+impl Serialize for ManifestJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let (out, input) = (self.out, self.input);
+        let m = &out.manifest;
+        let t = &input.target;
+        let metadata = json!({
             "dbt_schema_version": SCHEMA_URL,
             "dbt_version": DBT_VERSION,
             "generated_at": input.invocation.run_started_at,
@@ -458,28 +472,87 @@ pub fn to_json(out: &CompileOutput, input: &ProjectInput) -> Value {
             "adapter_type": t.adapter_type,
             "quoting": {"database": true, "schema": true, "identifier": true, "column": null},
             "run_started_at": input.invocation.run_started_at,
-        },
-        "nodes": nodes,
-        "sources": sources,
-        "macros": macros,
-        "docs": docs,
-        "exposures": exposures,
-        "metrics": m.metrics,
-        "groups": groups,
-        "selectors": {},
-        "disabled": m.disabled_json,
-        "parent_map": parent_map,
-        "child_map": child_map,
-        "group_map": {},
-        "saved_queries": m.saved_queries,
-        "semantic_models": m.semantic_models,
-        "unit_tests": m.unit_tests.values().map(|u| (u.unique_id.clone(), json!({
-            "model": u.model, "given": u.given, "expect": u.expect, "name": u.name, "resource_type": "unit_test",
-            "package_name": u.package_name, "path": u.path, "original_file_path": u.original_file_path,
-            "unique_id": u.unique_id, "fqn": u.fqn, "description": u.description, "overrides": u.overrides,
-            "depends_on": {"macros": [], "nodes": u.depends_on_nodes}, "config": u.config, "checksum": unit_test_checksum(u),
-            "schema": u.schema, "created_at": 0.0, "versions": u.versions, "version": u.version,
-        }))).collect::<Map<String, Value>>(),
-        "functions": {},
-    })
+        });
+        let empty = Map::new();
+        let with_sql = self.unit_test_sql;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("metadata", &metadata)?;
+        map.serialize_entry(
+            "nodes",
+            &stream(m.nodes.values().map(|n| (&n.unique_id, NodeJson(n)))),
+        )?;
+        map.serialize_entry(
+            "sources",
+            &stream(m.sources.values().map(|x| (&x.unique_id, source_json(x)))),
+        )?;
+        map.serialize_entry(
+            "macros",
+            &stream(out.macros.iter().map(|d| (&d.unique_id, macro_json(d)))),
+        )?;
+        map.serialize_entry(
+            "docs",
+            &stream(m.docs.values().map(|d| {
+                (
+                    &d.unique_id,
+                    json!({"name": d.name, "resource_type": "doc", "package_name": d.package_name, "path": d.path, "original_file_path": d.original_file_path, "unique_id": d.unique_id, "block_contents": d.block_contents}),
+                )
+            })),
+        )?;
+        map.serialize_entry(
+            "exposures",
+            &stream(
+                m.exposures
+                    .values()
+                    .map(|e| (&e.unique_id, exposure_json(e))),
+            ),
+        )?;
+        map.serialize_entry("metrics", &m.metrics)?;
+        map.serialize_entry(
+            "groups",
+            &stream(m.groups.values().map(|g| (&g.unique_id, group_json(g)))),
+        )?;
+        map.serialize_entry("selectors", &empty)?;
+        map.serialize_entry("disabled", &m.disabled_json)?;
+        // Every resource in the graph: nodes, sources, exposures, unit tests, semantic layer.
+        map.serialize_entry(
+            "parent_map",
+            &stream(out.graph.index.keys().map(|id| (id, out.graph.parents(id)))),
+        )?;
+        map.serialize_entry(
+            "child_map",
+            &stream(
+                out.graph
+                    .index
+                    .keys()
+                    .map(|id| (id, out.graph.children(id))),
+            ),
+        )?;
+        map.serialize_entry("group_map", &empty)?;
+        map.serialize_entry("saved_queries", &m.saved_queries)?;
+        map.serialize_entry("semantic_models", &m.semantic_models)?;
+        map.serialize_entry(
+            "unit_tests",
+            &stream(
+                m.unit_tests
+                    .values()
+                    .map(|u| (&u.unique_id, unit_test_json(u, with_sql))),
+            ),
+        )?;
+        map.serialize_entry("functions", &empty)?;
+        map.end()
+    }
+}
+
+/// Builds the manifest JSON object.
+pub fn to_json(out: &CompileOutput, input: &ProjectInput) -> Value {
+    serde_json::to_value(ManifestJson::new(out, input)).unwrap_or(Value::Null)
+}
+
+/// Writes `manifest.json` without building it in memory first.
+pub fn write_json<W: std::io::Write>(
+    out: &CompileOutput,
+    input: &ProjectInput,
+    w: W,
+) -> serde_json::Result<()> {
+    serde_json::to_writer(w, &ManifestJson::new(out, input))
 }

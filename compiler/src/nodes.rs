@@ -287,6 +287,8 @@ pub struct UnitTest {
     pub versions: Value,
     pub schema: String,
     pub depends_on_nodes: Vec<String>,
+    /// The SQL `dbt test` runs, when the inputs' column types are known.
+    pub compiled_code: Option<String>,
 }
 
 /// A group from properties YAML.

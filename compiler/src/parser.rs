@@ -426,15 +426,24 @@ pub fn constraints_repr(list: &[Value], model_level: bool) -> String {
 /// Hex SHA-256 of bytes (dbt's file checksum).
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
-    let d = sha2::Sha256::digest(bytes);
-    d.iter().map(|b| format!("{b:02x}")).collect()
+    hex(&sha2::Sha256::digest(bytes))
 }
 
 /// Hex MD5 of a string.
 pub fn md5_hex(s: &str) -> String {
     use md5::Digest;
-    let d = md5::Md5::digest(s.as_bytes());
-    d.iter().map(|b| format!("{b:02x}")).collect()
+    hex(&md5::Md5::digest(s.as_bytes()))
+}
+
+/// Lowercase hex of bytes.
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(DIGITS[(b >> 4) as usize] as char);
+        out.push(DIGITS[(b & 15) as usize] as char);
+    }
+    out
 }
 
 /// Python's `repr()` of a JSON-like value whose leaves are strings (dbt hashes it).

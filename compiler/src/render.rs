@@ -60,7 +60,7 @@ const UNRENDERED_KEYS: &[&str] = &[
 /// A small environment with `env_var` and `var` for configuration files.
 pub fn config_env(
     env: BTreeMap<String, String>,
-    vars: serde_json::Map<String, Value>,
+    vars: std::sync::Arc<serde_json::Map<String, Value>>,
 ) -> Environment<'static> {
     let mut e = Environment::new();
     e.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
@@ -145,6 +145,9 @@ fn coerce(s: String) -> Value {
 
 /// Renders `dbt_project.yml` with `env_var` and the command-line vars.
 pub fn render_project_yaml(raw: Value, input: &ProjectInput) -> Value {
-    let env = config_env(input.env.clone(), input.cli_vars.clone());
+    let env = config_env(
+        input.env.clone(),
+        std::sync::Arc::new(input.cli_vars.clone()),
+    );
     render_value(&env, raw)
 }

@@ -41,6 +41,15 @@ fn render(input: &ProjectInput) -> String {
             None => s.push_str(&format!("{id}: (not compiled)\n")),
         }
     }
+    if !out.manifest.unit_tests.is_empty() {
+        s.push_str("\n## unit tests\n");
+        for (id, u) in &out.manifest.unit_tests {
+            match &u.compiled_code {
+                Some(code) => s.push_str(&format!("{id}:\n{}\n", code.trim_end())),
+                None => s.push_str(&format!("{id}: (not compiled)\n")),
+            }
+        }
+    }
     s
 }
 

@@ -83,7 +83,7 @@ FIXED_ENV = load_fixed_env()
 
 # What the script owns inside tests/goldens/<example>/; anything else there
 # is left alone when regenerating and ignored when checking.
-GENERATED = ("manifest.json", "compiled", "ls.json")
+GENERATED = ("manifest.json", "compiled", "ls.json", "unit_tests.json", "catalog.json")
 
 # Fixed stand-ins for the metadata values that change on every invocation.
 # They keep dbt's formats, so a normalised manifest still loads in dbt-core
@@ -297,6 +297,39 @@ def generate_example(example: str, out_dir: Path, dbt: str, work: Path) -> None:
     for args in cases:
         listings[" ".join(args)] = run_dbt_ls(dbt, [*args, *common, "--target-path", "target", "--log-path", str(sandbox / "logs")], project, log_file)
     (dest / "ls.json").write_text(dump_json(listings), encoding="utf-8")
+
+    if manifest.get("unit_tests"):
+        generate_unit_tests(dbt, project, sandbox, common, dest, log_file)
+
+
+def generate_unit_tests(dbt: str, project: Path, sandbox: Path, common: list[str], dest: Path, log_file: Path) -> None:
+    """The SQL `dbt test` runs for each unit test, and the catalog it ran with.
+
+    Unit test SQL casts fixture rows to the columns of the relations the
+    inputs stand for, so dbt needs them built: seeds, then every model the
+    unit tests read (``+test_type:unit``). ``dbt docs generate`` then records
+    those relations' columns in ``catalog.json``, which Trellis reads in
+    place of a warehouse to produce the same SQL.
+    """
+    logs = ["--target-path", "target", "--log-path", str(sandbox / "logs")]
+    run_dbt(dbt, ["seed", *common, *logs], project, log_file)
+    run_dbt(dbt, ["run", "--select", "+test_type:unit", *common, *logs], project, log_file)
+    run_dbt(dbt, ["test", "--select", "test_type:unit", *common, *logs], project, log_file)
+    results = json.loads((project / "target" / "run_results.json").read_text(encoding="utf-8"))
+    sql = {
+        r["unique_id"]: r.get("compiled_code")
+        for r in results.get("results", [])
+        if r["unique_id"].startswith("unit_test.")
+    }
+    (dest / "unit_tests.json").write_text(dump_json(sql), encoding="utf-8")
+    run_dbt(dbt, ["docs", "generate", *common, *logs], project, log_file)
+    catalog = json.loads((project / "target" / "catalog.json").read_text(encoding="utf-8"))
+    meta = catalog.get("metadata", {})
+    for key in ("generated_at", "invocation_id", "invocation_started_at"):
+        if key in meta:
+            meta[key] = FIXED_METADATA.get(key, FIXED_METADATA["generated_at"])
+    meta["env"] = {}
+    (dest / "catalog.json").write_text(dump_json(catalog), encoding="utf-8")
 
 
 def generate_all(examples: list[str], out_dir: Path, dbt: str, keep_temp: bool) -> None:

@@ -115,6 +115,8 @@ pub struct Shared {
     pub target_value: OnceLock<Value>,
     /// `flags:` of the root project (behaviour flags among them).
     pub project_flags: serde_json::Map<String, serde_json::Value>,
+    /// Introspection answers; `None` is an empty warehouse.
+    pub warehouse: Option<Arc<dyn crate::warehouse::Introspection>>,
 }
 
 impl Shared {
@@ -164,9 +166,15 @@ pub struct NodeFacts {
     /// The `model` variable, built on first use.
     pub model: Box<dyn Fn() -> Value + Send + Sync>,
     /// Variables visible to this node (cli vars, project vars), merged.
-    pub vars: serde_json::Map<String, serde_json::Value>,
+    pub vars: Arc<serde_json::Map<String, serde_json::Value>>,
     /// Extra top-level names (`_dbt_generic_test_kwargs`, ...).
     pub extra: BTreeMap<String, Value>,
+    /// Environment variables that win over the shared ones (unit test
+    /// overrides).
+    pub env_overrides: BTreeMap<String, String>,
+    /// Introspection for this render only, asked when the shared one has
+    /// no answer.
+    pub warehouse: Option<Arc<dyn crate::warehouse::Introspection>>,
 }
 
 /// The root context object of a render.
@@ -392,7 +400,11 @@ impl NodeCtx {
                     .as_ref()
                     .ok_or_else(|| err("source() is not available here"))?;
                 let (rel, uid) = resolver.resolve_source(&s, &t).map_err(err)?;
-                lock(&self.rec).dependencies.insert(uid);
+                let mut rec = lock(&self.rec);
+                if rel.is_cte && !rec.ephemeral.contains(&uid) {
+                    rec.ephemeral.push(uid.clone());
+                }
+                rec.dependencies.insert(uid);
                 Ok(rel.to_value())
             }
         }
@@ -450,7 +462,7 @@ impl NodeCtx {
         Err(err(format!(
             "Required var '{name}' not found in config:\nVars supplied to {} = {}",
             self.node.name,
-            serde_json::to_string_pretty(&self.node.vars).unwrap_or_default()
+            serde_json::to_string_pretty(&*self.node.vars).unwrap_or_default()
         )))
     }
 
@@ -460,7 +472,12 @@ impl NodeCtx {
             .first()
             .and_then(|v| v.as_str())
             .ok_or_else(|| err("env_var() needs a variable name"))?;
-        if let Some(v) = self.shared.env.get(name) {
+        if let Some(v) = self
+            .node
+            .env_overrides
+            .get(name)
+            .or_else(|| self.shared.env.get(name))
+        {
             return Ok(Value::from(v.clone()));
         }
         if let Some(d) = pos.get(1) {
@@ -1133,6 +1150,20 @@ impl Object for AdapterObj {
             "escape_single_quotes" => Ok(Value::from(first().replace('\'', "''"))),
             // An empty warehouse has no relations: `none` is the true answer.
             "get_relation" | "load_relation" | "get_relation_by_name" => Ok(Value::from(())),
+            "get_columns_in_relation" if self.0.known_columns(pos.first()).is_some() => {
+                let cols = self.0.known_columns(pos.first()).unwrap_or_default();
+                Ok(MutList::new_value(
+                    cols.into_iter()
+                        .map(|c| {
+                            Value::from_object(ColumnObj::new(
+                                &c.name,
+                                &c.data_type,
+                                self.0.shared.adapter.quote_char,
+                            ))
+                        })
+                        .collect(),
+                ))
+            }
             "get_columns_in_relation"
             | "get_columns_in_table"
             | "list_relations_without_caching"
@@ -1180,6 +1211,110 @@ impl Object for AdapterObj {
     }
 }
 
+impl NodeCtx {
+    /// The columns the render's introspection knows for a relation value.
+    fn known_columns(
+        &self,
+        relation: Option<&Value>,
+    ) -> Option<Vec<crate::warehouse::WarehouseColumn>> {
+        let r = relation?.downcast_object_ref::<Relation>()?;
+        let rel = crate::warehouse::RelationRef {
+            database: r.database.as_deref(),
+            schema: r.schema.as_deref(),
+            identifier: r.identifier.as_deref()?,
+        };
+        // The warehouse answers first; this render's own answers fill in.
+        self.shared
+            .warehouse
+            .as_ref()
+            .and_then(|w| w.columns(rel))
+            .or_else(|| self.node.warehouse.as_ref()?.columns(rel))
+    }
+}
+
+/// A column of a relation, as dbt's `Column` class presents it.
+#[derive(Debug)]
+pub struct ColumnObj {
+    name: String,
+    ty: crate::warehouse::ColumnType,
+    quote_char: char,
+}
+
+impl ColumnObj {
+    pub fn new(name: &str, data_type: &str, quote_char: char) -> ColumnObj {
+        ColumnObj {
+            name: name.to_string(),
+            ty: crate::warehouse::ColumnType::from_description(data_type),
+            quote_char,
+        }
+    }
+}
+
+impl Object for ColumnObj {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let num = |n: Option<i64>| n.map(Value::from).unwrap_or(Value::from(()));
+        Some(match key.as_str()? {
+            "name" | "column" => Value::from(self.name.clone()),
+            "dtype" => Value::from(self.ty.dtype.clone()),
+            "data_type" => Value::from(self.ty.data_type()),
+            "quoted" => Value::from(format!("{q}{}{q}", self.name, q = self.quote_char)),
+            "char_size" => num(self.ty.char_size),
+            "numeric_precision" => num(self.ty.numeric_precision),
+            "numeric_scale" => num(self.ty.numeric_scale),
+            _ => return None,
+        })
+    }
+
+    fn call_method(
+        self: &Arc<Self>,
+        _s: &mut State<'_, '_>,
+        m: &str,
+        args: &[Value],
+    ) -> Result<Value, Error> {
+        let lower = self.ty.dtype.to_lowercase();
+        let integer = matches!(
+            lower.as_str(),
+            "smallint"
+                | "integer"
+                | "bigint"
+                | "smallserial"
+                | "serial"
+                | "bigserial"
+                | "int2"
+                | "int4"
+                | "int8"
+                | "tinyint"
+                | "hugeint"
+                | "int"
+        );
+        let float = matches!(
+            lower.as_str(),
+            "real" | "float4" | "float" | "double precision" | "float8" | "double"
+        );
+        match m {
+            "is_string" => Ok(Value::from(self.ty.is_string())),
+            "is_numeric" => Ok(Value::from(self.ty.is_numeric())),
+            "is_integer" => Ok(Value::from(integer)),
+            "is_float" => Ok(Value::from(float)),
+            "is_number" => Ok(Value::from(integer || float || self.ty.is_numeric())),
+            "string_size" if self.ty.is_string() => Ok(Value::from(self.ty.string_size())),
+            "literal" => Ok(Value::from(format!(
+                "{}::{}",
+                args.first().cloned().unwrap_or_default(),
+                self.ty.data_type()
+            ))),
+            _ => Err(Error::from(ErrorKind::UnknownMethod)),
+        }
+    }
+
+    fn render(self: &Arc<Self>, f: &mut fmt::Formatter<'_>) -> fmt::Result
+    where
+        Self: Sized + 'static,
+    {
+        write!(f, "<Column {} ({})>", self.name, self.ty.data_type())
+    }
+}
+
 /// `adapter.behavior.<flag>`: the project's behaviour flags, off unless set.
 #[derive(Debug)]
 struct Behavior(Arc<NodeCtx>);
@@ -1195,6 +1330,11 @@ impl Object for Behavior {
             .unwrap_or(false);
         Some(Value::from_object(BehaviorFlag(on)))
     }
+}
+
+/// A boolean that prints as Python's (`True`, `False`).
+pub fn py_bool(b: bool) -> Value {
+    Value::from_object(BehaviorFlag(b))
 }
 
 #[derive(Debug)]
