@@ -195,6 +195,12 @@ await test("example: sidebar navigation, compiled SQL equals the CLI's, search, 
     if (picture) await shot(page, picture);
   }
   assert(await page.locator(".md").count() >= 1, "docs block rendered");
+  // A unit test's SQL (its input's column types are declared in YAML) equals the CLI's.
+  await page.goto(BASE + "#/r/unit_test.shop.stg_customers.customer_names_and_emails_are_cleaned");
+  await page.getByRole("heading", { name: "Unit test" }).waitFor();
+  await compiledMatchesCli(page, "customer_names_and_emails_are_cleaned");
+  assert((await page.locator("#compiled-sql").innerText()).includes("__dbt__cte__jaffle_raw__customers"), "fixture CTE");
+  await shot(page, "18-unit-test");
   await page.getByRole("button", { name: "Switch to dark theme" }).click();
   assertEq(await page.locator("html").getAttribute("data-theme"), "dark", "theme");
   await page.close();

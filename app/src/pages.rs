@@ -444,7 +444,12 @@ fn rows_table(rows: &Value, format: &str) -> AnyView {
                 .map(|row| {
                     let cells: Vec<_> = keys
                         .iter()
-                        .map(|k| view! { <td>{row.get(k).map(json_text).unwrap_or_default()}</td> })
+                        .map(|k| match row.get(k) {
+                            // An explicit null, unlike a column the row leaves out.
+                            Some(Value::Null) => view! { <td class="muted">"null"</td> }.into_any(),
+                            Some(v) => view! { <td>{json_text(v)}</td> }.into_any(),
+                            None => view! { <td></td> }.into_any(),
+                        })
                         .collect();
                     view! { <tr>{cells}</tr> }
                 })
@@ -528,7 +533,14 @@ fn unit_test_section(p: &Project, r: &Resource) -> impl IntoView + use<> {
                 <h3>"Overrides"</h3>
                 <pre class="plain">{serde_json::to_string_pretty(overrides).unwrap_or_default()}</pre>
             })}
-            <p class="muted">"The SQL dbt runs for a unit test needs the column types of its inputs, which only a warehouse can answer; it appears here once a warehouse is connected."</p>
+            {match r.raw["compiled_code"].as_str() {
+                Some(sql) => view! {
+                    <div class="code-pair single">{code_block("Compiled SQL", sql.to_string(), "compiled-sql")}</div>
+                }.into_any(),
+                None => view! {
+                    <p class="muted">"No compiled SQL: fixture rows are cast to the column types of the inputs they stand for. Declare those columns with a data_type in properties YAML, or open the project with a target/catalog.json."</p>
+                }.into_any(),
+            }}
         </section>
     }
 }
