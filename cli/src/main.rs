@@ -1,5 +1,8 @@
 //! `trellis`: compile dbt projects, list their resources, and write dbt's artifacts.
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use trellis_cli::load;
 mod output;
 

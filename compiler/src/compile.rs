@@ -322,6 +322,7 @@ fn run(
         env: None,
         shared_sources: None,
         vars_cache: Default::default(),
+        project_config_cache: Default::default(),
         diagnostics: std::mem::take(&mut out.diagnostics),
         manifest: std::mem::take(&mut out.manifest),
     };
@@ -409,6 +410,11 @@ struct State<'a> {
     shared_sources: Option<Sources>,
     /// `vars_for` by package.
     vars_cache: std::cell::RefCell<BTreeMap<String, Arc<Map<String, Value>>>>,
+    /// `project_config_raw` by resource type, package and the part of the fqn
+    /// that `dbt_project.yml` configures.
+    project_config_cache: std::cell::RefCell<
+        std::collections::HashMap<(ResourceType, String, Vec<String>), Map<String, Value>>,
+    >,
     /// Properties files with semantic-layer entries: (project, file, original path, content).
     semantic_files: Vec<(String, String, String, Value)>,
     /// Exposures and groups from properties files: (key, project, file, original path, entry).
@@ -487,7 +493,6 @@ impl State<'_> {
         package: &str,
         fqn: &[String],
     ) -> Map<String, Value> {
-        let mut cfg = Map::new();
         let keys: &[&str] = match rt {
             ResourceType::Test => &["tests", "data_tests"],
             // dbt configures analyses and hooks through `models:`.
@@ -501,6 +506,27 @@ impl State<'_> {
             }
         }
         order.push(self.root);
+        // Only the fqn's parts that name a level of some config tree matter.
+        let mut depth = 0;
+        for p in &order {
+            for key in keys {
+                let mut level = p.configs.get(*key);
+                for (i, part) in fqn.iter().enumerate() {
+                    match level.and_then(|l| l.get(part)).filter(|l| l.is_object()) {
+                        Some(next) => {
+                            depth = depth.max(i + 1);
+                            level = Some(next);
+                        }
+                        None => break,
+                    }
+                }
+            }
+        }
+        let cache_key = (rt, package.to_string(), fqn[..depth].to_vec());
+        if let Some(hit) = self.project_config_cache.borrow().get(&cache_key) {
+            return hit.clone();
+        }
+        let mut cfg = Map::new();
         for p in order {
             for key in keys {
                 if let Some(tree) = p.configs.get(*key) {
@@ -510,6 +536,9 @@ impl State<'_> {
                 }
             }
         }
+        self.project_config_cache
+            .borrow_mut()
+            .insert(cache_key, cfg.clone());
         cfg
     }
 
