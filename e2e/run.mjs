@@ -352,6 +352,20 @@ await test("docs site: the bundled project opens directly at a deep link", async
   await page.close();
 });
 
+await test("docs site from file://: the page says how to serve it instead of staying blank", async () => {
+  // A context of its own: the browser's refusal to load the module is
+  // expected here, so its console errors are not collected.
+  const own = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = await own.newPage();
+  await page.goto("file://" + path.join(SITE, "index.html"));
+  const notice = page.locator("#file-notice");
+  await notice.waitFor();
+  assert((await notice.innerText()).includes("served over HTTP"), "file:// notice");
+  assert((await notice.innerText()).includes(`--directory ${SITE}`), "the folder to serve is named");
+  await shot(page, "19-file-url");
+  await own.close();
+});
+
 await browser.close();
 server.close();
 const failed = results.filter(([, r]) => r !== "ok");

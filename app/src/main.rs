@@ -47,6 +47,14 @@ fn main() {
     if web_sys::window().is_none() {
         return;
     }
+    // The page's own notice for file:// (where most browsers will not get
+    // this far) gives way to the app.
+    if let Some(notice) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("file-notice"))
+    {
+        notice.remove();
+    }
     leptos::mount::mount_to_body(app::App);
 }
 

@@ -141,7 +141,7 @@ struct AppResult<'a> {
 
 /// What the app shows of a compiled project, as JSON text: `{name,
 /// manifest, diagnostics, catalog, profile}`. The manifest is written as it
-/// is serialized, and carries each unit test's compiled SQL. The worker sends
+/// is serialized, in its app variant (see `ManifestJson::for_app`). The worker sends
 /// it to the page, and `trellis docs build` writes it into a docs site.
 pub fn app_result(
     input: &trellis_compiler::ProjectInput,
@@ -158,7 +158,7 @@ pub fn app_result(
         manifest: trellis_compiler::manifest::ManifestJson {
             out,
             input,
-            unit_test_sql: true,
+            for_app: true,
         },
         diagnostics,
         catalog,

@@ -437,9 +437,10 @@ fn unit_test_json(u: &UnitTest, with_sql: bool) -> Value {
 pub struct ManifestJson<'a> {
     pub out: &'a CompileOutput,
     pub input: &'a ProjectInput,
-    /// Adds each unit test's compiled SQL to its entry (for the app; dbt's
-    /// manifest has no such field).
-    pub unit_test_sql: bool,
+    /// The app's variant: each unit test's entry carries its compiled SQL
+    /// (dbt's manifest has no such field), and `parent_map` / `child_map`
+    /// are left out (the app builds its graph from `depends_on`).
+    pub for_app: bool,
 }
 
 impl<'a> ManifestJson<'a> {
@@ -447,7 +448,7 @@ impl<'a> ManifestJson<'a> {
         ManifestJson {
             out,
             input,
-            unit_test_sql: false,
+            for_app: false,
         }
     }
 }
@@ -474,7 +475,7 @@ impl Serialize for ManifestJson<'_> {
             "run_started_at": input.invocation.run_started_at,
         });
         let empty = Map::new();
-        let with_sql = self.unit_test_sql;
+        let with_sql = self.for_app;
         let mut map = s.serialize_map(None)?;
         map.serialize_entry("metadata", &metadata)?;
         map.serialize_entry(
@@ -514,19 +515,21 @@ impl Serialize for ManifestJson<'_> {
         map.serialize_entry("selectors", &empty)?;
         map.serialize_entry("disabled", &m.disabled_json)?;
         // Every resource in the graph: nodes, sources, exposures, unit tests, semantic layer.
-        map.serialize_entry(
-            "parent_map",
-            &stream(out.graph.index.keys().map(|id| (id, out.graph.parents(id)))),
-        )?;
-        map.serialize_entry(
-            "child_map",
-            &stream(
-                out.graph
-                    .index
-                    .keys()
-                    .map(|id| (id, out.graph.children(id))),
-            ),
-        )?;
+        if !self.for_app {
+            map.serialize_entry(
+                "parent_map",
+                &stream(out.graph.index.keys().map(|id| (id, out.graph.parents(id)))),
+            )?;
+            map.serialize_entry(
+                "child_map",
+                &stream(
+                    out.graph
+                        .index
+                        .keys()
+                        .map(|id| (id, out.graph.children(id))),
+                ),
+            )?;
+        }
         map.serialize_entry("group_map", &empty)?;
         map.serialize_entry("saved_queries", &m.saved_queries)?;
         map.serialize_entry("semantic_models", &m.semantic_models)?;
