@@ -1315,14 +1315,25 @@ impl State<'_> {
                 }
             }
             let tname = format!("node:{}#{}", n.file, n.unique_id);
-            let facts = self.facts(n, None, model_json(n));
+            // The node is lent to its render, so that `model` is built only if
+            // a template asks for it.
+            let lent = Arc::new(std::mem::replace(
+                n,
+                Node::new(ResourceType::Model, "", "", String::new()),
+            ));
+            let mut facts = self.facts(&lent, None, Value::Null);
+            let snapshot = lent.clone();
+            facts.model =
+                Box::new(move || JValue::from(minijinja::value::Serde(model_json(&snapshot))));
             let ctx = NodeCtx::new(self.shared.clone(), None, Mode::Parse, facts);
-            let result = match &n.test_metadata {
+            let result = match &lent.test_metadata {
                 Some(tm) => jinja::render_test_kwargs(&env, &sources, &tm.kwargs, &ctx),
                 None => Ok(()),
             }
             .and_then(|_| jinja::render(&env, &sources, &tname, &ctx));
             let rec = std::mem::take(&mut *ctx.rec.lock().unwrap_or_else(|e| e.into_inner()));
+            drop(ctx);
+            *n = Arc::try_unwrap(lent).unwrap_or_else(|shared| (*shared).clone());
             if let Err(d) = result {
                 n.has_error = true;
                 self.diagnostics.push(d);
@@ -1355,6 +1366,12 @@ impl State<'_> {
                 .flatten()
                 .filter_map(|h| h.get("sql").and_then(|s| s.as_str()).map(str::to_string))
                 .collect();
+            if hooks.is_empty() {
+                self.finish_naming(n);
+                continue;
+            }
+            let facts = self.facts(n, None, model_json(n));
+            let ctx = NodeCtx::new(self.shared.clone(), None, Mode::Parse, facts);
             for sql in hooks {
                 let r = env.render_str(&crate::jinja::lexer::rewrite_literals(&sql), ctx.value());
                 if let Err(e) = r {

@@ -146,9 +146,6 @@ impl Serialize for ColumnJson<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let c = self.0;
-        let mut cfg = c.config.clone();
-        cfg.entry("meta").or_insert_with(|| json!(c.meta));
-        cfg.entry("tags").or_insert_with(|| json!(c.tags));
         let mut map = s.serialize_map(Some(10))?;
         map.serialize_entry("name", &c.name)?;
         map.serialize_entry("description", &c.description)?;
@@ -156,12 +153,48 @@ impl Serialize for ColumnJson<'_> {
         map.serialize_entry("data_type", &c.data_type)?;
         map.serialize_entry("constraints", &c.constraints)?;
         map.serialize_entry("quote", &c.quote)?;
-        map.serialize_entry("config", &cfg)?;
+        map.serialize_entry("config", &ColumnConfig(c))?;
         map.serialize_entry("tags", &c.tags)?;
         map.serialize_entry("granularity", &c.granularity)?;
         map.serialize_entry("doc_blocks", &c.doc_blocks)?;
         map.end()
     }
+}
+
+/// A column's config, with its meta and tags when the config has none.
+struct ColumnConfig<'a>(&'a Column);
+
+impl Serialize for ColumnConfig<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let c = self.0;
+        let mut map = s.serialize_map(None)?;
+        for (k, v) in &c.config {
+            map.serialize_entry(k, v)?;
+        }
+        if !c.config.contains_key("meta") {
+            map.serialize_entry("meta", &c.meta)?;
+        }
+        if !c.config.contains_key("tags") {
+            map.serialize_entry("tags", &c.tags)?;
+        }
+        map.end()
+    }
+}
+
+/// `depends_on` of a node; seeds have no `nodes`.
+#[derive(Serialize)]
+struct DependsOn<'a> {
+    macros: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    nodes: Option<&'a [String]>,
+}
+
+/// An injected CTE as dbt records it.
+#[derive(Serialize)]
+struct Cte<'a> {
+    id: &'a str,
+    sql: &'a str,
 }
 
 fn columns_json(cols: &indexmap::IndexMap<String, Column>) -> Value {
@@ -227,7 +260,13 @@ impl Serialize for NodeJson<'_> {
         map.serialize_entry("doc_blocks", &n.doc_blocks)?;
         if n.resource_type == ResourceType::Seed {
             map.serialize_entry("root_path", "<root>")?;
-            map.serialize_entry("depends_on", &json!({"macros": n.depends_on_macros}))?;
+            map.serialize_entry(
+                "depends_on",
+                &DependsOn {
+                    macros: &n.depends_on_macros,
+                    nodes: None,
+                },
+            )?;
             return map.end();
         }
         map.serialize_entry("language", &n.language)?;
@@ -238,7 +277,10 @@ impl Serialize for NodeJson<'_> {
         map.serialize_entry("functions", &[(); 0])?;
         map.serialize_entry(
             "depends_on",
-            &json!({"macros": n.depends_on_macros, "nodes": n.depends_on_nodes}),
+            &DependsOn {
+                macros: &n.depends_on_macros,
+                nodes: Some(&n.depends_on_nodes),
+            },
         )?;
         // dbt writes no compiled file for snapshots.
         let has_file = n.compiled_code.is_some() && n.resource_type != ResourceType::Snapshot;
@@ -246,10 +288,10 @@ impl Serialize for NodeJson<'_> {
         map.serialize_entry("compiled", &n.compiled_code.is_some())?;
         map.serialize_entry("compiled_code", &n.compiled_code)?;
         map.serialize_entry("extra_ctes_injected", &n.compiled_code.is_some())?;
-        let ctes: Vec<Value> = n
+        let ctes: Vec<Cte> = n
             .extra_ctes
             .iter()
-            .map(|(id, sql)| json!({"id": id, "sql": sql}))
+            .map(|(id, sql)| Cte { id, sql })
             .collect();
         map.serialize_entry("extra_ctes", &ctes)?;
         let enforced = n
