@@ -54,11 +54,9 @@ impl Resolver for FixtureResolver {
         name: &str,
         version: Option<&str>,
     ) -> Result<(Relation, String), String> {
-        let uid = self
+        let (_, uid) = self
             .lookup
-            .lookup
-            .find(from_package, package, name, version)
-            .ok_or_else(|| format!("depends on a node named '{name}' which was not found"))?;
+            .resolve_ref(from_package, package, name, version)?;
         self.inputs.get(&uid).cloned().ok_or_else(|| {
             format!(
                 "unit test '{}' has no given input for ref('{name}'); every model it selects from must be given",
