@@ -72,8 +72,9 @@ pub fn build_site(result: &str, app_dir: &Path, output: &Path) -> Result<()> {
 }
 
 /// `target/catalog.json` of the project, when it has one.
-pub fn read_catalog(project_dir: &Path) -> Option<String> {
-    std::fs::read_to_string(project_dir.join("target/catalog.json")).ok()
+pub fn catalog_path(project_dir: &Path) -> Option<std::path::PathBuf> {
+    let path = project_dir.join("target/catalog.json");
+    path.is_file().then_some(path)
 }
 
 #[cfg(test)]

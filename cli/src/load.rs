@@ -8,6 +8,7 @@ use trellis_compiler::ProjectInput;
 use trellis_compiler::input::{PROJECT_FILE_EXTS as EXTS, SKIP_DIRS};
 
 /// Options shared by the commands that load a project.
+#[derive(Clone)]
 pub struct LoadOptions {
     pub project_dir: PathBuf,
     pub profiles_dir: Option<PathBuf>,

@@ -53,9 +53,19 @@ pub fn docs_build_command(
     app_dir: &std::path::Path,
 ) -> Result<ExitCode> {
     let started = Instant::now();
-    let (input, out) = load_and_compile(&opts.load, true)?;
+    // The catalog that gives columns their types on the site also answers
+    // introspection, so unit tests compile as they do when the app opens
+    // the same folder.
+    let mut load = opts.load.clone();
+    load.catalog = load
+        .catalog
+        .or_else(|| trellis_cli::docs::catalog_path(&opts.load.project_dir));
+    let (input, out) = load_and_compile(&load, true)?;
     let errors = print_diagnostics(&input, &out.diagnostics);
-    let catalog = trellis_cli::docs::read_catalog(&opts.load.project_dir);
+    let catalog = load
+        .catalog
+        .as_ref()
+        .and_then(|p| std::fs::read_to_string(p).ok());
     let result = trellis_compiler_wasm::session::app_result(
         &input,
         &out,
