@@ -37,10 +37,6 @@ pub fn unit_test_files(out: &CompileOutput) -> Vec<(PathBuf, &str)> {
         .values()
         .filter_map(|u| {
             let code = u.compiled_code.as_deref()?;
-            let name = match &u.version {
-                Some(v) => format!("{}_v{}", u.name, trellis_compiler::parser::py_display(v)),
-                None => u.name.clone(),
-            };
             let dir = Path::new(&u.original_file_path)
                 .parent()
                 .unwrap_or(Path::new(""));
@@ -48,7 +44,7 @@ pub fn unit_test_files(out: &CompileOutput) -> Vec<(PathBuf, &str)> {
                 Path::new(&u.package_name)
                     .join(&u.original_file_path)
                     .join(dir)
-                    .join(format!("{name}.sql")),
+                    .join(format!("{}.sql", u.test_name())),
                 code,
             ))
         })

@@ -1263,7 +1263,9 @@ impl State<'_> {
         vars
     }
 
-    fn facts(&self, n: &Node, this: Option<Relation>, model: Value) -> NodeFacts {
+    /// What a render of `n` knows; `model` gives the `model` variable when a
+    /// template asks for it.
+    fn facts(&self, n: &Node, this: Option<Relation>, model: LazyValue) -> NodeFacts {
         let extra = BTreeMap::new();
         NodeFacts {
             unique_id: n.unique_id.clone(),
@@ -1273,7 +1275,7 @@ impl State<'_> {
             file: n.file.clone(),
             this,
             config: n.config.clone(),
-            model: Box::new(move || JValue::from(minijinja::value::Serde(model.clone()))),
+            model,
             vars: self.vars_for(&n.package_name),
             extra,
             env_overrides: BTreeMap::new(),
@@ -1321,10 +1323,12 @@ impl State<'_> {
                 n,
                 Node::new(ResourceType::Model, "", "", String::new()),
             ));
-            let mut facts = self.facts(&lent, None, Value::Null);
             let snapshot = lent.clone();
-            facts.model =
-                Box::new(move || JValue::from(minijinja::value::Serde(model_json(&snapshot))));
+            let facts = self.facts(
+                &lent,
+                None,
+                Box::new(move || JValue::from(minijinja::value::Serde(model_json(&snapshot)))),
+            );
             let ctx = NodeCtx::new(self.shared.clone(), None, Mode::Parse, facts);
             let result = match &lent.test_metadata {
                 Some(tm) => jinja::render_test_kwargs(&env, &sources, &tm.kwargs, &ctx),
@@ -1370,7 +1374,7 @@ impl State<'_> {
                 self.finish_naming(n);
                 continue;
             }
-            let facts = self.facts(n, None, model_json(n));
+            let facts = self.facts(n, None, fixed(model_json(n)));
             let ctx = NodeCtx::new(self.shared.clone(), None, Mode::Parse, facts);
             for sql in hooks {
                 let r = env.render_str(&crate::jinja::lexer::rewrite_literals(&sql), ctx.value());
@@ -1549,15 +1553,16 @@ impl State<'_> {
         }
         let call_tmpl = format!("__naming__{macro_name}");
         let (env, sources) = self.env();
-        let mut facts = self.facts(n, None, model_json(n));
+        let node = JValue::from(minijinja::value::Serde(model_json(n)));
+        let mut facts = self.facts(n, None, {
+            let node = node.clone();
+            Box::new(move || node.clone())
+        });
         facts.extra.insert(
             "__custom".into(),
             custom.clone().map(JValue::from).unwrap_or(JValue::from(())),
         );
-        facts.extra.insert(
-            "__node".into(),
-            JValue::from(minijinja::value::Serde(model_json(n))),
-        );
+        facts.extra.insert("__node".into(), node);
         let ctx = NodeCtx::new(self.shared.clone(), None, Mode::Parse, facts);
         match jinja::render(&env, &sources, &call_tmpl, &ctx) {
             Ok(s) => s.trim().to_string(),
@@ -2274,15 +2279,18 @@ impl State<'_> {
             };
             let tname = format!("node:{}#{}", n.file, n.unique_id);
             // `model` is this node's entry of `graph`, built only if a template asks.
-            let mut facts = self.facts(n, this, Value::Null);
             let (r, id) = (resolver.clone(), n.unique_id.clone());
-            facts.model = Box::new(move || {
-                r.graph_json()
-                    .get("nodes")
-                    .and_then(|x| x.get(&id))
-                    .map(|v| JValue::from(minijinja::value::Serde(v)))
-                    .unwrap_or_default()
-            });
+            let facts = self.facts(
+                n,
+                this,
+                Box::new(move || {
+                    r.graph_json()
+                        .get("nodes")
+                        .and_then(|x| x.get(&id))
+                        .map(|v| JValue::from(minijinja::value::Serde(v)))
+                        .unwrap_or_default()
+                }),
+            );
             let ctx = NodeCtx::new(
                 self.shared.clone(),
                 Some(dyn_resolver.clone()),
@@ -2349,6 +2357,15 @@ impl State<'_> {
         }
         self.compile_unit_tests(&env, &sources, &resolver);
     }
+}
+
+/// How a render gets its `model` variable: built only when asked for.
+type LazyValue = Box<dyn Fn() -> JValue + Send + Sync>;
+
+/// A `model` variable built ahead.
+fn fixed(value: Value) -> LazyValue {
+    let value = JValue::from(minijinja::value::Serde(value));
+    Box::new(move || value.clone())
 }
 
 /// A node's compiled SQL and the CTEs injected into it; `Err` once its

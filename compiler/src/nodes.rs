@@ -291,6 +291,16 @@ pub struct UnitTest {
     pub compiled_code: Option<String>,
 }
 
+impl UnitTest {
+    /// The name dbt gives the test it runs: versioned models' get `_v<version>`.
+    pub fn test_name(&self) -> String {
+        match &self.version {
+            Some(v) => format!("{}_v{}", self.name, crate::parser::py_display(v)),
+            None => self.name.clone(),
+        }
+    }
+}
+
 /// A group from properties YAML.
 #[derive(Debug, Clone, Serialize)]
 pub struct Group {

@@ -90,14 +90,6 @@ impl Catalog {
         }
         Ok(Catalog { relations })
     }
-
-    pub fn len(&self) -> usize {
-        self.relations.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.relations.is_empty()
-    }
 }
 
 impl Introspection for Catalog {
@@ -121,16 +113,6 @@ impl Introspection for Catalog {
                 }
             }
         }
-    }
-}
-
-/// The first answer of several sources, in order.
-#[derive(Debug)]
-pub struct Layered(pub Vec<std::sync::Arc<dyn Introspection>>);
-
-impl Introspection for Layered {
-    fn columns(&self, r: RelationRef<'_>) -> Option<Vec<WarehouseColumn>> {
-        self.0.iter().find_map(|w| w.columns(r))
     }
 }
 

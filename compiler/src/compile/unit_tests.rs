@@ -7,7 +7,7 @@
 //! a `data_type`. Without either there is no SQL, as with dbt against an
 //! empty warehouse, and the unit test gets a warning saying why.
 
-use super::{CompileResolver, RefLookup, State};
+use super::{CompileResolver, State};
 use crate::diagnostics::Diagnostic;
 use crate::jinja::context::{py_bool, Mode, NodeCtx, NodeFacts, Resolver};
 use crate::jinja::relation::Relation;
@@ -36,6 +36,15 @@ struct Input {
     relation: Relation,
     declared: Vec<WarehouseColumn>,
     given: Value,
+}
+
+/// What a unit test's `overrides` set, for its render and its fixtures'.
+struct Overrides {
+    /// The tested model's vars with the overridden ones.
+    vars: Arc<Map<String, Value>>,
+    /// Macros replaced by functions that return the given value.
+    macros: BTreeMap<String, JValue>,
+    env: BTreeMap<String, String>,
 }
 
 /// `ref` and `source` inside a unit test: the given inputs' CTEs.
@@ -181,55 +190,49 @@ impl State<'_> {
         }
     }
 
+    /// The given inputs, each with the unique id of what it replaces (`None`
+    /// for the input that stands for `this`).
     fn unit_test_inputs(
         &self,
         u: &UnitTest,
         tested: &Node,
-        lookup: &RefLookup,
+        env: &minijinja::Environment<'static>,
+        resolver: &CompileResolver,
     ) -> Result<Vec<(Option<String>, Input)>, String> {
-        let env = self.env().0;
-        let qc = self.shared.adapter.quote_char;
         let mut out = Vec::new();
         for given in &u.given {
             let input = given.get("input").and_then(|i| i.as_str()).unwrap_or("");
-            let (original, is_this): (Option<String>, bool) = if input.trim() == "this" {
-                (Some(tested.unique_id.clone()), true)
+            let is_this = input.trim() == "this";
+            let original = if is_this {
+                Some(tested.unique_id.clone())
             } else {
+                // The input is read as dbt reads it: a `ref` or `source` call.
                 let ctx = NodeCtx::new(
                     self.shared.clone(),
                     None,
                     Mode::Parse,
-                    self.facts(tested, None, Value::Null),
+                    self.facts(tested, None, super::fixed(Value::Null)),
                 );
                 env.compile_expression(input)
                     .and_then(|x| x.eval(ctx.value()))
                     .map_err(|e| format!("unit test '{}': input '{input}': {e}", u.name))?;
                 let rec = std::mem::take(&mut *ctx.rec.lock().unwrap_or_else(|e| e.into_inner()));
-                if let Some(r) = rec.refs.first() {
-                    (
-                        lookup.find(
-                            &u.package_name,
-                            r.package.as_deref(),
-                            &r.name,
-                            r.version.as_deref(),
-                        ),
-                        false,
+                let found = if let Some(r) = rec.refs.first() {
+                    resolver.resolve_ref(
+                        &u.package_name,
+                        r.package.as_deref(),
+                        &r.name,
+                        r.version.as_deref(),
                     )
                 } else if let Some((s, t)) = rec.sources.first() {
-                    (
-                        self.manifest
-                            .sources
-                            .values()
-                            .find(|x| &x.source_name == s && &x.name == t)
-                            .map(|x| x.unique_id.clone()),
-                        false,
-                    )
+                    resolver.resolve_source(s, t)
                 } else {
                     return Err(format!(
                         "unit test '{}': input '{input}' is not this, ref(...) or source(...)",
                         u.name
                     ));
-                }
+                };
+                found.ok().map(|(_, uid)| uid)
             };
             let original = original.ok_or_else(|| {
                 format!(
@@ -237,46 +240,53 @@ impl State<'_> {
                     u.name
                 )
             })?;
-            let entry = if let Some(n) = self.manifest.nodes.get(&original) {
-                Input {
-                    fixture_id: format!("model.{}.{}", n.package_name, n.name),
-                    cte: n.alias.clone(),
-                    name: n.name.clone(),
-                    package: n.package_name.clone(),
-                    relation: Relation::new(
-                        n.database.clone(),
-                        Some(n.schema.clone()),
-                        Some(n.alias.clone()),
-                        self.shared.adapter.default_quoting,
-                        qc,
-                    ),
-                    declared: declared_columns(&n.columns),
-                    given: given.clone(),
-                }
-            } else if let Some(s) = self.manifest.sources.get(&original) {
-                let cte = format!("{}__{}", s.source_name, s.name);
-                Input {
-                    fixture_id: format!("model.{}.{cte}", s.package_name),
-                    cte,
-                    name: s.name.clone(),
-                    package: s.package_name.clone(),
-                    relation: Relation::new(
-                        s.database.clone(),
-                        Some(s.schema.clone()),
-                        Some(s.identifier.clone()),
-                        self.shared.adapter.default_quoting,
-                        qc,
-                    ),
-                    declared: declared_columns(&s.columns),
-                    given: given.clone(),
-                }
-            } else {
-                return Err(format!(
-                    "unit test '{}': input {input} is neither a node nor a source",
-                    u.name
-                ));
+            // A node's CTE is named by its alias, a source's by its source and
+            // table names.
+            let (id_name, cte, name, package, database, schema, identifier, columns) =
+                if let Some(n) = self.manifest.nodes.get(&original) {
+                    (
+                        n.name.clone(),
+                        n.alias.clone(),
+                        &n.name,
+                        &n.package_name,
+                        &n.database,
+                        &n.schema,
+                        &n.alias,
+                        &n.columns,
+                    )
+                } else if let Some(s) = self.manifest.sources.get(&original) {
+                    let cte = format!("{}__{}", s.source_name, s.name);
+                    (
+                        cte.clone(),
+                        cte,
+                        &s.name,
+                        &s.package_name,
+                        &s.database,
+                        &s.schema,
+                        &s.identifier,
+                        &s.columns,
+                    )
+                } else {
+                    return Err(format!(
+                        "unit test '{}': input {input} is neither a node nor a source",
+                        u.name
+                    ));
+                };
+            let entry = Input {
+                fixture_id: format!("model.{package}.{id_name}"),
+                cte,
+                name: name.clone(),
+                package: package.clone(),
+                relation: Relation::new(
+                    database.clone(),
+                    Some(schema.clone()),
+                    Some(identifier.clone()),
+                    self.shared.adapter.default_quoting,
+                    self.shared.adapter.quote_char,
+                ),
+                declared: declared_columns(columns),
+                given: given.clone(),
             };
-            // The input that stands for `this` has no original to replace.
             out.push(((!is_this).then_some(original), entry));
         }
         Ok(out)
@@ -291,7 +301,7 @@ impl State<'_> {
         resolver: &Arc<CompileResolver>,
     ) -> Result<String, String> {
         let qc = self.shared.adapter.quote_char;
-        let inputs = self.unit_test_inputs(u, tested, &resolver.lookup)?;
+        let inputs = self.unit_test_inputs(u, tested, env, resolver)?;
         let overrides = |k: &str| -> Map<String, Value> {
             u.overrides
                 .get(k)
@@ -301,18 +311,17 @@ impl State<'_> {
         };
         let mut vars = (*self.vars_for(&tested.package_name)).clone();
         vars.extend(overrides("vars"));
-        let vars = Arc::new(vars);
-        let env_overrides: BTreeMap<String, String> = overrides("env_vars")
+        let env_vars: BTreeMap<String, String> = overrides("env_vars")
             .into_iter()
             .map(|(k, v)| (k, v.as_str().map(str::to_string).unwrap_or(v.to_string())))
             .collect();
-        let mut macro_overrides: BTreeMap<String, JValue> = BTreeMap::new();
+        let mut macros: BTreeMap<String, JValue> = BTreeMap::new();
         for (name, v) in overrides("macros") {
             let value = match v {
                 Value::Bool(b) => py_bool(b),
                 other => JValue::from(minijinja::value::Serde(&other)),
             };
-            macro_overrides.insert(
+            macros.insert(
                 name,
                 JValue::from_function(move |_: minijinja::value::Rest<JValue>| {
                     Ok::<_, minijinja::Error>(value.clone())
@@ -342,10 +351,12 @@ impl State<'_> {
             test: u.name.clone(),
         });
 
-        let name = match &u.version {
-            Some(v) => format!("{}_v{}", u.name, crate::parser::py_display(v)),
-            None => u.name.clone(),
+        let set = Overrides {
+            vars: Arc::new(vars),
+            macros,
+            env: env_vars,
         };
+        let name = u.test_name();
         let expect_rows = u.expect.get("rows").cloned().unwrap_or(Value::Null);
         let sql_expect = u.expect.get("format").and_then(|f| f.as_str()) == Some("sql");
         let config: Map<String, Value> = json!({
@@ -380,9 +391,9 @@ impl State<'_> {
             this: Some(this),
             config: config.clone(),
             model: Box::new(move || JValue::from(minijinja::value::Serde(&model))),
-            vars: vars.clone(),
-            extra: macro_overrides.clone(),
-            env_overrides: env_overrides.clone(),
+            vars: set.vars.clone(),
+            extra: set.macros.clone(),
+            env_overrides: set.env.clone(),
             warehouse: None,
         };
         let ctx = NodeCtx::new(
@@ -410,16 +421,7 @@ impl State<'_> {
         }
         let mut ctes = Vec::new();
         for input in used {
-            let body = self.fixture_sql(
-                u,
-                input,
-                env,
-                sources,
-                &fixture_resolver,
-                &vars,
-                &macro_overrides,
-                &env_overrides,
-            )?;
+            let body = self.fixture_sql(u, input, env, sources, &fixture_resolver, &set)?;
             ctes.push((
                 input.fixture_id.clone(),
                 format!(" __dbt__cte__{} as (\n{}\n)", input.cte, body),
@@ -429,7 +431,6 @@ impl State<'_> {
     }
 
     /// One input's fixture: its SQL as given, or `get_fixture_sql` over its rows.
-    #[allow(clippy::too_many_arguments)]
     fn fixture_sql(
         &self,
         u: &UnitTest,
@@ -437,11 +438,9 @@ impl State<'_> {
         env: &Arc<minijinja::Environment<'static>>,
         sources: &Sources,
         resolver: &Arc<dyn Resolver>,
-        vars: &Arc<Map<String, Value>>,
-        macro_overrides: &BTreeMap<String, JValue>,
-        env_overrides: &BTreeMap<String, String>,
+        set: &Overrides,
     ) -> Result<String, String> {
-        let mut extra = macro_overrides.clone();
+        let mut extra = set.macros.clone();
         extra.insert("__rows".into(), rows_value(&input.given));
         let model = json!({
             "unique_id": input.fixture_id, "name": input.name, "resource_type": "model",
@@ -468,9 +467,9 @@ impl State<'_> {
                 .cloned()
                 .unwrap_or_default(),
             model: Box::new(move || JValue::from(minijinja::value::Serde(&model))),
-            vars: vars.clone(),
+            vars: set.vars.clone(),
             extra,
-            env_overrides: env_overrides.clone(),
+            env_overrides: set.env.clone(),
             warehouse: declared,
         };
         let ctx = NodeCtx::new(

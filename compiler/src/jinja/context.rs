@@ -1142,6 +1142,15 @@ impl Object for AdapterObj {
                 })
                 .unwrap_or_default()
         };
+        if m == "get_columns_in_relation" {
+            if let Some(cols) = self.0.known_columns(pos.first()) {
+                return Ok(MutList::new_value(
+                    cols.into_iter()
+                        .map(|c| Value::from_object(ColumnObj::new(&c.name, &c.data_type, q)))
+                        .collect(),
+                ));
+            }
+        }
         match m {
             "dispatch" => self.0.dispatch(args),
             "type" => Ok(Value::from(self.0.shared.adapter.type_name)),
@@ -1150,20 +1159,6 @@ impl Object for AdapterObj {
             "escape_single_quotes" => Ok(Value::from(first().replace('\'', "''"))),
             // An empty warehouse has no relations: `none` is the true answer.
             "get_relation" | "load_relation" | "get_relation_by_name" => Ok(Value::from(())),
-            "get_columns_in_relation" if self.0.known_columns(pos.first()).is_some() => {
-                let cols = self.0.known_columns(pos.first()).unwrap_or_default();
-                Ok(MutList::new_value(
-                    cols.into_iter()
-                        .map(|c| {
-                            Value::from_object(ColumnObj::new(
-                                &c.name,
-                                &c.data_type,
-                                self.0.shared.adapter.quote_char,
-                            ))
-                        })
-                        .collect(),
-                ))
-            }
             "get_columns_in_relation"
             | "get_columns_in_table"
             | "list_relations_without_caching"
