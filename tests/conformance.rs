@@ -239,6 +239,45 @@ fn check(example: &str) {
     }
 }
 
+/// Renders spread over threads give the same manifest, files and diagnostics
+/// as renders on one thread.
+#[test]
+fn threads_do_not_change_output() {
+    for example in ["shop", "kitchen_sink"] {
+        let dir = repo_root().join("examples").join(example);
+        let mut input = load(&LoadOptions {
+            project_dir: dir.clone(),
+            profiles_dir: Some(dir.clone()),
+            target: None,
+            vars: None,
+            catalog: None,
+        })
+        .expect("example loads");
+        input.env = oracle_env().into_iter().collect();
+        let run = |threads: usize| {
+            let mut input = input.clone();
+            input.threads = threads;
+            let out = trellis_compiler::compile(&input);
+            let diagnostics: Vec<String> =
+                out.diagnostics.iter().map(|d| format!("{d:?}")).collect();
+            (
+                trellis_compiler::manifest::to_json(&out, &input),
+                diagnostics,
+            )
+        };
+        let (one, one_diags) = run(1);
+        assert!(one["nodes"].as_object().is_some_and(|n| n.len() > 5));
+        for threads in [2, 5] {
+            let (many, many_diags) = run(threads);
+            assert!(
+                many == one,
+                "{example}: manifest differs with {threads} threads"
+            );
+            assert_eq!(many_diags, one_diags, "{example}: {threads} threads");
+        }
+    }
+}
+
 #[test]
 fn shop_matches_dbt_core() {
     check("shop");

@@ -90,6 +90,7 @@ pub fn load(opts: &LoadOptions) -> Result<ProjectInput> {
     }
     let mut input = ProjectInput::default();
     input.env = std::env::vars().collect();
+    input.threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     walk(dir, dir, "", &mut input, true)?;
     // Installed packages are read with the rest (dbt_packages/ is not skipped);
     // local packages that `dbt deps` has not installed are read from their source.

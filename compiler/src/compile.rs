@@ -409,10 +409,10 @@ struct State<'a> {
     env: Option<Arc<minijinja::Environment<'static>>>,
     shared_sources: Option<Sources>,
     /// `vars_for` by package.
-    vars_cache: std::cell::RefCell<BTreeMap<String, Arc<Map<String, Value>>>>,
+    vars_cache: std::sync::Mutex<BTreeMap<String, Arc<Map<String, Value>>>>,
     /// `project_config_raw` by resource type, package and the part of the fqn
     /// that `dbt_project.yml` configures.
-    project_config_cache: std::cell::RefCell<
+    project_config_cache: std::sync::Mutex<
         std::collections::HashMap<(ResourceType, String, Vec<String>), Map<String, Value>>,
     >,
     /// Properties files with semantic-layer entries: (project, file, original path, content).
@@ -523,7 +523,7 @@ impl State<'_> {
             }
         }
         let cache_key = (rt, package.to_string(), fqn[..depth].to_vec());
-        if let Some(hit) = self.project_config_cache.borrow().get(&cache_key) {
+        if let Some(hit) = lock(&self.project_config_cache).get(&cache_key) {
             return hit.clone();
         }
         let mut cfg = Map::new();
@@ -536,9 +536,7 @@ impl State<'_> {
                 }
             }
         }
-        self.project_config_cache
-            .borrow_mut()
-            .insert(cache_key, cfg.clone());
+        lock(&self.project_config_cache).insert(cache_key, cfg.clone());
         cfg
     }
 
@@ -1227,13 +1225,11 @@ impl State<'_> {
     }
 
     fn vars_for(&self, package: &str) -> Arc<Map<String, Value>> {
-        if let Some(v) = self.vars_cache.borrow().get(package) {
+        if let Some(v) = lock(&self.vars_cache).get(package) {
             return v.clone();
         }
         let v = Arc::new(self.compute_vars(package));
-        self.vars_cache
-            .borrow_mut()
-            .insert(package.to_string(), v.clone());
+        lock(&self.vars_cache).insert(package.to_string(), v.clone());
         v
     }
 
@@ -1287,45 +1283,37 @@ impl State<'_> {
         let total = nodes.len();
         self.ensure_env(nodes);
         let (env, sources) = self.env();
-        for (i, n) in nodes.iter_mut().enumerate() {
-            if i % 64 == 0 {
-                progress(Progress {
-                    phase: "parse",
-                    done: i,
-                    total,
-                });
-            }
-            if n.resource_type == ResourceType::Seed {
-                self.finish_naming(n);
-                continue;
-            }
-            // dbt's shortcut for its own `unique` and `not_null` tests: nothing is
-            // rendered at parse time; the test refers to its target directly.
-            if let Some(tm) = &n.test_metadata {
-                if self.test_macro(&n.package_name, tm).is_some_and(|m| {
+        // dbt's shortcut for its own `unique` and `not_null` tests: nothing is
+        // rendered at parse time; the test refers to its target directly.
+        let shortcut = |n: &Node| {
+            n.test_metadata.as_ref().is_some_and(|tm| {
+                self.test_macro(&n.package_name, tm).is_some_and(|m| {
                     m.unique_id == "macro.dbt.test_not_null"
                         || m.unique_id == "macro.dbt.test_unique"
-                }) {
-                    match (&n.attached_ref, &n.attached_source) {
-                        (Some(r), _) => n.refs = vec![r.clone()],
-                        (None, Some(src)) => n.sources = vec![src.clone()],
-                        _ => {}
-                    }
-                    normalize_hooks(&mut n.config);
-                    self.finish_naming(n);
-                    continue;
-                }
-            }
-            let tname = format!("node:{}#{}", n.file, n.unique_id);
-            // The node is lent to its render, so that `model` is built only if
-            // a template asks for it.
-            let lent = Arc::new(std::mem::replace(
-                n,
-                Node::new(ResourceType::Model, "", "", String::new()),
-            ));
+                })
+            })
+        };
+        // Each node to render is lent to its render, so that `model` is built
+        // only if a template asks for it.
+        let lent: Vec<Option<Arc<Node>>> = nodes
+            .iter_mut()
+            .map(|n| {
+                (n.resource_type != ResourceType::Seed && !shortcut(n)).then(|| {
+                    Arc::new(std::mem::replace(
+                        n,
+                        Node::new(ResourceType::Model, "", "", String::new()),
+                    ))
+                })
+            })
+            .collect();
+        // Renders are independent and may run on several threads; what they
+        // record is applied below, in file order.
+        let render = |lent: &Option<Arc<Node>>| {
+            let lent = lent.as_ref()?;
+            let tname = format!("node:{}#{}", lent.file, lent.unique_id);
             let snapshot = lent.clone();
             let facts = self.facts(
-                &lent,
+                lent,
                 None,
                 Box::new(move || JValue::from(minijinja::value::Serde(model_json(&snapshot)))),
             );
@@ -1336,7 +1324,30 @@ impl State<'_> {
             }
             .and_then(|_| jinja::render(&env, &sources, &tname, &ctx));
             let rec = std::mem::take(&mut *ctx.rec.lock().unwrap_or_else(|e| e.into_inner()));
-            drop(ctx);
+            Some((result, rec))
+        };
+        let rendered = crate::par::map(&lent, self.input.threads, &render, &mut |i| {
+            if i % 64 == 0 {
+                progress(Progress {
+                    phase: "parse",
+                    done: i,
+                    total,
+                });
+            }
+        });
+        for ((n, lent), rendered) in nodes.iter_mut().zip(lent).zip(rendered) {
+            let (Some(lent), Some((result, rec))) = (lent, rendered) else {
+                if n.test_metadata.is_some() {
+                    match (&n.attached_ref, &n.attached_source) {
+                        (Some(r), _) => n.refs = vec![r.clone()],
+                        (None, Some(src)) => n.sources = vec![src.clone()],
+                        _ => {}
+                    }
+                    normalize_hooks(&mut n.config);
+                }
+                self.finish_naming(n);
+                continue;
+            };
             *n = Arc::try_unwrap(lent).unwrap_or_else(|shared| (*shared).clone());
             if let Err(d) = result {
                 n.has_error = true;
@@ -2243,24 +2254,12 @@ impl State<'_> {
             &self.root.quoting,
         ));
         let dyn_resolver: Arc<dyn Resolver> = resolver.clone();
-        let mut pre_injected: BTreeMap<String, String> = BTreeMap::new();
-        let mut extra_ctes: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
-        // What each render produced, applied once the nodes are ours again.
-        let mut done: Vec<(String, Vec<String>, CompiledSql)> = Vec::new();
-        let total = order.len();
-        for (i, uid) in order.into_iter().enumerate() {
-            if i % 64 == 0 {
-                progress(Progress {
-                    phase: "compile",
-                    done: i,
-                    total,
-                });
-            }
-            let Some(n) = nodes.get(&uid) else {
-                continue;
-            };
+        // Renders are independent of each other and may run on several
+        // threads; what they produce is applied below, in graph order.
+        let render = |uid: &String| {
+            let n = nodes.get(uid)?;
             if n.resource_type == ResourceType::Seed || n.has_error {
-                continue;
+                return None;
             }
             let this = match n.resource_type {
                 ResourceType::Model if n.is_ephemeral() => Some(Relation::ephemeral(
@@ -2303,7 +2302,26 @@ impl State<'_> {
             }
             .and_then(|_| jinja::render(&env, &sources, &tname, &ctx));
             let rec = std::mem::take(&mut *ctx.rec.lock().unwrap_or_else(|e| e.into_inner()));
-            drop(ctx);
+            Some((result, rec))
+        };
+        let total = order.len();
+        let rendered = crate::par::map(&order, self.input.threads, &render, &mut |i| {
+            if i % 64 == 0 {
+                progress(Progress {
+                    phase: "compile",
+                    done: i,
+                    total,
+                });
+            }
+        });
+        let mut pre_injected: BTreeMap<String, String> = BTreeMap::new();
+        let mut extra_ctes: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+        // What each render produced, applied once the nodes are ours again.
+        let mut done: Vec<(String, Vec<String>, CompiledSql)> = Vec::new();
+        for (uid, rendered) in order.into_iter().zip(rendered) {
+            let Some((result, rec)) = rendered else {
+                continue;
+            };
             self.diagnostics.extend(rec.diagnostics);
             let result = result.map(|sql| {
                 let mut prepended: Vec<(String, String)> = Vec::new();
@@ -2357,6 +2375,11 @@ impl State<'_> {
         }
         self.compile_unit_tests(&env, &sources, &resolver);
     }
+}
+
+/// A cache's lock; a render that panicked leaves nothing half-written in one.
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// How a render gets its `model` variable: built only when asked for.

@@ -21,6 +21,9 @@ pub struct ProjectInput {
     /// Answers introspection (columns of relations); `None` is an empty
     /// warehouse.
     pub warehouse: Option<Arc<dyn crate::warehouse::Introspection>>,
+    /// Threads the core may render on (natively; wasm always uses one).
+    /// 0 and 1 both mean the calling thread only. Output is the same either way.
+    pub threads: usize,
 }
 
 impl ProjectInput {

@@ -12,6 +12,7 @@ pub mod input;
 pub mod jinja;
 pub mod manifest;
 pub mod nodes;
+mod par;
 pub mod parser;
 pub mod project;
 pub mod pyjson;

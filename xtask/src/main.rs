@@ -15,10 +15,12 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .canonicalize()
-        .expect("repository root")
+    // `cargo run` says where the package is at run time; the path compiled in
+    // may be another clone's when the target directory is shared.
+    let dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    dir.join("..").canonicalize().expect("repository root")
 }
 
 fn run(cmd: &mut Command) -> Result<()> {
