@@ -743,7 +743,7 @@ fn select(p: &Project, text: &str) -> Result<Vec<usize>, String> {
         include_empty_nodes: true,
         ..SelectOptions::default()
     };
-    let sel = select(&p.graph, &spec, &options, None).map_err(|e| e.to_string())?;
+    let sel = select(p.graph(), &spec, &options, None).map_err(|e| e.to_string())?;
     Ok(sel
         .selected
         .iter()

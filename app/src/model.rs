@@ -5,7 +5,9 @@
 use crate::search::SearchIndex;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};
-use trellis_compiler::select::{graph_from_manifest, SelectGraph};
+#[cfg(test)]
+use trellis_compiler::select::graph_from_manifest;
+use trellis_compiler::select::{graph_from_entries, SelectGraph};
 
 /// A compile result as the worker (or a docs bundle) hands it over.
 #[derive(Debug, Default, serde::Deserialize)]
@@ -199,7 +201,9 @@ pub struct Project {
     pub project_paths: HashMap<usize, Vec<usize>>,
     pub database_paths: HashMap<usize, Vec<usize>>,
     pub search: SearchIndex,
-    pub graph: SelectGraph,
+    /// The selector graph, built the first time something is selected: it
+    /// copies much of every entry, and most visits never select.
+    graph: std::sync::OnceLock<SelectGraph>,
 }
 
 const SECTIONS: &[(&str, &str)] = &[
@@ -223,9 +227,7 @@ impl Project {
     /// Builds the view of a compile result.
     pub fn new(result: CompileResult, origin: String, from_manifest: bool) -> Project {
         let mut manifest = result.manifest;
-        // The selector graph reads the manifest as it is; then its entries
-        // move into the resources instead of being copied.
-        let graph = graph_from_manifest(&manifest);
+        // The manifest's entries move into the resources instead of being copied.
         let metadata = manifest.get("metadata").cloned().unwrap_or_default();
         let mut resources = Vec::new();
         for (section, kind) in SECTIONS {
@@ -374,8 +376,27 @@ impl Project {
             project_paths,
             database_paths,
             search,
-            graph,
+            graph: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The selector graph of every selectable resource (not macros, docs
+    /// blocks or groups), with the macros, as the core selects over it.
+    pub fn graph(&self) -> &SelectGraph {
+        self.graph.get_or_init(|| {
+            let not_nodes = ["macro", "doc", "group"];
+            graph_from_entries(
+                self.resources
+                    .iter()
+                    .filter(|r| !not_nodes.contains(&r.kind.as_str()))
+                    .map(|r| &r.raw),
+                self.resources
+                    .iter()
+                    .filter(|r| r.kind == "macro")
+                    .map(|r| (r.id.as_str(), &r.raw)),
+                Some(self.name.clone()).filter(|n| !n.is_empty()),
+            )
+        })
     }
 
     pub fn get(&self, id: &str) -> Option<&Resource> {
@@ -530,13 +551,13 @@ mod tests {
             "manifest": {
                 "metadata": {"project_name": "shop", "dbt_version": "1.11.16", "adapter_type": "duckdb"},
                 "nodes": {
-                    "model.shop.a": {"resource_type": "model", "name": "a", "package_name": "shop",
+                    "model.shop.a": {"unique_id": "model.shop.a", "resource_type": "model", "name": "a", "package_name": "shop",
                         "original_file_path": "models/staging/a.sql", "database": "dev", "schema": "main",
                         "alias": "a", "depends_on": {"nodes": []}, "config": {"materialized": "view"}},
-                    "model.shop.b": {"resource_type": "model", "name": "b", "package_name": "shop",
+                    "model.shop.b": {"unique_id": "model.shop.b", "resource_type": "model", "name": "b", "package_name": "shop",
                         "original_file_path": "models/b.sql", "database": "dev", "schema": "main",
                         "alias": "b", "depends_on": {"nodes": ["model.shop.a"]}, "config": {"materialized": "table"}},
-                    "test.shop.not_null_a_id.1": {"resource_type": "test", "name": "not_null_a_id",
+                    "test.shop.not_null_a_id.1": {"unique_id": "test.shop.not_null_a_id.1", "resource_type": "test", "name": "not_null_a_id",
                         "package_name": "shop", "original_file_path": "models/schema.yml",
                         "attached_node": "model.shop.a", "column_name": "id",
                         "test_metadata": {"name": "not_null"}, "depends_on": {"nodes": ["model.shop.a"]}}
@@ -564,6 +585,15 @@ mod tests {
     }
 
     #[test]
+    fn the_selector_graph_built_later_is_the_manifests() {
+        let whole = graph_from_manifest(&result().manifest);
+        let p = Project::new(result(), "test".into(), false);
+        let lazy = p.graph();
+        assert_eq!(lazy.nodes.len(), 3);
+        assert_eq!(lazy, &whole);
+    }
+
+    #[test]
     fn trees_by_folder_and_by_schema() {
         let p = Project::new(result(), "test".into(), false);
         let shop = &p.project_tree.children[0];
@@ -584,5 +614,89 @@ mod tests {
             t = &t.children[k];
         }
         assert_eq!(t.leaf, Some(b));
+    }
+}
+
+/// Where the page's time goes when it takes in a large project, measured
+/// natively: `TRELLIS_PROJECT_DIR=<dir> cargo test -p trellis-app --release
+/// -- --ignored --nocapture view_build_timings`.
+#[cfg(test)]
+mod timings {
+    use super::*;
+    use std::time::Instant;
+
+    #[test]
+    #[ignore = "a measurement, run by hand on a large project"]
+    fn view_build_timings() {
+        let dir = std::path::PathBuf::from(
+            std::env::var("TRELLIS_PROJECT_DIR").expect("TRELLIS_PROJECT_DIR"),
+        );
+        let mut files = serde_json::Map::new();
+        fn walk(
+            root: &std::path::Path,
+            d: &std::path::Path,
+            out: &mut serde_json::Map<String, Value>,
+        ) {
+            for e in std::fs::read_dir(d).unwrap().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    walk(root, &p, out);
+                } else if let Ok(t) = std::fs::read_to_string(&p) {
+                    out.insert(
+                        format!("p/{}", p.strip_prefix(root).unwrap().display()),
+                        t.into(),
+                    );
+                }
+            }
+        }
+        walk(&dir, &dir, &mut files);
+        let request = serde_json::json!({"kind": "files", "files": files}).to_string();
+        let mut parsed = None;
+        let t = Instant::now();
+        crate::worker::handle(&request, &[], &mut |_| {}, &mut |p| {
+            if parsed.is_none() {
+                eprintln!("worker parse + serialize: {:?}", t.elapsed());
+                parsed = Some(p);
+            }
+        });
+        let text = parsed.expect("a parsed result");
+        eprintln!("parsed result: {} bytes", text.len());
+        #[derive(serde::Deserialize)]
+        struct Answer {
+            ok: CompileResult,
+        }
+        let t = Instant::now();
+        let a: Answer = serde_json::from_str(&text).unwrap();
+        eprintln!("page JSON read: {:?}", t.elapsed());
+        let t = Instant::now();
+        let g = graph_from_manifest(&a.ok.manifest);
+        eprintln!(
+            "selector graph: {:?} ({} nodes)",
+            t.elapsed(),
+            g.nodes.len()
+        );
+        let t = Instant::now();
+        let p = Project::new(a.ok, String::new(), false);
+        eprintln!(
+            "Project::new: {:?} ({} resources)",
+            t.elapsed(),
+            p.resources.len()
+        );
+        let t = Instant::now();
+        let lazy = p.graph();
+        eprintln!(
+            "selector graph from resources: {:?} ({} nodes)",
+            t.elapsed(),
+            lazy.nodes.len()
+        );
+        assert_eq!(lazy.nodes.len(), g.nodes.len());
+        let t = Instant::now();
+        let s = crate::search::SearchIndex::new(&p.resources, &p.catalog);
+        eprintln!("search index: {:?}", t.elapsed());
+        let t = Instant::now();
+        let tree = project_tree(&p.resources, &p.name);
+        let _ = database_tree(&p.resources);
+        eprintln!("trees: {:?} ({} leaves)", t.elapsed(), tree.count());
+        drop(s);
     }
 }

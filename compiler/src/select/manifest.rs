@@ -131,40 +131,56 @@ pub fn node_from_manifest(v: &Value) -> SelectNode {
     n
 }
 
+/// The manifest sections whose entries are selectable nodes.
+pub const SELECTABLE_SECTIONS: &[&str] = &[
+    "nodes",
+    "sources",
+    "exposures",
+    "metrics",
+    "semantic_models",
+    "saved_queries",
+    "unit_tests",
+    "functions",
+];
+
+/// The selectable graph of manifest entries (nodes of every selectable
+/// section) and macros by unique id, for callers that hold the entries
+/// rather than a whole manifest.
+pub fn graph_from_entries<'a>(
+    entries: impl Iterator<Item = &'a Value>,
+    macros: impl Iterator<Item = (&'a str, &'a Value)>,
+    project_name: Option<String>,
+) -> SelectGraph {
+    let mut g = SelectGraph::from_nodes(entries.map(node_from_manifest));
+    g.project_name = project_name;
+    for (k, v) in macros {
+        g.macros.insert(
+            k.to_string(),
+            SelectMacro {
+                unique_id: k.to_string(),
+                macro_sql: s(v, "macro_sql"),
+                depends_on_macros: strs(v.get("depends_on").and_then(|d| d.get("macros"))),
+            },
+        );
+    }
+    g
+}
+
 /// The selectable graph of a whole `manifest.json`: the current project, or
 /// the base of a `state:` comparison.
 pub fn graph_from_manifest(m: &Value) -> SelectGraph {
-    let mut nodes = vec![];
-    for table in [
-        "nodes",
-        "sources",
-        "exposures",
-        "metrics",
-        "semantic_models",
-        "saved_queries",
-        "unit_tests",
-        "functions",
-    ] {
-        if let Some(Value::Object(t)) = m.get(table) {
-            for v in t.values() {
-                nodes.push(node_from_manifest(v));
-            }
-        }
-    }
-    let mut g = SelectGraph::from_nodes(nodes);
-    g.project_name = m.get("metadata").and_then(|x| os(x, "project_name"));
-    if let Some(Value::Object(ms)) = m.get("macros") {
-        for (k, v) in ms {
-            g.macros.insert(
-                k.clone(),
-                SelectMacro {
-                    unique_id: k.clone(),
-                    macro_sql: s(v, "macro_sql"),
-                    depends_on_macros: strs(v.get("depends_on").and_then(|d| d.get("macros"))),
-                },
-            );
-        }
-    }
+    let entries = SELECTABLE_SECTIONS
+        .iter()
+        .filter_map(|t| m.get(*t).and_then(Value::as_object))
+        .flat_map(|t| t.values());
+    let macros = m
+        .get("macros")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| (k.as_str(), v));
+    let project_name = m.get("metadata").and_then(|x| os(x, "project_name"));
+    let mut g = graph_from_entries(entries, macros, project_name);
     if let Some(Value::Object(ds)) = m.get("disabled") {
         for (k, v) in ds {
             if let Some(first) = v.as_array().and_then(|a| a.first()) {
