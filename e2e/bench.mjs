@@ -51,7 +51,8 @@ for (let i = 0; i < Number(runs); i++) {
     .filter((m) => m.name.startsWith("trellis-")).map((m) => `${m.name.slice(8)}@${Math.round(m.startTime)}`).join(" ")) };
   const origin = await page.evaluate(() => performance.timeOrigin);
   const rel = (t) => (t == null ? null : Math.round(t - origin));
-  const breakdown = worker && { worker_start_ms: rel(worker.start), worker_parsed_ms: rel(worker.parsed), worker_compiled_ms: rel(worker.compiled), result_bytes: worker.bytes, ...marks };
+  const breakdown = worker && { worker_start_ms: rel(worker.start), worker_parsed_ms: rel(worker.parsed), worker_compiled_ms: rel(worker.compiled), result_bytes: worker.bytes,
+    worker_phases_ms: Object.fromEntries(Object.entries(worker.phases || {}).map(([k, v]) => [k, [rel(v.first), rel(v.last)]])), ...marks };
   console.log(JSON.stringify({ run: i + 1, breakdown, interactive_ms: Math.round(interactive), compiled_ms: Math.round(compiled), search_ms: Math.round(search), counts: nodes.replace(/\s+/g, " ") }));
   await context.close();
 }

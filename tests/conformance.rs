@@ -170,18 +170,24 @@ fn collect_files(
     }
 }
 
-fn check(example: &str) {
-    let root = repo_root();
-    let dir = root.join("examples").join(example);
+/// An example as the CLI loads it, with the environment dbt-core ran in.
+fn example_input(example: &str) -> trellis_compiler::ProjectInput {
+    let dir = repo_root().join("examples").join(example);
     let mut input = load(&LoadOptions {
         project_dir: dir.clone(),
-        profiles_dir: Some(dir.clone()),
+        profiles_dir: Some(dir),
         target: None,
         vars: None,
         catalog: None,
     })
     .expect("example loads");
     input.env = oracle_env().into_iter().collect();
+    input
+}
+
+fn check(example: &str) {
+    let root = repo_root();
+    let input = example_input(example);
     let out = trellis_compiler::compile(&input);
     let ours = trellis_compiler::manifest::to_json(&out, &input);
     let golden_path = root
@@ -244,16 +250,7 @@ fn check(example: &str) {
 #[test]
 fn threads_do_not_change_output() {
     for example in ["shop", "kitchen_sink"] {
-        let dir = repo_root().join("examples").join(example);
-        let mut input = load(&LoadOptions {
-            project_dir: dir.clone(),
-            profiles_dir: Some(dir.clone()),
-            target: None,
-            vars: None,
-            catalog: None,
-        })
-        .expect("example loads");
-        input.env = oracle_env().into_iter().collect();
+        let input = example_input(example);
         let run = |threads: usize| {
             let mut input = input.clone();
             input.threads = threads;

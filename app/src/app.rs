@@ -374,14 +374,15 @@ pub fn open_bytes(st: AppState, name: String, bytes: Vec<u8>) {
 
 /// Shows a `manifest.json` written by dbt-core (or by `trellis compile`).
 pub fn open_manifest(st: AppState, name: String, text: String, keep: bool) {
-    let manifest: Value = match serde_json::from_str(&text) {
+    let manifest: crate::model::ManifestIn = match serde_json::from_str(&text) {
         Ok(v) => v,
         Err(e) => {
-            st.error.set(Some(format!("{name}: not valid JSON: {e}")));
+            st.error
+                .set(Some(format!("{name}: not a dbt manifest.json: {e}")));
             return;
         }
     };
-    if manifest.get("nodes").is_none() || manifest.get("metadata").is_none() {
+    if manifest.nodes.is_none() || manifest.metadata.is_none() {
         st.error.set(Some(format!(
             "{name}: not a dbt manifest.json (no `metadata` and `nodes`)"
         )));
@@ -939,9 +940,9 @@ fn Palette() -> impl IntoView {
                             let r = &p.resources[i];
                             let snippet = match field {
                                 "description" => crate::search::excerpt(&r.description, &word, 90),
-                                "sql" => crate::search::excerpt(r.raw.get("raw_code").or_else(|| r.raw.get("macro_sql")).and_then(Value::as_str).unwrap_or(""), &word, 90),
+                                "sql" => crate::search::excerpt(&r.code, &word, 90),
                                 "columns" => format!("column matching “{word}”"),
-                                "tags" => format!("tags: {}", r.raw.get("tags").map(|t| t.to_string()).unwrap_or_default()),
+                                "tags" => format!("tags: {}", r.raw().get("tags").map(|t| t.to_string()).unwrap_or_default()),
                                 _ => r.path.clone(),
                             };
                             let selected = move || active.get() == n;

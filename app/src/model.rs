@@ -3,8 +3,11 @@
 //! search index the pages need, built once per compile.
 
 use crate::search::SearchIndex;
+use indexmap::IndexMap;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};
+use std::sync::OnceLock;
 #[cfg(test)]
 use trellis_compiler::select::graph_from_manifest;
 use trellis_compiler::select::{graph_from_entries, SelectGraph};
@@ -14,7 +17,7 @@ use trellis_compiler::select::{graph_from_entries, SelectGraph};
 #[serde(default)]
 pub struct CompileResult {
     pub name: Value,
-    pub manifest: Value,
+    pub manifest: ManifestIn,
     pub diagnostics: Vec<Diag>,
     pub catalog: Value,
     pub profile: Value,
@@ -50,6 +53,129 @@ impl Diag {
     }
 }
 
+/// Entries of one manifest section by unique id, each kept as its JSON text.
+pub type Entries = IndexMap<String, Box<RawValue>>;
+
+/// A manifest as the page reads it: the sections it shows, each entry kept
+/// as text and read in full only when its page is shown. Building a JSON tree
+/// of every entry was most of the time it took to take in a large project.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct ManifestIn {
+    pub metadata: Option<Value>,
+    pub nodes: Option<Entries>,
+    sources: Entries,
+    exposures: Entries,
+    metrics: Entries,
+    semantic_models: Entries,
+    saved_queries: Entries,
+    unit_tests: Entries,
+    macros: Entries,
+    docs: Entries,
+    groups: Entries,
+}
+
+impl ManifestIn {
+    /// The sections with the resource kind of their entries ("" when each
+    /// entry says its own), in the order the app lists them.
+    fn sections(self) -> [(Entries, &'static str); 10] {
+        [
+            (self.nodes.unwrap_or_default(), ""),
+            (self.sources, "source"),
+            (self.exposures, "exposure"),
+            (self.metrics, "metric"),
+            (self.semantic_models, "semantic_model"),
+            (self.saved_queries, "saved_query"),
+            (self.unit_tests, "unit_test"),
+            (self.macros, "macro"),
+            (self.docs, "doc"),
+            (self.groups, "group"),
+        ]
+    }
+}
+
+/// What the sidebar, edges and search need of an entry, read without
+/// building the rest of it.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct Head {
+    resource_type: Option<Value>,
+    name: Option<Value>,
+    package_name: Option<Value>,
+    original_file_path: Option<Value>,
+    database: Option<Value>,
+    schema: Option<Value>,
+    identifier: Option<Value>,
+    alias: Option<Value>,
+    description: Option<Value>,
+    block_contents: Option<Value>,
+    source_name: Option<Value>,
+    depends_on: Option<DependsHead>,
+    attached_node: Option<Value>,
+    model: Option<Value>,
+    test_metadata: Option<Value>,
+    config: Option<ConfigHead>,
+    tags: Option<Value>,
+    raw_code: Option<Value>,
+    macro_sql: Option<Value>,
+    columns: Option<IndexMap<String, ColumnHead>>,
+}
+
+impl Head {
+    /// Reads an entry's head; entries with fields of unusual shapes (a
+    /// `columns` that is not a mapping of mappings, say) are read in full and
+    /// lose those fields, and what is not an object at all has an empty head.
+    fn read(text: &str) -> Head {
+        serde_json::from_str(text).unwrap_or_else(|_| {
+            let mut v: Value = serde_json::from_str(text).unwrap_or_default();
+            if let Some(o) = v.as_object_mut() {
+                for shaped in ["columns", "depends_on", "config"] {
+                    if serde_json::from_value::<Head>(Value::Object(o.clone())).is_ok() {
+                        break;
+                    }
+                    o.remove(shaped);
+                }
+            }
+            serde_json::from_value(v).unwrap_or_default()
+        })
+    }
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct DependsHead {
+    nodes: Option<Value>,
+    macros: Option<Value>,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct ConfigHead {
+    materialized: Option<Value>,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct ColumnHead {
+    description: Option<Value>,
+}
+
+fn text_of(v: &Option<Value>) -> String {
+    v.as_ref().and_then(Value::as_str).unwrap_or("").to_string()
+}
+
+fn strings_of(v: &Option<Value>) -> Vec<String> {
+    v.as_ref()
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// One resource: a node, source, exposure, macro, docs block, unit test, ...
 #[derive(Debug, Clone)]
 pub struct Resource {
@@ -65,13 +191,117 @@ pub struct Resource {
     /// The relation name (identifier or alias) for warehouse objects.
     pub relation: String,
     pub description: String,
-    /// The manifest entry as it is.
-    pub raw: Value,
+    /// `source_name`, for sources.
+    pub source_name: String,
+    /// `depends_on.nodes`.
+    pub depends_on: Vec<String>,
+    /// `depends_on.macros`.
+    pub depends_on_macros: Vec<String>,
+    /// The node a data test is attached to.
+    pub attached_node: Option<String>,
+    /// The model a unit test tests.
+    pub model: Option<String>,
+    /// A generic data test (`test_metadata` set).
+    pub generic_test: bool,
+    pub ephemeral: bool,
+    pub tags: Vec<String>,
+    /// Columns as (name, description).
+    pub columns: Vec<(String, String)>,
+    /// The raw SQL, or a macro's SQL.
+    pub code: String,
+    /// The manifest entry as it is, read the first time a page asks.
+    text: Box<RawValue>,
+    raw: OnceLock<Value>,
 }
 
 impl Resource {
+    /// A resource from its manifest entry; `kind` is the section's kind, or
+    /// "" for the entry's own `resource_type`.
+    pub fn new(id: String, kind: &str, text: Box<RawValue>) -> Resource {
+        let h = Head::read(text.get());
+        let columns: Vec<(String, String)> = h
+            .columns
+            .iter()
+            .flatten()
+            .map(|(name, c)| (name.clone(), text_of(&c.description)))
+            .collect();
+        let kind = match kind {
+            "" => text_of(&h.resource_type),
+            k => k.to_string(),
+        };
+        let name = text_of(&h.name);
+        let relation = match kind.as_str() {
+            "source" => h
+                .identifier
+                .as_ref()
+                .and_then(Value::as_str)
+                .unwrap_or(&name)
+                .to_string(),
+            _ => h
+                .alias
+                .as_ref()
+                .and_then(Value::as_str)
+                .unwrap_or(&name)
+                .to_string(),
+        };
+        let description = match kind.as_str() {
+            "doc" => text_of(&h.block_contents),
+            _ => text_of(&h.description),
+        };
+        let code = match &h.raw_code {
+            Some(Value::String(c)) => c.clone(),
+            _ => text_of(&h.macro_sql),
+        };
+        Resource {
+            id,
+            kind,
+            name,
+            package: text_of(&h.package_name),
+            path: text_of(&h.original_file_path),
+            database: text_of(&h.database),
+            schema: text_of(&h.schema),
+            relation,
+            description,
+            source_name: text_of(&h.source_name),
+            depends_on: strings_of(&h.depends_on.as_ref().and_then(|d| d.nodes.clone())),
+            depends_on_macros: strings_of(&h.depends_on.and_then(|d| d.macros)),
+            attached_node: h
+                .attached_node
+                .as_ref()
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            model: h.model.as_ref().and_then(Value::as_str).map(str::to_string),
+            generic_test: h.test_metadata.is_some_and(|v| !v.is_null()),
+            ephemeral: h
+                .config
+                .and_then(|c| c.materialized)
+                .is_some_and(|m| m == "ephemeral"),
+            tags: strings_of(&h.tags),
+            columns,
+            code,
+            text,
+            raw: OnceLock::new(),
+        }
+    }
+
+    /// A resource from an entry given as JSON.
+    #[cfg(test)]
+    pub fn from_value(id: &str, kind: &str, entry: &Value) -> Resource {
+        Resource::new(
+            id.to_string(),
+            kind,
+            RawValue::from_string(entry.to_string()).unwrap(),
+        )
+    }
+
+    /// The manifest entry as it is.
+    pub fn raw(&self) -> &Value {
+        self.raw
+            .get_or_init(|| serde_json::from_str(self.text.get()).unwrap_or_default())
+    }
+
     pub fn str_field(&self, key: &str) -> &str {
-        self.raw.get(key).and_then(Value::as_str).unwrap_or("")
+        self.raw().get(key).and_then(Value::as_str).unwrap_or("")
     }
 
     /// A short display label: `source_name.name` for sources.
@@ -88,7 +318,7 @@ impl Resource {
 
     /// Generic data tests (`test_metadata` set).
     pub fn is_generic_test(&self) -> bool {
-        self.kind == "test" && self.raw.get("test_metadata").is_some_and(|v| !v.is_null())
+        self.kind == "test" && self.generic_test
     }
 }
 
@@ -206,71 +436,20 @@ pub struct Project {
     graph: std::sync::OnceLock<SelectGraph>,
 }
 
-const SECTIONS: &[(&str, &str)] = &[
-    ("nodes", ""),
-    ("sources", "source"),
-    ("exposures", "exposure"),
-    ("metrics", "metric"),
-    ("semantic_models", "semantic_model"),
-    ("saved_queries", "saved_query"),
-    ("unit_tests", "unit_test"),
-    ("macros", "macro"),
-    ("docs", "doc"),
-    ("groups", "group"),
-];
-
-fn s(v: &Value, key: &str) -> String {
-    v.get(key).and_then(Value::as_str).unwrap_or("").to_string()
-}
-
 impl Project {
     /// Builds the view of a compile result.
     pub fn new(result: CompileResult, origin: String, from_manifest: bool) -> Project {
         let mut manifest = result.manifest;
-        // The manifest's entries move into the resources instead of being copied.
-        let metadata = manifest.get("metadata").cloned().unwrap_or_default();
-        let mut resources = Vec::new();
-        for (section, kind) in SECTIONS {
-            let Some(Value::Object(entries)) = manifest.get_mut(*section).map(Value::take) else {
-                continue;
-            };
-            for (id, owned) in entries {
-                let v = &owned;
-                let kind = if kind.is_empty() {
-                    s(v, "resource_type")
-                } else {
-                    kind.to_string()
-                };
-                let relation = match kind.as_str() {
-                    "source" => v
-                        .get("identifier")
-                        .and_then(Value::as_str)
-                        .unwrap_or_else(|| v.get("name").and_then(Value::as_str).unwrap_or(""))
-                        .to_string(),
-                    _ => v
-                        .get("alias")
-                        .and_then(Value::as_str)
-                        .map(str::to_string)
-                        .unwrap_or_else(|| s(v, "name")),
-                };
-                let description = match kind.as_str() {
-                    "doc" => s(v, "block_contents"),
-                    _ => s(v, "description"),
-                };
-                resources.push(Resource {
-                    id: id.clone(),
-                    kind,
-                    name: s(v, "name"),
-                    package: s(v, "package_name"),
-                    path: s(v, "original_file_path"),
-                    database: s(v, "database"),
-                    schema: s(v, "schema"),
-                    relation,
-                    description,
-                    raw: owned,
-                });
-            }
-        }
+        let metadata = manifest.metadata.take().unwrap_or_default();
+        let resources: Vec<Resource> = manifest
+            .sections()
+            .into_iter()
+            .flat_map(|(entries, kind)| {
+                entries
+                    .into_iter()
+                    .map(move |(id, text)| Resource::new(id, kind, text))
+            })
+            .collect();
         let index: HashMap<String, usize> = resources
             .iter()
             .enumerate()
@@ -282,13 +461,7 @@ impl Project {
         let mut tests = vec![Vec::new(); n];
         let mut unit_tests = vec![Vec::new(); n];
         for (i, r) in resources.iter().enumerate() {
-            let deps = r
-                .raw
-                .pointer("/depends_on/nodes")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
-            for d in deps.iter().filter_map(Value::as_str) {
+            for d in &r.depends_on {
                 if let Some(&p) = index.get(d) {
                     if !parents[i].contains(&p) {
                         parents[i].push(p);
@@ -297,12 +470,7 @@ impl Project {
                 }
             }
             if r.kind == "test" {
-                let attached = r
-                    .raw
-                    .get("attached_node")
-                    .and_then(Value::as_str)
-                    .and_then(|a| index.get(a))
-                    .copied();
+                let attached = r.attached_node.as_ref().and_then(|a| index.get(a)).copied();
                 let targets: Vec<usize> = match attached {
                     Some(a) => vec![a],
                     None => parents[i].clone(),
@@ -313,9 +481,8 @@ impl Project {
             }
             if r.kind == "unit_test" {
                 if let Some(&m) = r
-                    .raw
-                    .get("model")
-                    .and_then(Value::as_str)
+                    .model
+                    .as_ref()
                     .and_then(|m| index.get(&format!("model.{}.{}", r.package, m)))
                 {
                     unit_tests[m].push(i);
@@ -389,11 +556,11 @@ impl Project {
                 self.resources
                     .iter()
                     .filter(|r| !not_nodes.contains(&r.kind.as_str()))
-                    .map(|r| &r.raw),
+                    .map(Resource::raw),
                 self.resources
                     .iter()
                     .filter(|r| r.kind == "macro")
-                    .map(|r| (r.id.as_str(), &r.raw)),
+                    .map(|r| (r.id.as_str(), r.raw())),
                 Some(self.name.clone()).filter(|n| !n.is_empty()),
             )
         })
@@ -496,7 +663,7 @@ fn project_tree(resources: &[Resource], root: &str) -> Tree {
         match r.kind.as_str() {
             "source" => {
                 path.push("sources".into());
-                path.push(r.str_field("source_name").to_string());
+                path.push(r.source_name.clone());
             }
             "unit_test" => path.push("unit tests".into()),
             "doc" => path.push("docs".into()),
@@ -524,12 +691,7 @@ fn project_tree(resources: &[Resource], root: &str) -> Tree {
 fn database_tree(resources: &[Resource]) -> Tree {
     let mut tree = Tree::default();
     for (i, r) in resources.iter().enumerate() {
-        if !r.is_warehouse_object()
-            || r.raw
-                .pointer("/config/materialized")
-                .and_then(Value::as_str)
-                == Some("ephemeral")
-        {
+        if !r.is_warehouse_object() || r.ephemeral {
             continue;
         }
         let path = [r.database.clone(), r.schema.clone()];
@@ -546,7 +708,11 @@ mod tests {
     use serde_json::json;
 
     fn result() -> CompileResult {
-        serde_json::from_value(json!({
+        serde_json::from_value(result_json()).unwrap()
+    }
+
+    fn result_json() -> Value {
+        json!({
             "name": "shop",
             "manifest": {
                 "metadata": {"project_name": "shop", "dbt_version": "1.11.16", "adapter_type": "duckdb"},
@@ -566,8 +732,7 @@ mod tests {
             },
             "diagnostics": [{"code": "jinja-syntax", "severity": "error", "message": "bad",
                 "file": "models/b.sql", "position": {"line": 2, "column": 3}}]
-        }))
-        .unwrap()
+        })
     }
 
     #[test]
@@ -585,8 +750,45 @@ mod tests {
     }
 
     #[test]
+    fn entries_are_read_lazily_and_odd_shapes_still_show() {
+        let r = Resource::from_value(
+            "model.shop.c",
+            "",
+            &json!({"resource_type": "model", "name": "c", "package_name": "shop",
+                "columns": {"id": {"description": "Key"}}, "tags": ["a", "b"],
+                "depends_on": {"nodes": ["model.shop.a"], "macros": ["macro.shop.m"]},
+                "config": {"materialized": "ephemeral"}, "raw_code": "select 1"}),
+        );
+        assert_eq!((r.kind.as_str(), r.name.as_str()), ("model", "c"));
+        assert_eq!(r.columns, vec![("id".to_string(), "Key".to_string())]);
+        assert_eq!(
+            (r.tags.len(), r.code.as_str(), r.ephemeral),
+            (2, "select 1", true)
+        );
+        assert_eq!(r.depends_on_macros, vec!["macro.shop.m".to_string()]);
+        assert_eq!(r.raw()["config"]["materialized"], "ephemeral");
+        // Columns as a list and a `depends_on` that is a string: the rest is read.
+        let odd = Resource::from_value(
+            "model.shop.d",
+            "",
+            &json!({"resource_type": "model", "name": "d", "columns": ["x"], "depends_on": "?",
+                "description": "Still here"}),
+        );
+        assert_eq!(
+            (odd.name.as_str(), odd.description.as_str()),
+            ("d", "Still here")
+        );
+        assert!(odd.columns.is_empty() && odd.depends_on.is_empty());
+        let not_an_object = Resource::from_value("x", "doc", &json!([1, 2]));
+        assert_eq!(
+            (not_an_object.kind.as_str(), not_an_object.name.as_str()),
+            ("doc", "")
+        );
+    }
+
+    #[test]
     fn the_selector_graph_built_later_is_the_manifests() {
-        let whole = graph_from_manifest(&result().manifest);
+        let whole = graph_from_manifest(&result_json()["manifest"]);
         let p = Project::new(result(), "test".into(), false);
         let lazy = p.graph();
         assert_eq!(lazy.nodes.len(), 3);
@@ -668,8 +870,10 @@ mod timings {
         let t = Instant::now();
         let a: Answer = serde_json::from_str(&text).unwrap();
         eprintln!("page JSON read: {:?}", t.elapsed());
+        let manifest: Value =
+            serde_json::from_str::<Value>(&text).unwrap()["ok"]["manifest"].take();
         let t = Instant::now();
-        let g = graph_from_manifest(&a.ok.manifest);
+        let g = graph_from_manifest(&manifest);
         eprintln!(
             "selector graph: {:?} ({} nodes)",
             t.elapsed(),

@@ -222,7 +222,7 @@ fn frame(p: &Project, d: &crate::model::Diag) -> Option<String> {
     if r.kind == "snapshot" {
         return None;
     }
-    let code = r.raw["raw_code"].as_str()?;
+    let code = r.raw()["raw_code"].as_str()?;
     let line = code.lines().nth(pos.line.checked_sub(1)? as usize)?;
     let gutter = format!("{} | ", pos.line);
     let caret = " ".repeat(
@@ -282,7 +282,7 @@ fn json_text(v: &Value) -> String {
 }
 
 fn field_rows(r: &Resource) -> Vec<(String, String)> {
-    let c = &r.raw["config"];
+    let c = &r.raw()["config"];
     let mut rows: Vec<(String, String)> = Vec::new();
     let mut put = |k: &str, v: String| {
         if !v.is_empty() && v != "[]" && v != "{}" {
@@ -290,23 +290,23 @@ fn field_rows(r: &Resource) -> Vec<(String, String)> {
         }
     };
     if r.is_warehouse_object() {
-        put("relation", json_text(&r.raw["relation_name"]));
+        put("relation", json_text(&r.raw()["relation_name"]));
     }
     put("materialized", json_text(&c["materialized"]));
     put("package", r.package.clone());
     put("path", r.path.clone());
     put(
         "tags",
-        r.raw["tags"]
+        r.raw()["tags"]
             .as_array()
             .map(|t| t.iter().map(json_text).collect::<Vec<_>>().join(", "))
             .unwrap_or_default(),
     );
-    put("group", json_text(&r.raw["group"]));
-    put("access", json_text(&r.raw["access"]));
+    put("group", json_text(&r.raw()["group"]));
+    put("access", json_text(&r.raw()["access"]));
     put(
         "owner",
-        match &r.raw["owner"] {
+        match &r.raw()["owner"] {
             Value::Object(o) => o
                 .values()
                 .map(json_text)
@@ -319,8 +319,8 @@ fn field_rows(r: &Resource) -> Vec<(String, String)> {
     if c["contract"]["enforced"] == Value::Bool(true) {
         put("contract", "enforced".into());
     }
-    put("version", json_text(&r.raw["version"]));
-    put("latest version", json_text(&r.raw["latest_version"]));
+    put("version", json_text(&r.raw()["version"]));
+    put("latest version", json_text(&r.raw()["latest_version"]));
     put("unique key", json_text(&c["unique_key"]));
     put(
         "incremental strategy",
@@ -328,17 +328,17 @@ fn field_rows(r: &Resource) -> Vec<(String, String)> {
     );
     put(
         "language",
-        if r.raw["language"] == "python" {
+        if r.raw()["language"] == "python" {
             "python".into()
         } else {
             String::new()
         },
     );
-    put("loader", json_text(&r.raw["loader"]));
+    put("loader", json_text(&r.raw()["loader"]));
     put("severity", json_text(&c["severity"]));
     put(
         "meta",
-        match &r.raw["meta"] {
+        match &r.raw()["meta"] {
             Value::Object(m) if !m.is_empty() => Value::Object(m.clone()).to_string(),
             _ => String::new(),
         },
@@ -346,18 +346,18 @@ fn field_rows(r: &Resource) -> Vec<(String, String)> {
     put(
         "type",
         if r.kind == "exposure" {
-            json_text(&r.raw["type"])
+            json_text(&r.raw()["type"])
         } else {
             String::new()
         },
     );
-    put("maturity", json_text(&r.raw["maturity"]));
+    put("maturity", json_text(&r.raw()["maturity"]));
     rows
 }
 
 fn columns_table(p: &Project, i: usize) -> Option<AnyView> {
     let r = &p.resources[i];
-    let mut cols: Vec<(String, String, String)> = r.raw["columns"]
+    let mut cols: Vec<(String, String, String)> = r.raw()["columns"]
         .as_object()
         .map(|m| {
             m.iter()
@@ -391,10 +391,10 @@ fn columns_table(p: &Project, i: usize) -> Option<AnyView> {
         .map(|(name, ty, desc)| {
             let tests: Vec<_> = p.tests[i]
                 .iter()
-                .filter(|&&t| p.resources[t].raw["column_name"].as_str().is_some_and(|c| c.eq_ignore_ascii_case(&name)))
+                .filter(|&&t| p.resources[t].raw()["column_name"].as_str().is_some_and(|c| c.eq_ignore_ascii_case(&name)))
                 .map(|&t| {
                     let tr = &p.resources[t];
-                    let short = tr.raw.pointer("/test_metadata/name").and_then(Value::as_str).unwrap_or(&tr.name).to_string();
+                    let short = tr.raw().pointer("/test_metadata/name").and_then(Value::as_str).unwrap_or(&tr.name).to_string();
                     view! { <a class="test-chip" href=href(&tr.id) title=tr.name.clone()>{short}</a> }
                 })
                 .collect();
@@ -494,12 +494,12 @@ fn rows_table(rows: &Value, format: &str) -> AnyView {
 }
 
 fn unit_test_section(p: &Project, r: &Resource) -> impl IntoView + use<> {
-    let model = r.raw["model"].as_str().unwrap_or("").to_string();
+    let model = r.raw()["model"].as_str().unwrap_or("").to_string();
     let model_link = p.get(&format!("model.{}.{}", r.package, model)).map(|m| {
         let i = p.index[&m.id];
         link(p, i)
     });
-    let given: Vec<_> = r.raw["given"]
+    let given: Vec<_> = r.raw()["given"]
         .as_array()
         .cloned()
         .unwrap_or_default()
@@ -515,8 +515,8 @@ fn unit_test_section(p: &Project, r: &Resource) -> impl IntoView + use<> {
             }
         })
         .collect();
-    let expect = &r.raw["expect"];
-    let overrides = &r.raw["overrides"];
+    let expect = &r.raw()["expect"];
+    let overrides = &r.raw()["overrides"];
     let has_overrides = overrides.as_object().is_some_and(|o| {
         o.values()
             .any(|v| v.as_object().is_some_and(|m| !m.is_empty()))
@@ -533,7 +533,7 @@ fn unit_test_section(p: &Project, r: &Resource) -> impl IntoView + use<> {
                 <h3>"Overrides"</h3>
                 <pre class="plain">{serde_json::to_string_pretty(overrides).unwrap_or_default()}</pre>
             })}
-            {match r.raw["compiled_code"].as_str() {
+            {match r.raw()["compiled_code"].as_str() {
                 Some(sql) => view! {
                     <div class="code-pair single">{code_block("Compiled SQL", sql.to_string(), "compiled-sql")}</div>
                 }.into_any(),
@@ -546,7 +546,7 @@ fn unit_test_section(p: &Project, r: &Resource) -> impl IntoView + use<> {
 }
 
 fn test_section(p: &Project, r: &Resource) -> impl IntoView + use<> {
-    let meta = &r.raw["test_metadata"];
+    let meta = &r.raw()["test_metadata"];
     let name = match meta["namespace"].as_str() {
         Some(ns) => format!("{ns}.{}", json_text(&meta["name"])),
         None => json_text(&meta["name"]),
@@ -559,8 +559,8 @@ fn test_section(p: &Project, r: &Resource) -> impl IntoView + use<> {
                 .collect()
         })
         .unwrap_or_default();
-    let c = &r.raw["config"];
-    let attached = r.raw["attached_node"]
+    let c = &r.raw()["config"];
+    let attached = r.raw()["attached_node"]
         .as_str()
         .and_then(|a| p.index.get(a))
         .map(|&i| link(p, i));
@@ -570,7 +570,7 @@ fn test_section(p: &Project, r: &Resource) -> impl IntoView + use<> {
             <dl class="facts">
                 <dt>"test"</dt><dd><code>{if name.is_empty() { "singular".to_string() } else { name }}</code></dd>
                 {attached.map(|a| view! { <dt>"on"</dt><dd>{a}</dd> })}
-                {r.raw["column_name"].as_str().map(|c| view! { <dt>"column"</dt><dd><code>{c.to_string()}</code></dd> })}
+                {r.raw()["column_name"].as_str().map(|c| view! { <dt>"column"</dt><dd><code>{c.to_string()}</code></dd> })}
                 <dt>"severity"</dt><dd>{json_text(&c["severity"])}</dd>
                 {c["where"].as_str().map(|w| view! { <dt>"where"</dt><dd><code>{w.to_string()}</code></dd> })}
                 {(c["store_failures"] == Value::Bool(true)).then(|| view! { <dt>"store failures"</dt><dd>"yes"</dd> })}
@@ -605,11 +605,11 @@ pub fn resource_page(p: Arc<Project>, id: String) -> AnyView {
         .into_iter()
         .map(|(k, v)| view! { <dt>{k}</dt><dd>{v}</dd> })
         .collect();
-    let raw_code = r.raw["raw_code"]
+    let raw_code = r.raw()["raw_code"]
         .as_str()
-        .or_else(|| r.raw["macro_sql"].as_str())
+        .or_else(|| r.raw()["macro_sql"].as_str())
         .map(str::to_string);
-    let compiled = r.raw["compiled_code"].as_str().map(str::to_string);
+    let compiled = r.raw()["compiled_code"].as_str().map(str::to_string);
     let compiling = p.compiling;
     let code = match (raw_code, compiled) {
         (Some(raw), Some(c)) => Some(view! {
@@ -630,38 +630,27 @@ pub fn resource_page(p: Arc<Project>, id: String) -> AnyView {
         _ => None,
     };
     let macros: Vec<usize> = r
-        .raw
-        .pointer("/depends_on/macros")
-        .and_then(Value::as_array)
-        .map(|m| {
-            m.iter()
-                .filter_map(Value::as_str)
-                .filter_map(|m| p.index.get(m).copied())
-                .collect()
-        })
-        .unwrap_or_default();
+        .depends_on_macros
+        .iter()
+        .filter_map(|m| p.index.get(m).copied())
+        .collect();
     let used_by: Vec<usize> = if r.kind == "macro" {
         p.resources
             .iter()
             .enumerate()
-            .filter(|(_, o)| {
-                o.raw
-                    .pointer("/depends_on/macros")
-                    .and_then(Value::as_array)
-                    .is_some_and(|m| m.iter().any(|x| x.as_str() == Some(r.id.as_str())))
-            })
+            .filter(|(_, o)| o.depends_on_macros.contains(&r.id))
             .map(|(j, _)| j)
             .collect()
     } else {
         Vec::new()
     };
-    let args: Vec<_> = r.raw["arguments"].as_array().cloned().unwrap_or_default().into_iter().map(|a| {
+    let args: Vec<_> = r.raw()["arguments"].as_array().cloned().unwrap_or_default().into_iter().map(|a| {
         view! { <tr><th scope="row"><code>{json_text(&a["name"])}</code></th><td><code>{json_text(&a["type"])}</code></td><td>{json_text(&a["description"])}</td></tr> }
     }).collect();
     let data_tests: Vec<usize> = p.tests[i].clone();
     let unit_tests: Vec<usize> = p.unit_tests[i].clone();
     let show_lineage = !matches!(r.kind.as_str(), "macro" | "doc" | "group");
-    let url = r.raw["url"]
+    let url = r.raw()["url"]
         .as_str()
         .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
         .map(str::to_string);
@@ -670,7 +659,7 @@ pub fn resource_page(p: Arc<Project>, id: String) -> AnyView {
             <header class="page-head">
                 <span class=format!("kind kind-{}", r.kind)>{r.kind.replace('_', " ")}</span>
                 <h1>{r.label()}</h1>
-                {r.is_warehouse_object().then(|| view! { <code class="relation">{json_text(&r.raw["relation_name"])}</code> })}
+                {r.is_warehouse_object().then(|| view! { <code class="relation">{json_text(&r.raw()["relation_name"])}</code> })}
                 // Preview and Run actions join this toolbar when a warehouse proxy is connected.
                 <div class="actions" aria-label="Actions"></div>
             </header>
@@ -711,7 +700,7 @@ pub fn resource_page(p: Arc<Project>, id: String) -> AnyView {
             {(r.kind == "macro").then(|| view! {
                 <section aria-labelledby="usedby-h"><h2 id="usedby-h">"Used by"</h2>{links(&p, &used_by, "Not used by any resource.")}</section>
             })}
-            {r.raw.get("config").filter(|c| c.is_object()).map(|c| view! {
+            {r.raw().get("config").filter(|c| c.is_object()).map(|c| view! {
                 <details class="config"><summary>"Resolved config"</summary>
                     <pre class="plain">{serde_json::to_string_pretty(c).unwrap_or_default()}</pre></details>
             })}

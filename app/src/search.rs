@@ -39,13 +39,11 @@ pub struct Hit {
 
 fn column_text(r: &Resource, catalog: &Value) -> String {
     let mut out = String::new();
-    if let Some(cols) = r.raw.get("columns").and_then(Value::as_object) {
-        for (name, c) in cols {
-            out.push_str(name);
-            out.push(' ');
-            out.push_str(c.get("description").and_then(Value::as_str).unwrap_or(""));
-            out.push('\n');
-        }
+    for (name, description) in &r.columns {
+        out.push_str(name);
+        out.push(' ');
+        out.push_str(description);
+        out.push('\n');
     }
     for name in crate::model::catalog_columns(catalog, &r.id).keys() {
         out.push_str(name);
@@ -59,23 +57,8 @@ impl SearchIndex {
         let entries = resources
             .iter()
             .map(|r| {
-                let tags = r
-                    .raw
-                    .get("tags")
-                    .and_then(Value::as_array)
-                    .map(|t| {
-                        t.iter()
-                            .filter_map(Value::as_str)
-                            .collect::<Vec<_>>()
-                            .join(" ")
-                    })
-                    .unwrap_or_default();
-                let sql = r
-                    .raw
-                    .get("raw_code")
-                    .or_else(|| r.raw.get("macro_sql"))
-                    .and_then(Value::as_str)
-                    .unwrap_or("");
+                let tags = r.tags.join(" ");
+                let sql = r.code.as_str();
                 let penalty = match r.kind.as_str() {
                     "macro" if r.package == "dbt" || r.package.starts_with("dbt_") => 60,
                     "test" => 80,
@@ -165,18 +148,9 @@ mod tests {
     use serde_json::json;
 
     fn res(id: &str, kind: &str, raw: Value) -> Resource {
-        Resource {
-            id: id.into(),
-            kind: kind.into(),
-            name: raw["name"].as_str().unwrap_or("").into(),
-            package: "shop".into(),
-            path: String::new(),
-            database: String::new(),
-            schema: String::new(),
-            relation: String::new(),
-            description: raw["description"].as_str().unwrap_or("").into(),
-            raw,
-        }
+        let mut raw = raw;
+        raw["package_name"] = "shop".into();
+        Resource::from_value(id, kind, &raw)
     }
 
     fn index() -> SearchIndex {

@@ -73,12 +73,8 @@ pub fn handle(
             let n = project.files.len();
             progress(json!({"phase": "read", "done": n, "total": n}).to_string());
             let options = req.options.take().unwrap_or_default();
-            if n > PARSE_FIRST_FILES {
-                let parsed = session::compile(project, options.clone(), false, &mut |_| {})?;
-                partial(format!("{{\"ok\":{parsed}}}"));
-            }
             let mut last = ("", usize::MAX);
-            session::compile(project, options, true, &mut |p| {
+            let mut report = |p: trellis_compiler::compile::Progress| {
                 let step = (p.total / 50).max(1);
                 let at = (p.phase, p.done / step);
                 if at != last || p.done == p.total {
@@ -87,7 +83,12 @@ pub fn handle(
                         json!({"phase": p.phase, "done": p.done, "total": p.total}).to_string(),
                     );
                 }
-            })
+            };
+            if n > PARSE_FIRST_FILES {
+                let parsed = session::compile(project, options.clone(), false, &mut report)?;
+                partial(format!("{{\"ok\":{parsed}}}"));
+            }
+            session::compile(project, options, true, &mut report)
         })
     })();
     match answer {
