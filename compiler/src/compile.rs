@@ -272,18 +272,23 @@ fn run(
             yaml_dirs.extend(d.iter().cloned());
         }
         let mut seen = BTreeSet::new();
-        for f in find_files(&input.files, p, &yaml_dirs, &[".yml", ".yaml"], &prefixes) {
-            if seen.insert(f.file) {
-                if let Some(pf) = parser::properties_file(
-                    p,
-                    f.file,
-                    f.dir,
-                    f.rel,
-                    &input.files[f.file],
-                    &mut out.diagnostics,
-                ) {
-                    props.push(pf);
-                }
+        let files: Vec<_> = find_files(&input.files, p, &yaml_dirs, &[".yml", ".yaml"], &prefixes)
+            .into_iter()
+            .filter(|f| seen.insert(f.file))
+            .collect();
+        // Files parse independently, on the caller's threads; they are taken
+        // in file order.
+        let parsed = crate::par::map(
+            &files,
+            input.threads,
+            &|f| crate::yaml::parse(f.file, &input.files[f.file]),
+            &mut |_| {},
+        );
+        for (f, yaml) in files.iter().zip(parsed) {
+            if let Some(pf) =
+                parser::properties_file(p, f.file, f.dir, f.rel, yaml, &mut out.diagnostics)
+            {
+                props.push(pf);
             }
         }
     }

@@ -5,7 +5,6 @@ use crate::jinja::lexer::{scan_blocks, BlockKind};
 use crate::jinja::macros::MacroDef;
 use crate::nodes::*;
 use crate::project::Project;
-use crate::yaml;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
@@ -290,16 +289,16 @@ pub struct PropertiesFile {
     pub value: Value,
 }
 
-/// Reads a properties YAML file, reporting syntax errors.
+/// A properties YAML file from its parsed text, reporting syntax errors.
 pub fn properties_file(
     project: &Project,
     file: &str,
     dir: &str,
     rel: &str,
-    text: &str,
+    parsed: Result<Value, Diagnostic>,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<PropertiesFile> {
-    match yaml::parse(file, text) {
+    match parsed {
         Ok(Value::Null) => None,
         Ok(v) if v.is_object() => Some(PropertiesFile {
             project: project.name.clone(),
