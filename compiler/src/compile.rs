@@ -1323,23 +1323,20 @@ impl State<'_> {
                 Box::new(move || JValue::from(minijinja::value::Serde(model_json(&snapshot)))),
             );
             let ctx = NodeCtx::new(self.shared.clone(), None, Mode::Parse, facts);
-            let result = match &lent.test_metadata {
-                Some(tm) => jinja::render_test_kwargs(&env, &sources, &tm.kwargs, &ctx),
-                None => Ok(()),
-            }
-            .and_then(|_| jinja::render(&env, &sources, &tname, &ctx));
-            let rec = std::mem::take(&mut *ctx.rec.lock().unwrap_or_else(|e| e.into_inner()));
-            Some((result, rec))
+            Some(render_node(
+                &env,
+                &sources,
+                &tname,
+                lent.test_metadata.as_ref(),
+                &ctx,
+            ))
         };
-        let rendered = crate::par::map(&lent, self.input.threads, &render, &mut |i| {
-            if i % 64 == 0 {
-                progress(Progress {
-                    phase: "parse",
-                    done: i,
-                    total,
-                });
-            }
-        });
+        let rendered = crate::par::map(
+            &lent,
+            self.input.threads,
+            &render,
+            &mut every_64("parse", total, progress),
+        );
         for ((n, lent), rendered) in nodes.iter_mut().zip(lent).zip(rendered) {
             let (Some(lent), Some((result, rec))) = (lent, rendered) else {
                 if n.test_metadata.is_some() {
@@ -2301,24 +2298,21 @@ impl State<'_> {
                 Mode::Compile,
                 facts,
             );
-            let result = match &n.test_metadata {
-                Some(tm) => jinja::render_test_kwargs(&env, &sources, &tm.kwargs, &ctx),
-                None => Ok(()),
-            }
-            .and_then(|_| jinja::render(&env, &sources, &tname, &ctx));
-            let rec = std::mem::take(&mut *ctx.rec.lock().unwrap_or_else(|e| e.into_inner()));
-            Some((result, rec))
+            Some(render_node(
+                &env,
+                &sources,
+                &tname,
+                n.test_metadata.as_ref(),
+                &ctx,
+            ))
         };
         let total = order.len();
-        let rendered = crate::par::map(&order, self.input.threads, &render, &mut |i| {
-            if i % 64 == 0 {
-                progress(Progress {
-                    phase: "compile",
-                    done: i,
-                    total,
-                });
-            }
-        });
+        let rendered = crate::par::map(
+            &order,
+            self.input.threads,
+            &render,
+            &mut every_64("compile", total, progress),
+        );
         let mut pre_injected: BTreeMap<String, String> = BTreeMap::new();
         let mut extra_ctes: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
         // What each render produced, applied once the nodes are ours again.
@@ -2379,6 +2373,37 @@ impl State<'_> {
             }
         }
         self.compile_unit_tests(&env, &sources, &resolver);
+    }
+}
+
+/// Renders a node's template (after its test's arguments, for a generic
+/// test) and takes what the render recorded.
+fn render_node(
+    env: &minijinja::Environment<'static>,
+    sources: &Sources,
+    template: &str,
+    test: Option<&TestMetadata>,
+    ctx: &Arc<NodeCtx>,
+) -> (Result<String, Diagnostic>, crate::jinja::context::Recorded) {
+    let result = match test {
+        Some(tm) => jinja::render_test_kwargs(env, sources, &tm.kwargs, ctx),
+        None => Ok(()),
+    }
+    .and_then(|_| jinja::render(env, sources, template, ctx));
+    let rec = std::mem::take(&mut *lock(&ctx.rec));
+    (result, rec)
+}
+
+/// Reports progress of a phase every 64 items.
+fn every_64<'a>(
+    phase: &'static str,
+    total: usize,
+    progress: &'a mut dyn FnMut(Progress),
+) -> impl FnMut(usize) + 'a {
+    move |done| {
+        if done % 64 == 0 {
+            progress(Progress { phase, done, total })
+        }
     }
 }
 
