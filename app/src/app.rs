@@ -940,7 +940,7 @@ fn Palette() -> impl IntoView {
                             let r = &p.resources[i];
                             let snippet = match field {
                                 "description" => crate::search::excerpt(&r.description, &word, 90),
-                                "sql" => crate::search::excerpt(&r.code, &word, 90),
+                                "sql" => crate::search::excerpt(r.code.as_deref().unwrap_or(""), &word, 90),
                                 "columns" => format!("column matching “{word}”"),
                                 "tags" => format!("tags: {}", r.raw().get("tags").map(|t| t.to_string()).unwrap_or_default()),
                                 _ => r.path.clone(),

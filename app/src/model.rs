@@ -8,8 +8,7 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
-#[cfg(test)]
-use trellis_compiler::select::graph_from_manifest;
+use trellis_compiler::parser::str_of;
 use trellis_compiler::select::{graph_from_entries, SelectGraph};
 
 /// A compile result as the worker (or a docs bundle) hands it over.
@@ -161,7 +160,7 @@ struct ColumnHead {
 }
 
 fn text_of(v: &Option<Value>) -> String {
-    v.as_ref().and_then(Value::as_str).unwrap_or("").to_string()
+    str_of(v.as_ref()).unwrap_or_default()
 }
 
 fn strings_of(v: &Option<Value>) -> Vec<String> {
@@ -208,7 +207,7 @@ pub struct Resource {
     /// Columns as (name, description).
     pub columns: Vec<(String, String)>,
     /// The raw SQL, or a macro's SQL.
-    pub code: String,
+    pub code: Option<String>,
     /// The manifest entry as it is, read the first time a page asks.
     text: Box<RawValue>,
     raw: OnceLock<Value>,
@@ -231,27 +230,16 @@ impl Resource {
         };
         let name = text_of(&h.name);
         let relation = match kind.as_str() {
-            "source" => h
-                .identifier
-                .as_ref()
-                .and_then(Value::as_str)
-                .unwrap_or(&name)
-                .to_string(),
-            _ => h
-                .alias
-                .as_ref()
-                .and_then(Value::as_str)
-                .unwrap_or(&name)
-                .to_string(),
-        };
+            "source" => str_of(h.identifier.as_ref()),
+            _ => str_of(h.alias.as_ref()),
+        }
+        .unwrap_or_else(|| name.clone());
         let description = match kind.as_str() {
             "doc" => text_of(&h.block_contents),
             _ => text_of(&h.description),
         };
-        let code = match &h.raw_code {
-            Some(Value::String(c)) => c.clone(),
-            _ => text_of(&h.macro_sql),
-        };
+        let code = str_of(h.raw_code.as_ref()).or_else(|| str_of(h.macro_sql.as_ref()));
+        let depends_on = h.depends_on.unwrap_or_default();
         Resource {
             id,
             kind,
@@ -263,14 +251,10 @@ impl Resource {
             relation,
             description,
             source_name: text_of(&h.source_name),
-            depends_on: strings_of(&h.depends_on.as_ref().and_then(|d| d.nodes.clone())),
-            depends_on_macros: strings_of(&h.depends_on.and_then(|d| d.macros)),
-            attached_node: h
-                .attached_node
-                .as_ref()
-                .and_then(Value::as_str)
-                .map(str::to_string),
-            model: h.model.as_ref().and_then(Value::as_str).map(str::to_string),
+            depends_on: strings_of(&depends_on.nodes),
+            depends_on_macros: strings_of(&depends_on.macros),
+            attached_node: str_of(h.attached_node.as_ref()),
+            model: str_of(h.model.as_ref()),
             generic_test: h.test_metadata.is_some_and(|v| !v.is_null()),
             ephemeral: h
                 .config
@@ -433,7 +417,7 @@ pub struct Project {
     pub search: SearchIndex,
     /// The selector graph, built the first time something is selected: it
     /// copies much of every entry, and most visits never select.
-    graph: std::sync::OnceLock<SelectGraph>,
+    graph: OnceLock<SelectGraph>,
 }
 
 impl Project {
@@ -543,7 +527,7 @@ impl Project {
             project_paths,
             database_paths,
             search,
-            graph: std::sync::OnceLock::new(),
+            graph: OnceLock::new(),
         }
     }
 
@@ -706,6 +690,7 @@ fn database_tree(resources: &[Resource]) -> Tree {
 mod tests {
     use super::*;
     use serde_json::json;
+    use trellis_compiler::select::graph_from_manifest;
 
     fn result() -> CompileResult {
         serde_json::from_value(result_json()).unwrap()
@@ -762,8 +747,8 @@ mod tests {
         assert_eq!((r.kind.as_str(), r.name.as_str()), ("model", "c"));
         assert_eq!(r.columns, vec![("id".to_string(), "Key".to_string())]);
         assert_eq!(
-            (r.tags.len(), r.code.as_str(), r.ephemeral),
-            (2, "select 1", true)
+            (r.tags.len(), r.code.as_deref(), r.ephemeral),
+            (2, Some("select 1"), true)
         );
         assert_eq!(r.depends_on_macros, vec!["macro.shop.m".to_string()]);
         assert_eq!(r.raw()["config"]["materialized"], "ephemeral");
@@ -826,6 +811,7 @@ mod tests {
 mod timings {
     use super::*;
     use std::time::Instant;
+    use trellis_compiler::select::graph_from_manifest;
 
     #[test]
     #[ignore = "a measurement, run by hand on a large project"]

@@ -494,7 +494,7 @@ fn rows_table(rows: &Value, format: &str) -> AnyView {
 }
 
 fn unit_test_section(p: &Project, r: &Resource) -> impl IntoView + use<> {
-    let model = r.raw()["model"].as_str().unwrap_or("").to_string();
+    let model = r.model.clone().unwrap_or_default();
     let model_link = p.get(&format!("model.{}.{}", r.package, model)).map(|m| {
         let i = p.index[&m.id];
         link(p, i)
@@ -560,8 +560,9 @@ fn test_section(p: &Project, r: &Resource) -> impl IntoView + use<> {
         })
         .unwrap_or_default();
     let c = &r.raw()["config"];
-    let attached = r.raw()["attached_node"]
-        .as_str()
+    let attached = r
+        .attached_node
+        .as_ref()
         .and_then(|a| p.index.get(a))
         .map(|&i| link(p, i));
     view! {
@@ -605,10 +606,7 @@ pub fn resource_page(p: Arc<Project>, id: String) -> AnyView {
         .into_iter()
         .map(|(k, v)| view! { <dt>{k}</dt><dd>{v}</dd> })
         .collect();
-    let raw_code = r.raw()["raw_code"]
-        .as_str()
-        .or_else(|| r.raw()["macro_sql"].as_str())
-        .map(str::to_string);
+    let raw_code = r.code.clone();
     let compiled = r.raw()["compiled_code"].as_str().map(str::to_string);
     let compiling = p.compiling;
     let code = match (raw_code, compiled) {

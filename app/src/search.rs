@@ -58,7 +58,7 @@ impl SearchIndex {
             .iter()
             .map(|r| {
                 let tags = r.tags.join(" ");
-                let sql = r.code.as_str();
+                let sql = r.code.as_deref().unwrap_or("");
                 let penalty = match r.kind.as_str() {
                     "macro" if r.package == "dbt" || r.package.starts_with("dbt_") => 60,
                     "test" => 80,

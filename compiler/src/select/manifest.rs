@@ -132,7 +132,7 @@ pub fn node_from_manifest(v: &Value) -> SelectNode {
 }
 
 /// The manifest sections whose entries are selectable nodes.
-pub const SELECTABLE_SECTIONS: &[&str] = &[
+const SELECTABLE_SECTIONS: &[&str] = &[
     "nodes",
     "sources",
     "exposures",

@@ -33,9 +33,7 @@ pub use self::list::{
     list_lines, list_resource_types, python_json, resource_types_from_args, selector_line,
     ListOutput, LIST_ALL_RESOURCE_TYPES, LIST_DEFAULT_RESOURCE_TYPES,
 };
-pub use self::manifest::{
-    graph_from_entries, graph_from_manifest, node_from_manifest, SELECTABLE_SECTIONS,
-};
+pub use self::manifest::{graph_from_entries, graph_from_manifest, node_from_manifest};
 pub use self::pattern::fnmatch;
 pub use self::spec::{
     default_method, parse_criteria, parse_difference, parse_union, IndirectSelection, MethodName,
