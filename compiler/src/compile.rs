@@ -455,7 +455,7 @@ impl State<'_> {
                 file: String::new(),
                 this: None,
                 config: Map::new(),
-                model: Box::new(|| JValue::from(())),
+                model: None,
                 vars: Arc::default(),
                 extra: BTreeMap::new(),
                 env_overrides: BTreeMap::new(),
@@ -1276,7 +1276,7 @@ impl State<'_> {
             file: n.file.clone(),
             this,
             config: n.config.clone(),
-            model,
+            model: Some(model),
             vars: self.vars_for(&n.package_name),
             extra,
             env_overrides: BTreeMap::new(),
@@ -1320,7 +1320,7 @@ impl State<'_> {
             let facts = self.facts(
                 lent,
                 None,
-                Box::new(move || JValue::from(minijinja::value::Serde(model_json(&snapshot)))),
+                Arc::new(move || JValue::from(minijinja::value::Serde(model_json(&snapshot)))),
             );
             let ctx = NodeCtx::new(self.shared.clone(), None, Mode::Parse, facts);
             Some(render_node(
@@ -1569,7 +1569,7 @@ impl State<'_> {
         let node = JValue::from(minijinja::value::Serde(model_json(n)));
         let mut facts = self.facts(n, None, {
             let node = node.clone();
-            Box::new(move || node.clone())
+            Arc::new(move || node.clone())
         });
         facts.extra.insert(
             "__custom".into(),
@@ -1833,7 +1833,7 @@ impl State<'_> {
                 file: file.clone(),
                 this: None,
                 config: Map::new(),
-                model: Box::new(|| JValue::from(())),
+                model: None,
                 vars: self.vars_for(&project),
                 extra: BTreeMap::new(),
                 env_overrides: BTreeMap::new(),
@@ -2284,7 +2284,7 @@ impl State<'_> {
             let facts = self.facts(
                 n,
                 this,
-                Box::new(move || {
+                Arc::new(move || {
                     r.graph_json()
                         .get("nodes")
                         .and_then(|x| x.get(&id))
@@ -2413,12 +2413,11 @@ fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// How a render gets its `model` variable: built only when asked for.
-type LazyValue = Box<dyn Fn() -> JValue + Send + Sync>;
+type LazyValue = Arc<dyn Fn() -> JValue + Send + Sync>;
 
-/// A `model` variable built ahead.
+/// A `model` variable from the node's entry, converted when first read.
 fn fixed(value: Value) -> LazyValue {
-    let value = JValue::from(minijinja::value::Serde(value));
-    Box::new(move || value.clone())
+    Arc::new(move || JValue::from(minijinja::value::Serde(&value)))
 }
 
 /// A node's compiled SQL and the CTEs injected into it; `Err` once its

@@ -163,8 +163,9 @@ pub struct NodeFacts {
     pub this: Option<Relation>,
     /// The node's config as known so far (final during compile).
     pub config: serde_json::Map<String, serde_json::Value>,
-    /// The `model` variable, built on first use.
-    pub model: Box<dyn Fn() -> Value + Send + Sync>,
+    /// The `model` variable, built the first time a template looks inside
+    /// it; `None` when the render has no model.
+    pub model: Option<Arc<dyn Fn() -> Value + Send + Sync>>,
     /// Variables visible to this node (cli vars, project vars), merged.
     pub vars: Arc<serde_json::Map<String, serde_json::Value>>,
     /// Extra top-level names (`_dbt_generic_test_kwargs`, ...).
@@ -544,7 +545,15 @@ impl NodeCtx {
     }
 
     fn model_value(&self) -> Value {
-        self.model_value.get_or_init(|| (self.node.model)()).clone()
+        self.model_value
+            .get_or_init(|| match &self.node.model {
+                None => Value::from(()),
+                Some(make) => Value::from_object(LazyMap {
+                    make: make.clone(),
+                    value: OnceLock::new(),
+                }),
+            })
+            .clone()
     }
 
     fn statement_result(&self, name: &str) -> Value {
@@ -565,6 +574,50 @@ impl NodeCtx {
             );
         }
         empty_table()
+    }
+}
+
+/// A map built the first time something looks inside it. Every macro
+/// that mentions `model` captures it when its file is loaded, and most never
+/// read it, so building the node's whole entry up front is wasted.
+struct LazyMap {
+    make: Arc<dyn Fn() -> Value + Send + Sync>,
+    value: OnceLock<Value>,
+}
+
+impl fmt::Debug for LazyMap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.get(), f)
+    }
+}
+
+impl LazyMap {
+    fn get(&self) -> &Value {
+        self.value.get_or_init(|| (self.make)())
+    }
+}
+
+impl Object for LazyMap {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Map
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        self.get().get_item(key).ok().filter(|v| !v.is_undefined())
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        match self.get().try_iter() {
+            Ok(keys) => Enumerator::Values(keys.collect()),
+            Err(_) => Enumerator::Empty,
+        }
+    }
+
+    fn render(self: &Arc<Self>, f: &mut fmt::Formatter<'_>) -> fmt::Result
+    where
+        Self: Sized + 'static,
+    {
+        fmt::Display::fmt(self.get(), f)
     }
 }
 
