@@ -1,6 +1,7 @@
 // The compile worker: the app's own module, instantiated off the main thread.
 // Its start function sees no `window` and leaves the page alone; requests go
-// to the exported `worker_handle`, progress and results come back as JSON.
+// to the exported `worker_handle`; progress comes back as JSON text, results
+// as JSON in UTF-8 bytes.
 import init, { worker_handle } from "./trellis-app.js";
 
 const ready = init({ module_or_path: new URL("./trellis-app_bg.wasm", import.meta.url) });
@@ -20,14 +21,15 @@ self.onmessage = async (event) => {
     };
     const t0 = Date.now();
     let parsedAt = null;
-    const partial = (text) => {
+    // Answers are JSON in UTF-8 bytes, moved to the page rather than copied.
+    const partial = (answer) => {
       parsedAt = Date.now();
-      self.postMessage({ type: "partial", text });
+      self.postMessage({ type: "partial", bytes: answer }, [answer.buffer]);
     };
-    const text = worker_handle(request, bytes, progress, partial);
+    const answer = worker_handle(request, bytes, progress, partial);
     // Timings for `cargo xtask bench-app`, as wall-clock times.
-    console.debug("trellis-worker-timing " + JSON.stringify({ start: t0, parsed: parsedAt, compiled: Date.now(), bytes: text.length, phases }));
-    self.postMessage({ type: "result", text });
+    console.debug("trellis-worker-timing " + JSON.stringify({ start: t0, parsed: parsedAt, compiled: Date.now(), bytes: answer.length, phases }));
+    self.postMessage({ type: "result", bytes: answer }, [answer.buffer]);
   } catch (err) {
     self.postMessage({ type: "error", text: "the compiler stopped: " + String((err && err.message) || err) });
   }

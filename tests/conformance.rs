@@ -275,6 +275,36 @@ fn threads_do_not_change_output() {
     }
 }
 
+/// A staged compile hands out what a parse gives, then ends as a compile
+/// does: parsing once for both changes neither.
+#[test]
+fn staged_compile_is_a_parse_then_a_compile() {
+    for example in ["shop", "kitchen_sink"] {
+        let input = example_input(example);
+        let view = |out: &trellis_compiler::compile::CompileOutput| {
+            let diagnostics: Vec<String> =
+                out.diagnostics.iter().map(|d| format!("{d:?}")).collect();
+            (
+                trellis_compiler::manifest::to_json(out, &input),
+                diagnostics,
+            )
+        };
+        let mut parsed = None;
+        let out = trellis_compiler::compile::compile_staged(&input, &mut |_| {}, &mut |p| {
+            parsed = Some(view(p))
+        });
+        let parsed = parsed.expect("the parsed project is handed out");
+        let (manifest, diagnostics) = view(&trellis_compiler::parse(&input));
+        assert!(parsed.0 == manifest, "{example}: parsed manifest differs");
+        assert_eq!(parsed.1, diagnostics, "{example}: parse diagnostics");
+        let (manifest, diagnostics) = view(&trellis_compiler::compile(&input));
+        let staged = view(&out);
+        assert!(staged.0 == manifest, "{example}: compiled manifest differs");
+        assert_eq!(staged.1, diagnostics, "{example}: compile diagnostics");
+        assert!(manifest["nodes"].as_object().is_some_and(|n| n.len() > 5));
+    }
+}
+
 #[test]
 fn shop_matches_dbt_core() {
     check("shop");

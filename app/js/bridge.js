@@ -7,7 +7,8 @@ const MAX_TEXT_FILE = 64 * 1024 * 1024;
 
 export function createWorker(url, onMessage) {
   const w = new Worker(url, { type: "module" });
-  w.onmessage = (e) => onMessage(e.data.type, e.data.text);
+  // Results come as UTF-8 bytes, moved rather than copied; the rest as text.
+  w.onmessage = (e) => onMessage(e.data.type, e.data.text ?? "", e.data.bytes ?? null);
   w.onerror = (e) => {
     e.preventDefault();
     onMessage("error", "the compiler stopped: " + (e.message || "worker failed"));

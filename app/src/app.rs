@@ -144,7 +144,7 @@ struct PendingRecent {
 
 struct WorkerHandle {
     worker: JsValue,
-    _on_message: Closure<dyn FnMut(String, String)>,
+    _on_message: Closure<dyn FnMut(String, String, JsValue)>,
 }
 
 thread_local! {
@@ -160,10 +160,17 @@ fn mark(name: &str) {
     }
 }
 
-fn on_worker_message(st: AppState, kind: String, text: String) {
+fn on_worker_message(st: AppState, kind: String, text: String, bytes: JsValue) {
     if kind != "progress" {
         mark(&format!("trellis-{kind}-received"));
     }
+    // Parsed and compiled projects come as JSON in UTF-8 bytes.
+    let bytes = || {
+        bytes
+            .dyn_ref::<js_sys::Uint8Array>()
+            .map(|b| b.to_vec())
+            .unwrap_or_default()
+    };
     let latest = SEQ.with(|s| {
         let s = s.borrow();
         s.0 == s.1 + 1
@@ -187,7 +194,7 @@ fn on_worker_message(st: AppState, kind: String, text: String) {
                 return;
             }
             let origin = PENDING.with(|p| p.borrow().as_ref().map(|(o, _)| o.clone()));
-            if let Ok(Answer { ok: Some(r), .. }) = serde_json::from_str::<Answer>(&text) {
+            if let Ok(Answer { ok: Some(r), .. }) = serde_json::from_slice::<Answer>(&bytes()) {
                 show(st, r, origin.unwrap_or_default(), false, true);
             }
         }
@@ -209,7 +216,7 @@ fn on_worker_message(st: AppState, kind: String, text: String) {
                 st.error.set(Some(text));
                 return;
             }
-            let result = match serde_json::from_str::<Answer>(&text) {
+            let result = match serde_json::from_slice::<Answer>(&bytes()) {
                 Ok(Answer { ok: Some(r), .. }) => r,
                 Ok(Answer { error, .. }) => {
                     st.busy.set(None);
@@ -295,9 +302,10 @@ fn send(
     WORKER.with(|w| {
         let mut w = w.borrow_mut();
         if w.is_none() {
-            let on_message = Closure::<dyn FnMut(String, String)>::new(move |kind, text| {
-                on_worker_message(st, kind, text)
-            });
+            let on_message =
+                Closure::<dyn FnMut(String, String, JsValue)>::new(move |kind, text, bytes| {
+                    on_worker_message(st, kind, text, bytes)
+                });
             let worker = bridge::create_worker("worker.js", &on_message);
             *w = Some(WorkerHandle {
                 worker,

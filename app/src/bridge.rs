@@ -5,7 +5,10 @@ use wasm_bindgen::prelude::*;
 #[wasm_bindgen(module = "/js/bridge.js")]
 extern "C" {
     #[wasm_bindgen(js_name = createWorker)]
-    pub fn create_worker(url: &str, on_message: &Closure<dyn FnMut(String, String)>) -> JsValue;
+    pub fn create_worker(
+        url: &str,
+        on_message: &Closure<dyn FnMut(String, String, JsValue)>,
+    ) -> JsValue;
     #[wasm_bindgen(js_name = postToWorker)]
     pub fn post_to_worker(worker: &JsValue, request: &str, bytes: Option<js_sys::Uint8Array>);
     #[wasm_bindgen(js_name = terminateWorker)]

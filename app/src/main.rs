@@ -21,7 +21,8 @@ mod pages;
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen::prelude::*;
 
-/// Compiles in the worker: see [`worker::handle`].
+/// Compiles in the worker: see [`worker::handle`]. Answers are JSON as UTF-8
+/// bytes, which the worker moves to the page without copying or decoding.
 #[cfg(target_arch = "wasm32")]
 #[wasm_bindgen]
 pub fn worker_handle(
@@ -29,7 +30,7 @@ pub fn worker_handle(
     bytes: &[u8],
     progress: &js_sys::Function,
     partial: &js_sys::Function,
-) -> String {
+) -> Vec<u8> {
     worker::handle(
         request,
         bytes,
@@ -37,9 +38,11 @@ pub fn worker_handle(
             let _ = progress.call1(&JsValue::NULL, &JsValue::from_str(&p));
         },
         &mut |p| {
-            let _ = partial.call1(&JsValue::NULL, &JsValue::from_str(&p));
+            let bytes = js_sys::Uint8Array::from(p.as_bytes());
+            let _ = partial.call1(&JsValue::NULL, &bytes);
         },
     )
+    .into_bytes()
 }
 
 #[cfg(target_arch = "wasm32")]

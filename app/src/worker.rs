@@ -85,8 +85,9 @@ pub fn handle(
                 }
             };
             if n > PARSE_FIRST_FILES {
-                let parsed = session::compile(project, options.clone(), false, &mut report)?;
-                partial(format!("{{\"ok\":{parsed}}}"));
+                return session::compile_staged(project, options, &mut report, &mut |parsed| {
+                    partial(format!("{{\"ok\":{parsed}}}"))
+                });
             }
             session::compile(project, options, true, &mut report)
         })

@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use trellis_compiler::compile::Progress;
 use trellis_compiler::input::is_project_file;
+use trellis_compiler::Diagnostic;
 
 /// A project's files, re-rooted at its `dbt_project.yml`.
 #[derive(Debug, Clone, Default)]
@@ -86,6 +87,39 @@ pub fn compile(
     compile_nodes: bool,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<String, String> {
+    let (input, diagnostics, source) = prepare(project, options)?;
+    let out = trellis_compiler::compile::compile_with_progress(&input, compile_nodes, progress);
+    Ok(result_of(project, &input, &out, diagnostics, source))
+}
+
+/// `compile`, handing `parsed` the parsed project's result first (what
+/// `compile` gives with `compile_nodes` false), from the same single parse.
+pub fn compile_staged(
+    project: &ProjectFiles,
+    options: Options,
+    progress: &mut dyn FnMut(Progress),
+    parsed: &mut dyn FnMut(String),
+) -> Result<String, String> {
+    let (input, diagnostics, source) = prepare(project, options)?;
+    let out = trellis_compiler::compile::compile_staged(&input, progress, &mut |p| {
+        parsed(result_of(project, &input, p, diagnostics.clone(), source))
+    });
+    Ok(result_of(project, &input, &out, diagnostics, source))
+}
+
+/// The compiler's input for a project, the diagnostics of reading its
+/// profile, and where its target came from.
+fn prepare(
+    project: &ProjectFiles,
+    options: Options,
+) -> Result<
+    (
+        trellis_compiler::ProjectInput,
+        Vec<Diagnostic>,
+        &'static str,
+    ),
+    String,
+> {
     let custom = options.target.is_some();
     let mut input = project_input(project.files.clone(), options)?;
     // A catalog answers introspection (unit test fixtures need column types).
@@ -118,15 +152,18 @@ pub fn compile(
     } else {
         "default"
     };
-    let out = trellis_compiler::compile::compile_with_progress(&input, compile_nodes, progress);
+    Ok((input, diagnostics, source))
+}
+
+fn result_of(
+    project: &ProjectFiles,
+    input: &trellis_compiler::ProjectInput,
+    out: &trellis_compiler::compile::CompileOutput,
+    mut diagnostics: Vec<Diagnostic>,
+    source: &str,
+) -> String {
     diagnostics.extend(out.diagnostics.iter().cloned());
-    Ok(app_result(
-        &input,
-        &out,
-        diagnostics,
-        source,
-        project.catalog.as_deref(),
-    ))
+    app_result(input, out, diagnostics, source, project.catalog.as_deref())
 }
 
 /// What the app shows of a compiled project.

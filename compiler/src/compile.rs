@@ -71,13 +71,13 @@ pub struct Progress {
 
 /// Compiles a project as dbt-core compiles it against an empty warehouse.
 pub fn compile(input: &ProjectInput) -> CompileOutput {
-    run(input, true, &mut |_| {})
+    run(input, true, &mut |_| {}, None)
 }
 
 /// Parses a project as `dbt parse` does: every node, config and dependency,
 /// but no compiled SQL.
 pub fn parse(input: &ProjectInput) -> CompileOutput {
-    run(input, false, &mut |_| {})
+    run(input, false, &mut |_| {}, None)
 }
 
 /// `compile` or `parse` (when `compile_nodes` is false), reporting progress
@@ -87,13 +87,24 @@ pub fn compile_with_progress(
     compile_nodes: bool,
     progress: &mut dyn FnMut(Progress),
 ) -> CompileOutput {
-    run(input, compile_nodes, progress)
+    run(input, compile_nodes, progress, None)
+}
+
+/// `compile`, handing `parsed` what `parse` would give as soon as the project
+/// is parsed, before any SQL is compiled; the parse is done once for both.
+pub fn compile_staged(
+    input: &ProjectInput,
+    progress: &mut dyn FnMut(Progress),
+    parsed: &mut dyn FnMut(&CompileOutput),
+) -> CompileOutput {
+    run(input, true, progress, Some(parsed))
 }
 
 fn run(
     input: &ProjectInput,
     compile_nodes: bool,
     progress: &mut dyn FnMut(Progress),
+    parsed: Option<&mut dyn FnMut(&CompileOutput)>,
 ) -> CompileOutput {
     let mut out = CompileOutput::default();
     let root = match Project::load(input, "", true) {
@@ -388,6 +399,20 @@ fn run(
                 n.has_error = true;
             }
         }
+    }
+    if let Some(parsed) = parsed {
+        // The parse's own output: descriptions rendered, as `parse` ends.
+        // The compile goes on from the manifest as it was before them.
+        let before = (state.manifest.clone(), state.diagnostics.len());
+        state.render_descriptions();
+        let out = CompileOutput {
+            manifest: std::mem::replace(&mut state.manifest, before.0),
+            macros: shared.macros.all().cloned().collect(),
+            diagnostics: state.diagnostics.clone(),
+            graph: graph.clone(),
+        };
+        state.diagnostics.truncate(before.1);
+        parsed(&out);
     }
     if compile_nodes {
         state.compile_render(&graph, progress);
@@ -2039,16 +2064,20 @@ impl State<'_> {
     fn resolve_dependencies(&mut self) {
         let lookup = RefLookup::new(&self.manifest, &self.root.name);
         let mut diags = Vec::new();
+        // The first source of each (source, table) name, in unique id order.
+        let mut source_ids: BTreeMap<(&str, &str), &str> = BTreeMap::new();
+        for x in self.manifest.sources.values() {
+            source_ids
+                .entry((x.source_name.as_str(), x.name.as_str()))
+                .or_insert(x.unique_id.as_str());
+        }
         for n in self.manifest.nodes.values_mut() {
             let mut deps: Vec<String> = Vec::new();
             // dbt resolves sources before refs.
             for (s, t) in &n.sources {
-                let uid = self
-                    .manifest
-                    .sources
-                    .values()
-                    .find(|x| &x.source_name == s && &x.name == t)
-                    .map(|x| x.unique_id.clone());
+                let uid = source_ids
+                    .get(&(s.as_str(), t.as_str()))
+                    .map(|x| x.to_string());
                 match uid {
                     Some(uid) => {
                         if !deps.contains(&uid) {

@@ -390,7 +390,9 @@ impl State<'_> {
             file: tested.file.clone(),
             this: Some(this),
             config: config.clone(),
-            model: Some(Arc::new(move || JValue::from(minijinja::value::Serde(&model)))),
+            model: Some(Arc::new(move || {
+                JValue::from(minijinja::value::Serde(&model))
+            })),
             vars: set.vars.clone(),
             extra: set.macros.clone(),
             env_overrides: set.env.clone(),
@@ -466,7 +468,9 @@ impl State<'_> {
                 .as_object()
                 .cloned()
                 .unwrap_or_default(),
-            model: Some(Arc::new(move || JValue::from(minijinja::value::Serde(&model)))),
+            model: Some(Arc::new(move || {
+                JValue::from(minijinja::value::Serde(&model))
+            })),
             vars: set.vars.clone(),
             extra,
             env_overrides: set.env.clone(),
