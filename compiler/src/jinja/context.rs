@@ -811,6 +811,9 @@ impl Object for NodeCtx {
             "schema" => Value::from(self.shared.target.schema.clone()),
             "__tl" => Value::from_function(|v: Value| to_list(v)),
             "__td" => Value::from_function(|v: Value| to_dict(v)),
+            "__binop" => Value::from_function(|op: String, a: Value, b: Value| {
+                super::arith::binop(&op, a, b)
+            }),
             "fromjson" => raw_fn("fromjson", |args| {
                 let a = positional(args);
                 let s = a.first().map(|v| v.to_string()).unwrap_or_default();

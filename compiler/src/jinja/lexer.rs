@@ -253,6 +253,7 @@ pub fn rewrite_literals(src: &str) -> String {
     let mut out = String::with_capacity(src.len() + 64);
     let mut i = 0;
     let mut copied = 0;
+    let mut arithmetic = false;
     while i + 1 < b.len() {
         if b[i] != b'{' {
             i += 1;
@@ -280,7 +281,7 @@ pub fn rewrite_literals(src: &str) -> String {
                 }
                 let body_start = i + 2;
                 out.push_str(&src[copied..body_start]);
-                let (end, rewritten) = rewrite_expr(src, body_start, is_stmt);
+                let (end, rewritten) = rewrite_expr(src, body_start, is_stmt, &mut arithmetic);
                 out.push_str(&rewritten);
                 copied = end;
                 i = end;
@@ -289,12 +290,18 @@ pub fn rewrite_literals(src: &str) -> String {
         }
     }
     out.push_str(&src[copied..]);
+    if arithmetic {
+        // `+` and `-` between operands: routed through `__binop` for
+        // `datetime` arithmetic.
+        return super::arith::rewrite(&out);
+    }
     out
 }
 
 /// Rewrites one tag body from `start`; returns the offset where copying resumes
 /// (just after the closing delimiter) and the rewritten text up to it.
-fn rewrite_expr(src: &str, start: usize, is_stmt: bool) -> (usize, String) {
+/// `arithmetic` is set when a `+` or `-` follows an operand.
+fn rewrite_expr(src: &str, start: usize, is_stmt: bool, arithmetic: &mut bool) -> (usize, String) {
     let b = src.as_bytes();
     let mut out = String::new();
     let mut stack: Vec<Open> = Vec::new();
@@ -372,6 +379,9 @@ fn rewrite_expr(src: &str, start: usize, is_stmt: bool) -> (usize, String) {
             _ => {
                 // any other operator or punctuation; copy the full UTF-8 char
                 let ch = src[i..].chars().next().unwrap_or(' ');
+                if operand && (ch == '+' || ch == '-') {
+                    *arithmetic = true;
+                }
                 out.push(ch);
                 i += ch.len_utf8();
                 operand = false;

@@ -3,6 +3,7 @@
 //! Every macro is its own template, so `return()` ends exactly one macro and
 //! macros resolve each other through the node's context, as in dbt.
 
+pub mod arith;
 pub mod containers;
 pub mod context;
 pub mod lexer;
