@@ -123,22 +123,7 @@ impl Shared {
     fn target_value(&self) -> Value {
         self.target_value
             .get_or_init(|| {
-                let mut m = serde_json::Map::new();
-                for (k, v) in &self.target.extra {
-                    if !matches!(k.as_str(), "password" | "pass" | "token" | "private_key") {
-                        m.insert(k.clone(), v.clone());
-                    }
-                }
-                m.insert("name".into(), self.target.name.clone().into());
-                m.insert("target_name".into(), self.target.name.clone().into());
-                m.insert("type".into(), self.target.adapter_type.clone().into());
-                m.insert("database".into(), self.target.database.clone().into());
-                m.insert("schema".into(), self.target.schema.clone().into());
-                m.insert("threads".into(), self.target.threads.into());
-                m.insert(
-                    "profile_name".into(),
-                    self.target.profile_name.clone().into(),
-                );
+                let m = self.target.to_json();
                 Value::from(minijinja::value::Serde(&m))
             })
             .clone()
@@ -690,6 +675,42 @@ impl Object for NativeFn {
     }
 }
 
+/// `var()`: a variable whose value is text with Jinja in it is rendered
+/// when it is read, in the reading node's context, as dbt renders the
+/// `vars:` of `dbt_project.yml` (left unrendered when the project loads).
+struct VarFn(Arc<NodeCtx>);
+
+impl fmt::Debug for VarFn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<function var>")
+    }
+}
+
+impl Object for VarFn {
+    fn call(self: &Arc<Self>, state: &mut State<'_, '_>, args: &[Value]) -> Result<Value, Error> {
+        let (pos, _) = kwargs_of(args);
+        let value = self.0.call_var(args)?;
+        let name = pos.first().and_then(|v| v.as_str()).unwrap_or_default();
+        match value.as_str() {
+            Some(text)
+                if self.0.node.vars.contains_key(name)
+                    && (text.contains("{{") || text.contains("{%")) =>
+            {
+                let source = super::lexer::rewrite_literals(text);
+                state
+                    .env()
+                    .render_str(&source, self.0.value())
+                    .map(Value::from)
+            }
+            _ => Ok(value),
+        }
+    }
+
+    fn render(self: &Arc<Self>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<function var>")
+    }
+}
+
 /// A function that takes raw arguments (keyword arguments included) and
 /// needs no node context.
 struct RawFn<F>(&'static str, F);
@@ -750,7 +771,7 @@ impl Object for NodeCtx {
             "ref" => func!(self, call_ref),
             "source" => func!(self, call_source),
             "config" => Value::from_object(ConfigObj(self.clone())),
-            "var" => func!(self, call_var),
+            "var" => Value::from_object(VarFn(self.clone())),
             "env_var" => func!(self, call_env_var),
             "this" => match &self.node.this {
                 Some(r) => r.clone().to_value(),

@@ -48,6 +48,35 @@ pub fn environment(sources: Sources) -> Environment<'static> {
     env.add_filter("as_native", |v: minijinja::Value| v);
     env.add_filter("as_number", |v: minijinja::Value| v);
     env.add_filter("as_text", |v: minijinja::Value| v.to_string());
+    // Jinja2's undefined has length 0 (a macro returning an unset variable
+    // is counted as empty), and its `int` gives the default for text that
+    // is no number instead of failing.
+    for name in ["length", "count"] {
+        env.add_filter(name, |v: minijinja::Value| {
+            if v.is_undefined() {
+                Ok(0)
+            } else {
+                minijinja::filters::length(&v)
+            }
+        });
+    }
+    env.add_filter(
+        "int",
+        |state: &minijinja::State,
+         v: minijinja::Value,
+         default: Option<minijinja::Value>,
+         base: Option<u32>,
+         kwargs: minijinja::value::Kwargs| {
+            let fallback = match &default {
+                Some(d) => Some(d.clone()),
+                None => kwargs.get::<Option<minijinja::Value>>("default")?,
+            };
+            match minijinja::filters::int(state, &v, default, base, kwargs) {
+                Err(_) if v.as_str().is_some() => Ok(fallback.unwrap_or(minijinja::Value::from(0))),
+                other => other,
+            }
+        },
+    );
     env
 }
 
