@@ -335,6 +335,7 @@ fn run(
         line_offsets: BTreeMap::new(),
         pending: Vec::new(),
         semantic_files: Vec::new(),
+        properties_env: None,
         env: None,
         shared_sources: None,
         vars_cache: Default::default(),
@@ -435,6 +436,8 @@ struct State<'a> {
     line_offsets: BTreeMap<String, u32>,
     diagnostics: Vec<Diagnostic>,
     manifest: Manifest,
+    /// Renders the properties file being read (and its tests' config).
+    properties_env: Option<minijinja::Environment<'static>>,
     /// The environment every render shares, built once all templates are known.
     env: Option<Arc<minijinja::Environment<'static>>>,
     shared_sources: Option<Sources>,
@@ -597,6 +600,8 @@ impl State<'_> {
                 JValue::from(minijinja::value::Serde(target_json.clone())),
             );
             let rendered = crate::render::render_properties(&renderer, pf.value.clone());
+            // Generic tests render their config with the same context.
+            self.properties_env = Some(renderer);
             let pf = &PropertiesFile {
                 project: pf.project.clone(),
                 file: pf.file.clone(),
@@ -1083,9 +1088,18 @@ impl State<'_> {
         if let Some(c) = &column {
             args.insert("column_name".into(), Value::String(c.clone()));
         }
-        if let Some(Value::Object(a)) = args.remove("arguments") {
-            for (k, v) in a {
-                args.insert(k, v);
+        // Arguments nested under `arguments` join the rest, unless the
+        // project turned dbt's flag off: then `arguments` is one more
+        // keyword argument, as dbt-core passes it.
+        let nested = self
+            .shared
+            .project_flags
+            .get("require_generic_test_arguments_property");
+        if nested.and_then(Value::as_bool).unwrap_or(true) {
+            if let Some(Value::Object(a)) = args.remove("arguments") {
+                for (k, v) in a {
+                    args.insert(k, v);
+                }
             }
         }
         let (namespace, test_name) = match full_test_name.split_once('.') {
@@ -1119,6 +1133,15 @@ impl State<'_> {
             for (k, v) in c {
                 config.insert(k, v);
             }
+        }
+        // Config strings are rendered as the test is built, as dbt does.
+        if let Some(env) = &self.properties_env {
+            for v in config.values_mut() {
+                if let Value::String(text) = v {
+                    *v = crate::render::render_string(env, std::mem::take(text));
+                }
+            }
+            config.retain(|_, v| !v.is_null());
         }
         let description = args
             .remove("description")

@@ -117,6 +117,25 @@ impl Default for Target {
 }
 
 impl Target {
+    /// The `target` variable templates see: every key of the output but
+    /// credentials, and the resolved name, type, database, schema, threads.
+    pub fn to_json(&self) -> serde_json::Map<String, serde_json::Value> {
+        let mut m = serde_json::Map::new();
+        for (k, v) in &self.extra {
+            if !matches!(k.as_str(), "password" | "pass" | "token" | "private_key") {
+                m.insert(k.clone(), v.clone());
+            }
+        }
+        m.insert("name".into(), self.name.clone().into());
+        m.insert("target_name".into(), self.name.clone().into());
+        m.insert("type".into(), self.adapter_type.clone().into());
+        m.insert("database".into(), self.database.clone().into());
+        m.insert("schema".into(), self.schema.clone().into());
+        m.insert("threads".into(), self.threads.into());
+        m.insert("profile_name".into(), self.profile_name.clone().into());
+        m
+    }
+
     /// Builds a target from one output of `profiles.yml`, as dbt reads it.
     pub fn from_profile_output(
         profile_name: &str,

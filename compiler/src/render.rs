@@ -23,10 +23,7 @@ const NOT_RENDERED_IN_PROPERTIES: &[&str] = &[
 /// way dbt does: everything but descriptions, tests and hooks.
 pub fn render_properties(env: &Environment<'static>, v: Value) -> Value {
     match v {
-        Value::String(s) if s.contains("{{") || s.contains("{%") => match env.render_str(&s, ()) {
-            Ok(r) => coerce(r),
-            Err(_) => Value::String(s),
-        },
+        Value::String(s) => render_string(env, s),
         Value::Array(a) => Value::Array(a.into_iter().map(|x| render_properties(env, x)).collect()),
         Value::Object(o) => Value::Object(
             o.into_iter()
@@ -106,10 +103,7 @@ pub fn config_env(
 /// Renders every string with Jinja in it, except hooks (dbt renders those later).
 pub fn render_value(env: &Environment<'static>, v: Value) -> Value {
     match v {
-        Value::String(s) if s.contains("{{") || s.contains("{%") => match env.render_str(&s, ()) {
-            Ok(r) => coerce(r),
-            Err(_) => Value::String(s),
-        },
+        Value::String(s) => render_string(env, s),
         Value::Array(a) => Value::Array(a.into_iter().map(|x| render_value(env, x)).collect()),
         Value::Object(o) => Value::Object(
             o.into_iter()
@@ -124,6 +118,23 @@ pub fn render_value(env: &Environment<'static>, v: Value) -> Value {
                 .collect(),
         ),
         other => other,
+    }
+}
+
+/// One configuration string rendered as dbt renders it (natively): Jinja
+/// is evaluated and the result turned back into a value where it looks
+/// like one; text without Jinja goes through the template engine too, which
+/// drops one trailing newline. A string that fails to render stays as it is.
+pub fn render_string(env: &Environment<'static>, s: String) -> Value {
+    if s.contains("{{") || s.contains("{%") {
+        return match env.render_str(&s, ()) {
+            Ok(r) => coerce(r),
+            Err(_) => Value::String(s),
+        };
+    }
+    match s.strip_suffix('\n') {
+        Some(t) => Value::String(t.strip_suffix('\r').unwrap_or(t).to_string()),
+        None => Value::String(s),
     }
 }
 
@@ -143,11 +154,15 @@ fn coerce(s: String) -> Value {
     }
 }
 
-/// Renders `dbt_project.yml` with `env_var` and the command-line vars.
+/// Renders `dbt_project.yml` with `target`, `env_var` and the command-line vars.
 pub fn render_project_yaml(raw: Value, input: &ProjectInput) -> Value {
-    let env = config_env(
+    let mut env = config_env(
         input.env.clone(),
         std::sync::Arc::new(input.cli_vars.clone()),
+    );
+    env.add_global(
+        "target",
+        JValue::from(minijinja::value::Serde(input.target.to_json())),
     );
     render_value(&env, raw)
 }
