@@ -55,3 +55,9 @@
     {{ caller() }}
 )
 {%- endmacro %}
+
+{#- Returns a variable that is only set when rows are found: unset, it is Jinja's undefined. -#}
+{% macro maybe_rows(found) -%}
+    {%- if found -%}{%- set rows = [1, 2] -%}{%- endif -%}
+    {{ return(rows) }}
+{%- endmacro %}
