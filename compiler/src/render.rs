@@ -6,39 +6,105 @@ use minijinja::{Environment, Error, ErrorKind};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-const NOT_RENDERED_IN_PROPERTIES: &[&str] = &[
-    "description",
-    "tests",
-    "data_tests",
-    "loaded_at_query",
-    "pre-hook",
-    "post-hook",
-    "pre_hook",
-    "post_hook",
-    "+pre-hook",
-    "+post-hook",
-];
-
-/// Renders one entry of a properties file (`models:`, `sources:`, ...) the
-/// way dbt does: everything but descriptions, tests and hooks.
+/// Renders a properties file (`models:`, `sources:`, ...) the way dbt
+/// does: every string of every entry, except at the key paths dbt renders
+/// later or never (descriptions, tests, hooks, `loaded_at_query`, metric and
+/// saved query filters).
 pub fn render_properties(env: &Environment<'static>, v: Value) -> Value {
     match v {
-        Value::String(s) => render_string(env, s),
-        Value::Array(a) => Value::Array(a.into_iter().map(|x| render_properties(env, x)).collect()),
-        Value::Object(o) => Value::Object(
-            o.into_iter()
-                .map(|(k, x)| {
-                    if NOT_RENDERED_IN_PROPERTIES.contains(&k.as_str()) {
-                        (k, x)
-                    } else {
-                        let r = render_properties(env, x);
-                        (k, r)
-                    }
+        Value::Object(file) => Value::Object(
+            file.into_iter()
+                .map(|(section, entries)| {
+                    let rendered = match entries {
+                        Value::Array(list) => Value::Array(
+                            list.into_iter()
+                                .map(|e| render_at(env, e, &mut Vec::new(), &section))
+                                .collect(),
+                        ),
+                        other => other,
+                    };
+                    (section, rendered)
                 })
                 .collect(),
         ),
         other => other,
     }
+}
+
+/// One step of a key path: a mapping key, or `None` for a list position.
+type Step = Option<String>;
+
+fn render_at(env: &Environment<'static>, v: Value, path: &mut Vec<Step>, section: &str) -> Value {
+    match v {
+        Value::String(s) if should_render(section, path) => render_string(env, s),
+        Value::Array(a) => Value::Array(
+            a.into_iter()
+                .map(|x| {
+                    path.push(None);
+                    let r = render_at(env, x, path, section);
+                    path.pop();
+                    r
+                })
+                .collect(),
+        ),
+        Value::Object(o) => Value::Object(
+            o.into_iter()
+                .map(|(k, x)| {
+                    path.push(Some(k.clone()));
+                    let r = render_at(env, x, path, section);
+                    path.pop();
+                    (k, r)
+                })
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+fn key_is(path: &[Step], i: usize, names: &[&str]) -> bool {
+    matches!(path.get(i), Some(Some(k)) if names.contains(&k.as_str()))
+}
+
+/// Whether dbt renders the value at `path` of an entry of `section`.
+fn should_render(section: &str, path: &[Step]) -> bool {
+    if path.is_empty() {
+        return true;
+    }
+    match section {
+        "sources" => {
+            !(key_is(path, 0, &["description", "loaded_at_query"])
+                || (key_is(path, 0, &["config"]) && key_is(path, 1, &["loaded_at_query"]))
+                || (key_is(path, 0, &["tables"]) && path.len() > 2 && left_for_later(&path[2..])))
+        }
+        "macros" if key_is(path, 0, &["arguments"]) => !left_for_later(&path[1..]),
+        "metrics" => {
+            let n = path.len();
+            !(key_is(path, n - 1, &["filter"])
+                || (n > 1 && key_is(path, n - 2, &["filter"]))
+                || left_for_later(path))
+        }
+        "saved_queries" => {
+            !((key_is(path, 0, &["query_params"]) && key_is(path, 1, &["where"]))
+                || left_for_later(path))
+        }
+        _ => !left_for_later(path),
+    }
+}
+
+/// dbt's key paths that properties rendering leaves alone: descriptions
+/// and tests (rendered later, with docs and the tests themselves), hooks
+/// and `loaded_at_query`.
+fn left_for_later(path: &[Step]) -> bool {
+    const LATER: &[&str] = &["tests", "data_tests", "description", "loaded_at_query"];
+    (!path.is_empty() && key_is(path, 0, LATER))
+        || (path.len() == 2 && key_is(path, 1, LATER))
+        || (path.len() >= 2
+            && key_is(path, 0, &["config"])
+            && key_is(path, 1, &["pre_hook", "post_hook", "loaded_at_query"]))
+        || (path.len() == 5 && key_is(path, 4, &["description"]))
+        || (path.len() >= 3
+            && key_is(path, 0, &["columns", "dimensions", "measures", "entities"])
+            && key_is(path, 2, &["tests", "data_tests", "description"]))
 }
 
 const UNRENDERED_KEYS: &[&str] = &[
@@ -165,4 +231,57 @@ pub fn render_project_yaml(raw: Value, input: &ProjectInput) -> Value {
         JValue::from(minijinja::value::Serde(input.target.to_json())),
     );
     render_value(&env, raw)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn properties_render_where_dbt_does() {
+        let mut env = config_env(Default::default(), Default::default());
+        env.add_global(
+            "target",
+            JValue::from(minijinja::value::Serde(json!({"name": "dev"}))),
+        );
+        let file = json!({
+            "version": 2,
+            "models": [{
+                "name": "m",
+                "description": "kept\n",
+                "meta": {"note": "text\n", "items": [{"description": "nested\n"}], "description": "second level\n"},
+                "config": {"enabled": "{{ target.name == 'dev' }}", "pre_hook": "{{ this }}\n"},
+                "columns": [{"name": "c", "description": "{{ doc('x') }}", "meta": {"n": "{{ 1 + 1 }}"}}],
+            }],
+            "sources": [{"name": "s", "description": "kept\n", "tables": [{"name": "t", "description": "kept\n", "meta": {"a": "x\n"}}]}],
+        });
+        let out = render_properties(&env, file);
+        let m = &out["models"][0];
+        assert_eq!(m["description"], "kept\n");
+        assert_eq!(m["meta"]["note"], "text");
+        // Inside meta, a `description` deeper than the entry's own is rendered.
+        assert_eq!(m["meta"]["items"][0]["description"], "nested");
+        // `meta.description` is at the second level: dbt leaves it.
+        assert_eq!(m["meta"]["description"], "second level\n");
+        assert_eq!(m["config"]["enabled"], true);
+        assert_eq!(m["config"]["pre_hook"], "{{ this }}\n");
+        assert_eq!(m["columns"][0]["description"], "{{ doc('x') }}");
+        assert_eq!(m["columns"][0]["meta"]["n"], 2);
+        let s = &out["sources"][0];
+        assert_eq!(s["description"], "kept\n");
+        assert_eq!(s["tables"][0]["description"], "kept\n");
+        assert_eq!(s["tables"][0]["meta"]["a"], "x");
+        assert_eq!(out["version"], 2);
+    }
+
+    #[test]
+    fn project_yaml_sees_the_target() {
+        let mut input = ProjectInput::default();
+        input.target.adapter_type = "duckdb".into();
+        let raw = json!({"models": {"p": {"+materialized": "{{ 'table' if target.type == 'duckdb' else 'view' }}", "+post-hook": "{{ this }}"}}});
+        let out = render_project_yaml(raw, &input);
+        assert_eq!(out["models"]["p"]["+materialized"], "table");
+        assert_eq!(out["models"]["p"]["+post-hook"], "{{ this }}");
+    }
 }

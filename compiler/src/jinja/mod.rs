@@ -173,6 +173,12 @@ fn render_native(
                 s.clone()
             };
             if !(s.contains("{{") || s.contains("{%")) {
+                // Text goes through the template engine in dbt too, which
+                // drops one trailing newline.
+                let s = match s.strip_suffix('\n') {
+                    Some(t) => t.strip_suffix('\r').unwrap_or(t).to_string(),
+                    None => s,
+                };
                 return Ok(native_literal(s));
             }
             let t = s.trim();
