@@ -122,12 +122,7 @@ fn macro_decl(m: &ast::Macro<'_>, src: &str, edits: &mut Vec<Edit>) {
 fn call(c: &ast::Call<'_>, src: &str, edits: &mut Vec<Edit>) {
     expr(&c.expr, src, edits);
     for a in &c.args {
-        match a {
-            CallArg::Pos(e)
-            | CallArg::Kwarg(_, e)
-            | CallArg::PosSplat(e)
-            | CallArg::KwargSplat(e) => expr(e, src, edits),
-        }
+        call_arg(a, src, edits);
     }
 }
 
