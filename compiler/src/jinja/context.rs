@@ -666,6 +666,11 @@ impl fmt::Debug for NativeFn {
 }
 
 impl Object for NativeFn {
+    /// Like any Python object (functions, macros, modules), it is true.
+    fn is_true(self: &Arc<Self>) -> bool {
+        true
+    }
+
     fn call(self: &Arc<Self>, _state: &mut State<'_, '_>, args: &[Value]) -> Result<Value, Error> {
         (self.f)(&self.ctx, args)
     }
@@ -687,6 +692,11 @@ impl fmt::Debug for VarFn {
 }
 
 impl Object for VarFn {
+    /// Like any Python object (functions, macros, modules), it is true.
+    fn is_true(self: &Arc<Self>) -> bool {
+        true
+    }
+
     fn call(self: &Arc<Self>, state: &mut State<'_, '_>, args: &[Value]) -> Result<Value, Error> {
         let (pos, _) = kwargs_of(args);
         let value = self.0.call_var(args)?;
@@ -725,6 +735,11 @@ impl<F> Object for RawFn<F>
 where
     F: Fn(&[Value]) -> Result<Value, Error> + Send + Sync + 'static,
 {
+    /// Like any Python function, it is true.
+    fn is_true(self: &Arc<Self>) -> bool {
+        true
+    }
+
     fn call(self: &Arc<Self>, _state: &mut State<'_, '_>, args: &[Value]) -> Result<Value, Error> {
         (self.1)(args)
     }
@@ -964,6 +979,11 @@ impl Object for NodeCtx {
 struct ConfigObj(Arc<NodeCtx>);
 
 impl Object for ConfigObj {
+    /// Like any Python object (functions, macros, modules), it is true.
+    fn is_true(self: &Arc<Self>) -> bool {
+        true
+    }
+
     fn call(self: &Arc<Self>, _s: &mut State<'_, '_>, args: &[Value]) -> Result<Value, Error> {
         self.0.call_config(args)
     }
@@ -1037,6 +1057,11 @@ impl Drop for DepthGuard<'_> {
 }
 
 impl Object for MacroCall {
+    /// Like any Python object (functions, macros, modules), it is true.
+    fn is_true(self: &Arc<Self>) -> bool {
+        true
+    }
+
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         match key.as_str()? {
             "name" => Some(Value::from(self.def.name.clone())),
@@ -1165,6 +1190,11 @@ struct PackageNs {
 }
 
 impl Object for PackageNs {
+    /// Like any Python object (functions, macros, modules), it is true.
+    fn is_true(self: &Arc<Self>) -> bool {
+        true
+    }
+
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         let name = key.as_str()?;
         match self.ctx.shared.macros.lookup_in(&self.package, name) {
@@ -1193,6 +1223,11 @@ impl Object for PackageNs {
 struct AdapterObj(Arc<NodeCtx>);
 
 impl Object for AdapterObj {
+    /// Like any Python object (functions, macros, modules), it is true.
+    fn is_true(self: &Arc<Self>) -> bool {
+        true
+    }
+
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         match key.as_str()? {
             "type" => Some(Value::from(self.0.shared.adapter.type_name)),
@@ -1323,6 +1358,11 @@ impl ColumnObj {
 }
 
 impl Object for ColumnObj {
+    /// Like any Python object (functions, macros, modules), it is true.
+    fn is_true(self: &Arc<Self>) -> bool {
+        true
+    }
+
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         let num = |n: Option<i64>| n.map(Value::from).unwrap_or(Value::from(()));
         Some(match key.as_str()? {
@@ -1392,6 +1432,11 @@ impl Object for ColumnObj {
 struct Behavior(Arc<NodeCtx>);
 
 impl Object for Behavior {
+    /// Like any Python object (functions, macros, modules), it is true.
+    fn is_true(self: &Arc<Self>) -> bool {
+        true
+    }
+
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         let on = self
             .0
@@ -1431,6 +1476,11 @@ impl Object for BehaviorFlag {
 struct ApiObj(Arc<NodeCtx>);
 
 impl Object for ApiObj {
+    /// Like any Python object (functions, macros, modules), it is true.
+    fn is_true(self: &Arc<Self>) -> bool {
+        true
+    }
+
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         match key.as_str()? {
             "Relation" => Some(Value::from_object(ApiRelation(self.0.clone()))),
@@ -1457,6 +1507,11 @@ impl ApiColumn {
 }
 
 impl Object for ApiColumn {
+    /// Like any Python object (functions, macros, modules), it is true.
+    fn is_true(self: &Arc<Self>) -> bool {
+        true
+    }
+
     fn call_method(
         self: &Arc<Self>,
         _s: &mut State<'_, '_>,
@@ -1507,6 +1562,11 @@ impl Object for ApiColumn {
 struct ApiRelation(Arc<NodeCtx>);
 
 impl Object for ApiRelation {
+    /// Like any Python object (functions, macros, modules), it is true.
+    fn is_true(self: &Arc<Self>) -> bool {
+        true
+    }
+
     fn call_method(
         self: &Arc<Self>,
         _s: &mut State<'_, '_>,
@@ -1537,6 +1597,11 @@ impl Object for ApiRelation {
 struct ExceptionsObj(Arc<NodeCtx>);
 
 impl Object for ExceptionsObj {
+    /// Like any Python object (functions, macros, modules), it is true.
+    fn is_true(self: &Arc<Self>) -> bool {
+        true
+    }
+
     fn call_method(
         self: &Arc<Self>,
         _s: &mut State<'_, '_>,
@@ -1577,6 +1642,11 @@ impl Object for ExceptionsObj {
 struct StatementObj(Arc<NodeCtx>);
 
 impl Object for StatementObj {
+    /// Like any Python object (functions, macros, modules), it is true.
+    fn is_true(self: &Arc<Self>) -> bool {
+        true
+    }
+
     fn call(self: &Arc<Self>, state: &mut State<'_, '_>, args: &[Value]) -> Result<Value, Error> {
         let (pos, kw) = kwargs_of(args);
         let name = pos

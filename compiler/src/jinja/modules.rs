@@ -229,6 +229,11 @@ struct Method {
 }
 
 impl Object for Method {
+    /// Like any Python object (functions, macros, modules), it is true.
+    fn is_true(self: &Arc<Self>) -> bool {
+        true
+    }
+
     fn call(self: &Arc<Self>, state: &mut State<'_, '_>, args: &[Value]) -> Result<Value, Error> {
         self.recv.call_method(state, self.name, args)
     }
@@ -1714,6 +1719,11 @@ struct DatetimeModule {
 }
 
 impl Object for DatetimeModule {
+    /// Like any Python object (functions, macros, modules), it is true.
+    fn is_true(self: &Arc<Self>) -> bool {
+        true
+    }
+
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         let class = |kind| {
             Value::from_object(Class {
@@ -1918,6 +1928,11 @@ impl Class {
 }
 
 impl Object for Class {
+    /// Like any Python object (functions, macros, modules), it is true.
+    fn is_true(self: &Arc<Self>) -> bool {
+        true
+    }
+
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         let key = key.as_str()?;
         let me = Value::from_dyn_object(self.clone());
@@ -2130,6 +2145,11 @@ impl fmt::Debug for TzObj {
 }
 
 impl Object for TzObj {
+    /// Like any Python object (functions, macros, modules), it is true.
+    fn is_true(self: &Arc<Self>) -> bool {
+        true
+    }
+
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         let key = key.as_str()?;
         if key == "zone" && self.0.pytz {
@@ -2240,6 +2260,11 @@ fn pytz_zone(name: &str) -> Result<Tz, Error> {
 }
 
 impl Object for Pytz {
+    /// Like any Python object (functions, macros, modules), it is true.
+    fn is_true(self: &Arc<Self>) -> bool {
+        true
+    }
+
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         let key = key.as_str()?;
         match key {
@@ -2627,6 +2652,11 @@ const PATTERN_METHODS: &[&str] = &[
 ];
 
 impl Object for PatternObj {
+    /// Like any Python object (functions, macros, modules), it is true.
+    fn is_true(self: &Arc<Self>) -> bool {
+        true
+    }
+
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         let key = key.as_str()?;
         Some(match key {
@@ -2947,6 +2977,11 @@ impl MatchObj {
 }
 
 impl Object for MatchObj {
+    /// Like any Python object (functions, macros, modules), it is true.
+    fn is_true(self: &Arc<Self>) -> bool {
+        true
+    }
+
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         if let Some(i) = key.as_i64() {
             return usize::try_from(i)
@@ -3095,6 +3130,11 @@ fn compile_arg(v: &Value, flags: i64) -> Result<Arc<Pattern>, Error> {
 }
 
 impl Object for ReModule {
+    /// Like any Python object (functions, macros, modules), it is true.
+    fn is_true(self: &Arc<Self>) -> bool {
+        true
+    }
+
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         let key = key.as_str()?;
         let flag = match key {
