@@ -1393,8 +1393,10 @@ impl State<'_> {
                         (None, Some(src)) => n.sources = vec![src.clone()],
                         _ => {}
                     }
-                    normalize_hooks(&mut n.config);
                 }
+                // Seeds and generic tests are not rendered, but their hooks
+                // are stored as every node's are.
+                normalize_hooks(&mut n.config);
                 self.finish_naming(n);
                 continue;
             };

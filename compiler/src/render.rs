@@ -128,6 +128,8 @@ pub fn config_env(
     let mut e = Environment::new();
     e.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
     e.set_fuel(Some(100_000));
+    // Python's string and dict methods (`target.database.replace(..)`).
+    e.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
     e.add_function(
         "env_var",
         move |args: Rest<JValue>| -> Result<JValue, Error> {
@@ -282,6 +284,12 @@ mod tests {
         let raw = json!({"models": {"p": {"+materialized": "{{ 'table' if target.type == 'duckdb' else 'view' }}", "+post-hook": "{{ this }}"}}});
         let out = render_project_yaml(raw, &input);
         assert_eq!(out["models"]["p"]["+materialized"], "table");
+        let raw =
+            json!({"models": {"p": {"+database": "{{ target.database.replace('de', 'pro') }}"}}});
+        assert_eq!(
+            render_project_yaml(raw, &input)["models"]["p"]["+database"],
+            "prov"
+        );
         assert_eq!(out["models"]["p"]["+post-hook"], "{{ this }}");
     }
 }
