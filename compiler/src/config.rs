@@ -7,10 +7,12 @@ use serde_json::{Map, Value};
 fn merge_kind(key: &str) -> Merge {
     match key {
         "tags" | "pre-hook" | "post-hook" | "packages" => Merge::Append,
+        // As dbt-core's `NodeConfig` marks them (snapshots merge their
+        // meta column names too); other dicts, `persist_docs` among them,
+        // are replaced whole.
         "meta"
         | "quoting"
         | "column_types"
-        | "persist_docs"
         | "docs"
         | "contract"
         | "snapshot_meta_column_names" => Merge::Update,
@@ -122,19 +124,19 @@ mod tests {
 
     #[test]
     fn tags_append_and_meta_update() {
-        let mut base = json!({"tags": ["a"], "meta": {"x": 1}, "materialized": "view"})
+        let mut base = json!({"tags": ["a"], "meta": {"x": 1}, "materialized": "view", "persist_docs": {"columns": true}})
             .as_object()
             .unwrap()
             .clone();
         merge_into(
             &mut base,
-            json!({"+tags": "b", "meta": {"y": 2}, "materialized": "table"})
+            json!({"+tags": "b", "meta": {"y": 2}, "materialized": "table", "persist_docs": {"relation": true}})
                 .as_object()
                 .unwrap(),
         );
         assert_eq!(
             Value::Object(base),
-            json!({"tags": ["a", "b"], "meta": {"x": 1, "y": 2}, "materialized": "table"})
+            json!({"tags": ["a", "b"], "meta": {"x": 1, "y": 2}, "materialized": "table", "persist_docs": {"relation": true}})
         );
     }
 
