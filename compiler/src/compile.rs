@@ -1540,6 +1540,23 @@ impl State<'_> {
         n.alias = self.naming_macro("generate_alias_name", custom_alias, n);
         let db = self.naming_macro("generate_database_name", custom_db, n);
         n.database = Some(db);
+        // Snapshots keep the legacy `target_database`/`target_schema`,
+        // which win over the naming macros' results.
+        if n.resource_type == ResourceType::Snapshot {
+            let set = |k: &str| {
+                n.config
+                    .get(k)
+                    .and_then(|v| v.as_str())
+                    .filter(|v| !v.is_empty())
+                    .map(str::to_string)
+            };
+            if let Some(db) = set("target_database") {
+                n.database = Some(db);
+            }
+            if let Some(schema) = set("target_schema") {
+                n.schema = schema;
+            }
+        }
         let policy = self.quote_policy(
             n.config
                 .get("quoting")
