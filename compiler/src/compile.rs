@@ -470,29 +470,6 @@ fn tags_of(v: Option<&Value>) -> Vec<String> {
 }
 
 impl State<'_> {
-    fn shared_target_value(&self) -> JValue {
-        let facts_ctx = NodeCtx::new(
-            self.shared.clone(),
-            None,
-            Mode::Parse,
-            NodeFacts {
-                unique_id: String::new(),
-                package: self.root.name.clone(),
-                name: String::new(),
-                resource_type: String::new(),
-                file: String::new(),
-                this: None,
-                config: Map::new(),
-                model: None,
-                vars: Arc::default(),
-                extra: BTreeMap::new(),
-                env_overrides: BTreeMap::new(),
-                warehouse: None,
-            },
-        );
-        facts_ctx.value().get_attr("target").unwrap_or_default()
-    }
-
     /// The macro that implements a generic test (`test_<name>`, in its namespace if any).
     fn test_macro(&self, package: &str, tm: &TestMetadata) -> Option<Arc<MacroDef>> {
         let name = format!("test_{}", tm.name);
@@ -589,15 +566,11 @@ impl State<'_> {
             );
         }
         let mut tests: Vec<Node> = Vec::new();
-        let target_json =
-            serde_json::to_value(crate::jinja::context::to_json(&self.shared_target_value()))
-                .unwrap_or_default();
         for pf in props {
-            let mut renderer =
-                crate::render::config_env(self.input.env.clone(), self.vars_for(&pf.project));
-            renderer.add_global(
-                "target",
-                JValue::from(minijinja::value::Serde(target_json.clone())),
+            let renderer = crate::render::config_env(
+                self.input.env.clone(),
+                self.vars_for(&pf.project),
+                Some(&self.input.target),
             );
             let rendered = crate::render::render_properties(&renderer, pf.value.clone());
             // Generic tests render their config with the same context.
@@ -768,6 +741,7 @@ impl State<'_> {
                 }
             }
         }
+        self.properties_env = None;
         nodes.extend(tests);
         nodes
     }
@@ -1686,7 +1660,7 @@ impl State<'_> {
             used.lock().unwrap_or_else(|e| e.into_inner()).clear();
             let env = envs.entry(package.to_string()).or_insert_with(|| {
                 let mut env =
-                    crate::render::config_env(self.input.env.clone(), self.vars_for(package));
+                    crate::render::config_env(self.input.env.clone(), self.vars_for(package), None);
                 let (docs2, used2, root2, pkg2) = (
                     docs.clone(),
                     used.clone(),

@@ -212,7 +212,7 @@ pub fn load_profile(
 ) -> Result<Target, crate::Diagnostic> {
     let path = "profiles.yml";
     let raw = crate::yaml::parse(path, profiles_yml)?;
-    let renderer = crate::render::config_env(env.clone(), Default::default());
+    let renderer = crate::render::config_env(env.clone(), Default::default(), None);
     let raw = crate::render::render_value(&renderer, raw);
     let profile = raw.get(profile_name).ok_or_else(|| {
         crate::Diagnostic::error(

@@ -120,12 +120,17 @@ const UNRENDERED_KEYS: &[&str] = &[
     "+post_hook",
 ];
 
-/// A small environment with `env_var` and `var` for configuration files.
+/// A small environment with `env_var`, `var` and, once it is known,
+/// `target` for configuration files.
 pub fn config_env(
     env: BTreeMap<String, String>,
     vars: std::sync::Arc<serde_json::Map<String, Value>>,
+    target: Option<&crate::input::Target>,
 ) -> Environment<'static> {
     let mut e = Environment::new();
+    if let Some(t) = target {
+        e.add_global("target", JValue::from(minijinja::value::Serde(t.to_json())));
+    }
     e.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
     e.set_fuel(Some(100_000));
     // Python's string and dict methods (`target.database.replace(..)`).
@@ -200,9 +205,14 @@ pub fn render_string(env: &Environment<'static>, s: String) -> Value {
             Err(_) => Value::String(s),
         };
     }
+    Value::String(without_trailing_newline(s))
+}
+
+/// Text as a Jinja template renders it: one trailing newline dropped.
+pub fn without_trailing_newline(s: String) -> String {
     match s.strip_suffix('\n') {
-        Some(t) => Value::String(t.strip_suffix('\r').unwrap_or(t).to_string()),
-        None => Value::String(s),
+        Some(t) => t.strip_suffix('\r').unwrap_or(t).to_string(),
+        None => s,
     }
 }
 
@@ -224,13 +234,10 @@ fn coerce(s: String) -> Value {
 
 /// Renders `dbt_project.yml` with `target`, `env_var` and the command-line vars.
 pub fn render_project_yaml(raw: Value, input: &ProjectInput) -> Value {
-    let mut env = config_env(
+    let env = config_env(
         input.env.clone(),
         std::sync::Arc::new(input.cli_vars.clone()),
-    );
-    env.add_global(
-        "target",
-        JValue::from(minijinja::value::Serde(input.target.to_json())),
+        Some(&input.target),
     );
     render_value(&env, raw)
 }
@@ -242,11 +249,11 @@ mod tests {
 
     #[test]
     fn properties_render_where_dbt_does() {
-        let mut env = config_env(Default::default(), Default::default());
-        env.add_global(
-            "target",
-            JValue::from(minijinja::value::Serde(json!({"name": "dev"}))),
-        );
+        let target = crate::input::Target {
+            name: "dev".into(),
+            ..Default::default()
+        };
+        let env = config_env(Default::default(), Default::default(), Some(&target));
         let file = json!({
             "version": 2,
             "models": [{

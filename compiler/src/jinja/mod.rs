@@ -175,11 +175,7 @@ fn render_native(
             if !(s.contains("{{") || s.contains("{%")) {
                 // Text goes through the template engine in dbt too, which
                 // drops one trailing newline.
-                let s = match s.strip_suffix('\n') {
-                    Some(t) => t.strip_suffix('\r').unwrap_or(t).to_string(),
-                    None => s,
-                };
-                return Ok(native_literal(s));
+                return Ok(native_literal(crate::render::without_trailing_newline(s)));
             }
             let t = s.trim();
             let single =
