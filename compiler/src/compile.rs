@@ -1337,6 +1337,9 @@ impl State<'_> {
         // record is applied below, in file order.
         let render = |lent: &Option<Arc<Node>>| {
             let lent = lent.as_ref()?;
+            if let Some(rec) = self.read_statically(lent) {
+                return Some((Ok(String::new()), rec));
+            }
             let tname = format!("node:{}#{}", lent.file, lent.unique_id);
             let snapshot = lent.clone();
             let facts = self.facts(
@@ -1435,6 +1438,35 @@ impl State<'_> {
         }
     }
 
+    /// What dbt-core's static parser reads from a simple SQL model, which
+    /// it then does not render (see `jinja::extract`). A project that
+    /// overrides `ref`, `source` or `config`, or sets the `static_parser`
+    /// flag to false, has every model rendered.
+    fn read_statically(&self, n: &Node) -> Option<crate::jinja::context::Recorded> {
+        if n.resource_type != ResourceType::Model || n.language != "sql" {
+            return None;
+        }
+        let flags = &self.shared.project_flags;
+        if flags.get("static_parser") == Some(&Value::Bool(false)) {
+            return None;
+        }
+        let root = &self.shared.root_project;
+        let overridden = ["ref", "source", "config"].iter().any(|m| {
+            self.shared.macros.lookup_in(&n.package_name, m).is_some()
+                || self.shared.macros.lookup_in(root, m).is_some()
+        });
+        if overridden {
+            return None;
+        }
+        let e = jinja::extract::extract(&n.raw_code)?;
+        Some(crate::jinja::context::Recorded {
+            refs: e.refs,
+            sources: e.sources,
+            configs: e.configs,
+            ..Default::default()
+        })
+    }
+
     /// Registers the templates of `nodes` and builds the one environment
     /// (and template sources) that every render of this run shares.
     fn ensure_env(&mut self, nodes: &[Node]) {
@@ -1478,9 +1510,9 @@ impl State<'_> {
     /// Tags, database, schema, alias and relation name from the final config.
     fn finish_naming(&mut self, n: &mut Node) {
         finalize_config(n);
-        let mut tags = tags_of(n.config.get("tags"));
-        let mut seen = BTreeSet::new();
-        tags.retain(|t| seen.insert(t.clone()));
+        // `config.tags` keeps every appended tag, repeats included, as
+        // dbt-core's append merge does; the node's own `tags` are a set.
+        let tags = tags_of(n.config.get("tags"));
         let mut node_tags = n.initial_tags.clone();
         for t in &tags {
             if !node_tags.contains(t) {

@@ -6,6 +6,7 @@
 pub mod arith;
 pub mod containers;
 pub mod context;
+pub mod extract;
 pub mod lexer;
 pub mod macros;
 pub mod modules;

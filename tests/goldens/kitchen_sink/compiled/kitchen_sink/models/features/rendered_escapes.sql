@@ -1,0 +1,4 @@
+
+
+
+select 'hello' as greeting

@@ -1,0 +1,4 @@
+
+
+select account_id, '{' as brace
+from dev.main_staging.stg_accounts
