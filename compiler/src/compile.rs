@@ -704,6 +704,15 @@ impl State<'_> {
                             )
                             .in_file(pf.file.clone()),
                         );
+                        // dbt-core still builds the entry's tests (they
+                        // end up disabled, their target being missing).
+                        if matches!(
+                            rt,
+                            ResourceType::Model | ResourceType::Seed | ResourceType::Snapshot
+                        ) {
+                            let target = TestTarget::node(pf, name, None);
+                            tests.extend(self.generic_tests(&target, entry, key));
+                        }
                         continue;
                     };
                     Self::patch_node(&mut nodes[i], entry, None, pf);
@@ -2119,6 +2128,15 @@ impl State<'_> {
                 .entry((x.source_name.as_str(), x.name.as_str()))
                 .or_insert(x.unique_id.as_str());
         }
+        // A test on a disabled node is attached to it, by name.
+        let mut disabled_ids: BTreeMap<String, String> = BTreeMap::new();
+        for d in self.manifest.disabled.values() {
+            if d.resource_type != ResourceType::Test {
+                disabled_ids
+                    .entry(d.name.clone())
+                    .or_insert(d.unique_id.clone());
+            }
+        }
         for n in self.manifest.nodes.values_mut() {
             let mut deps: Vec<String> = Vec::new();
             // dbt resolves sources before refs.
@@ -2131,6 +2149,22 @@ impl State<'_> {
                         if !deps.contains(&uid) {
                             deps.push(uid);
                         }
+                    }
+                    None if n.resource_type == ResourceType::Test => {
+                        // dbt-core keeps a test whose source is missing,
+                        // disabled, with a warning.
+                        n.config.insert("enabled".into(), Value::Bool(false));
+                        diags.push(
+                            Diagnostic::warning(
+                                "unknown-source",
+                                format!(
+                                    "test '{}' depends on a source named '{s}.{t}' which was not found; the test is disabled",
+                                    n.name
+                                ),
+                            )
+                            .in_file(n.file.clone())
+                            .for_node(n.unique_id.clone()),
+                        );
                     }
                     None => {
                         n.has_error = true;
@@ -2165,6 +2199,25 @@ impl State<'_> {
                             deps.push(uid);
                         }
                     }
+                    None if n.resource_type == ResourceType::Test => {
+                        // dbt-core keeps a test whose model is missing or
+                        // disabled, disabled itself; only a missing one is
+                        // worth a warning.
+                        n.config.insert("enabled".into(), Value::Bool(false));
+                        if !self.manifest.disabled.values().any(|d| d.name == r.name) {
+                            diags.push(
+                                Diagnostic::warning(
+                                    "unknown-ref",
+                                    format!(
+                                        "test '{}' depends on a node named '{}' which was not found; the test is disabled",
+                                        n.name, r.name
+                                    ),
+                                )
+                                .in_file(n.file.clone())
+                                .for_node(n.unique_id.clone()),
+                            );
+                        }
+                    }
                     None => {
                         n.has_error = true;
                         let disabled = self.manifest.disabled.values().any(|d| d.name == r.name);
@@ -2193,51 +2246,14 @@ impl State<'_> {
                     }
                 }
             }
-            if n.resource_type == ResourceType::Test && n.test_metadata.is_some() {
-                n.attached_node = n.attached_ref.as_ref().and_then(|r| {
-                    lookup.find(
-                        &n.package_name,
-                        r.package.as_deref(),
-                        &r.name,
-                        r.version.as_deref(),
-                    )
-                });
-                let tm = n
-                    .test_metadata
-                    .as_ref()
-                    .map(|t| (t.namespace.clone(), t.name.clone()));
-                if let Some((ns, name)) = tm {
-                    let mname = format!("test_{name}");
-                    let def = match &ns {
-                        Some(ns) => self.shared.macros.lookup_in(ns, &mname),
-                        None => self.shared.macros.lookup(&n.package_name, &mname),
-                    };
-                    match def {
-                        Some(d) => {
-                            let mut macros = vec![d.unique_id.clone()];
-                            macros.extend(
-                                n.depends_on_macros.drain(..).filter(|m| m != &d.unique_id),
-                            );
-                            n.depends_on_macros = macros;
-                        }
-                        None => {
-                            n.has_error = true;
-                            diags.push(
-                                Diagnostic::error(
-                                    "unknown-test",
-                                    format!(
-                                        "test '{}' is not defined (no macro named '{mname}')",
-                                        name
-                                    ),
-                                )
-                                .in_file(n.file.clone())
-                                .for_node(n.unique_id.clone()),
-                            );
-                        }
-                    }
-                }
+            if let Some(d) = settle_generic_test(n, &lookup, &disabled_ids, &self.shared.macros) {
+                diags.push(d);
             }
             n.depends_on_nodes = deps;
+        }
+        // dbt-core finds a disabled test's attached node and macros too.
+        for n in self.manifest.disabled.values_mut() {
+            settle_generic_test(n, &lookup, &disabled_ids, &self.shared.macros);
         }
         for u in self.manifest.unit_tests.values_mut() {
             let version = u.version.as_ref().map(parser::py_display);
@@ -2337,7 +2353,8 @@ impl State<'_> {
         // threads; what they produce is applied below, in graph order.
         let render = |uid: &String| {
             let n = nodes.get(uid)?;
-            if n.resource_type == ResourceType::Seed || n.has_error {
+            let disabled = n.config.get("enabled") == Some(&Value::Bool(false));
+            if n.resource_type == ResourceType::Seed || n.has_error || disabled {
                 return None;
             }
             let this = match n.resource_type {
@@ -2455,6 +2472,58 @@ impl State<'_> {
 
 /// Renders a node's template (after its test's arguments, for a generic
 /// test) and takes what the render recorded.
+/// A generic test's attached node and its test macro, which dbt-core lists
+/// first among its macros; a diagnostic when the test macro is missing.
+fn settle_generic_test(
+    n: &mut Node,
+    lookup: &RefLookup,
+    disabled: &BTreeMap<String, String>,
+    macros: &MacroTable,
+) -> Option<Diagnostic> {
+    if n.resource_type != ResourceType::Test {
+        return None;
+    }
+    let (ns, name) = n
+        .test_metadata
+        .as_ref()
+        .map(|t| (t.namespace.clone(), t.name.clone()))?;
+    n.attached_node = n.attached_ref.as_ref().and_then(|r| {
+        lookup
+            .find(
+                &n.package_name,
+                r.package.as_deref(),
+                &r.name,
+                r.version.as_deref(),
+            )
+            .or_else(|| {
+                disabled
+                    .get(&r.name)
+                    .or_else(|| disabled.get(&r.name.to_uppercase()))
+                    .cloned()
+            })
+    });
+    let mname = format!("test_{name}");
+    let def = match &ns {
+        Some(ns) => macros.lookup_in(ns, &mname),
+        None => macros.lookup(&n.package_name, &mname),
+    };
+    let Some(d) = def else {
+        n.has_error = true;
+        return Some(
+            Diagnostic::error(
+                "unknown-test",
+                format!("test '{name}' is not defined (no macro named '{mname}')"),
+            )
+            .in_file(n.file.clone())
+            .for_node(n.unique_id.clone()),
+        );
+    };
+    let mut list = vec![d.unique_id.clone()];
+    list.extend(n.depends_on_macros.drain(..).filter(|m| m != &d.unique_id));
+    n.depends_on_macros = list;
+    None
+}
+
 fn render_node(
     env: &minijinja::Environment<'static>,
     sources: &Sources,

@@ -555,7 +555,24 @@ impl Serialize for ManifestJson<'_> {
             &stream(m.groups.values().map(|g| (&g.unique_id, group_json(g)))),
         )?;
         map.serialize_entry("selectors", &empty)?;
-        map.serialize_entry("disabled", &m.disabled_json)?;
+        // Disabled nodes, as dbt-core lists them: each id with its nodes.
+        let mut disabled = m.disabled_json.clone();
+        for n in m.disabled.values() {
+            let mut node = serde_json::to_value(NodeJson(n)).map_err(serde::ser::Error::custom)?;
+            // Disabled nodes are parsed, never compiled.
+            if let Value::Object(o) = &mut node {
+                for k in [
+                    "compiled",
+                    "compiled_code",
+                    "extra_ctes",
+                    "extra_ctes_injected",
+                ] {
+                    o.remove(k);
+                }
+            }
+            disabled.insert(n.unique_id.clone(), Value::Array(vec![node]));
+        }
+        map.serialize_entry("disabled", &disabled)?;
         // Every resource in the graph: nodes, sources, exposures, unit tests, semantic layer.
         if !self.for_app {
             map.serialize_entry(

@@ -142,7 +142,9 @@ impl Reader<'_> {
                 _ => self.i += 1,
             }
         }
-        let text = std::str::from_utf8(&self.s[start..self.i]).ok()?.to_string();
+        let text = std::str::from_utf8(&self.s[start..self.i])
+            .ok()?
+            .to_string();
         self.i += 1;
         Some(text)
     }
@@ -187,7 +189,11 @@ impl Reader<'_> {
     }
 
     /// Items separated by commas up to `close`, a trailing comma allowed.
-    fn items<T>(&mut self, close: u8, mut item: impl FnMut(&mut Self) -> Option<T>) -> Option<Vec<T>> {
+    fn items<T>(
+        &mut self,
+        close: u8,
+        mut item: impl FnMut(&mut Self) -> Option<T>,
+    ) -> Option<Vec<T>> {
         let mut out = Vec::new();
         if self.eat(&[close]) {
             return Some(out);
@@ -275,7 +281,10 @@ fn collect(e: Expr, out: &mut Extraction) -> Option<()> {
                     }
                     for a in args {
                         let Arg::Kw(k, v) = a else { return None };
-                        if matches!(k.as_str(), "pre-hook" | "pre_hook" | "post-hook" | "post_hook") {
+                        if matches!(
+                            k.as_str(),
+                            "pre-hook" | "pre_hook" | "post-hook" | "post_hook"
+                        ) {
                             return None;
                         }
                         let mut m = Map::new();
@@ -360,7 +369,9 @@ fn config_value(e: Expr) -> Option<Value> {
     Some(match e {
         Expr::Str(s) => Value::String(s),
         Expr::Bool(b) => Value::Bool(b),
-        Expr::List(items) => Value::Array(items.into_iter().map(config_value).collect::<Option<_>>()?),
+        Expr::List(items) => {
+            Value::Array(items.into_iter().map(config_value).collect::<Option<_>>()?)
+        }
         Expr::Dict(pairs) => Value::Object(
             pairs
                 .into_iter()
@@ -412,7 +423,10 @@ mod tests {
     fn strings_keep_their_escapes() {
         assert_eq!(
             configs(r"{{ config(description='a\nb', alias='it\'s') }}"),
-            Some(vec![json!({"description": r"a\nb"}), json!({"alias": r"it\'s"})])
+            Some(vec![
+                json!({"description": r"a\nb"}),
+                json!({"alias": r"it\'s"})
+            ])
         );
     }
 
