@@ -18,7 +18,31 @@ pub struct LoadOptions {
     pub catalog: Option<PathBuf>,
 }
 
-fn walk(root: &Path, dir: &Path, prefix: &str, input: &mut ProjectInput, top: bool) -> Result<()> {
+/// Where a directory sits: the project (or a local package read from its
+/// source), `dbt_packages/` itself, an installed package, or below.
+#[derive(Clone, Copy, PartialEq)]
+enum Level {
+    Top,
+    Installed,
+    Package,
+    Inner,
+}
+
+/// Reads the project files under `dir`. Directories are read once each (an
+/// installed local package is often a symlink back up the tree), and a
+/// package's own `dbt_packages/` is not read: dbt-core installs every
+/// package at the top.
+fn walk(
+    root: &Path,
+    dir: &Path,
+    prefix: &str,
+    input: &mut ProjectInput,
+    level: Level,
+    seen: &mut std::collections::HashSet<PathBuf>,
+) -> Result<()> {
+    if !seen.insert(std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf())) {
+        return Ok(());
+    }
     let mut entries: Vec<_> = std::fs::read_dir(dir)
         .with_context(|| format!("reading {}", dir.display()))?
         .filter_map(|e| e.ok())
@@ -30,13 +54,20 @@ fn walk(root: &Path, dir: &Path, prefix: &str, input: &mut ProjectInput, top: bo
         let ft = e.file_type()?;
         let is_dir = ft.is_dir() || (ft.is_symlink() && path.is_dir());
         if is_dir {
-            if SKIP_DIRS.contains(&name.as_str()) && top {
+            let top = matches!(level, Level::Top | Level::Package);
+            if top && SKIP_DIRS.contains(&name.as_str()) {
                 continue;
             }
             if name.starts_with('.') {
                 continue;
             }
-            walk(root, &path, prefix, input, false)?;
+            let next = match (level, name.as_str()) {
+                (Level::Top, "dbt_packages") => Level::Installed,
+                (Level::Package, "dbt_packages" | "dbt_modules") => continue,
+                (Level::Installed, _) => Level::Package,
+                _ => Level::Inner,
+            };
+            walk(root, &path, prefix, input, next, seen)?;
         } else if path
             .extension()
             .and_then(|x| x.to_str())
@@ -71,11 +102,14 @@ fn local_packages(project_dir: &Path, input: &ProjectInput) -> Vec<(String, Path
         for p in pkgs {
             if let Some(local) = p.get("local").and_then(|l| l.as_str()) {
                 let path = project_dir.join(local);
-                let name = path
-                    .file_name()
-                    .map(|n| n.to_string_lossy().to_string())
-                    .unwrap_or_default();
-                out.push((name, path));
+                // Installed under its project's name, as `dbt deps` does.
+                let name = std::fs::read_to_string(path.join("dbt_project.yml"))
+                    .ok()
+                    .and_then(|t| trellis_compiler::yaml::parse("dbt_project.yml", &t).ok())
+                    .and_then(|v| v.get("name").and_then(|n| n.as_str()).map(str::to_string));
+                if let Some(name) = name {
+                    out.push((name, path));
+                }
             }
         }
     }
@@ -91,7 +125,8 @@ pub fn load(opts: &LoadOptions) -> Result<ProjectInput> {
     let mut input = ProjectInput::default();
     input.env = std::env::vars().collect();
     input.threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    walk(dir, dir, "", &mut input, true)?;
+    let mut seen = std::collections::HashSet::new();
+    walk(dir, dir, "", &mut input, Level::Top, &mut seen)?;
     // Installed packages are read with the rest (dbt_packages/ is not skipped);
     // local packages that `dbt deps` has not installed are read from their source.
     for (name, path) in local_packages(dir, &input) {
@@ -101,7 +136,7 @@ pub fn load(opts: &LoadOptions) -> Result<ProjectInput> {
             .contains_key(&format!("{prefix}dbt_project.yml"))
             && path.join("dbt_project.yml").exists()
         {
-            walk(&path, &path, &prefix, &mut input, true)?;
+            walk(&path, &path, &prefix, &mut input, Level::Package, &mut seen)?;
         }
     }
     if let Some(path) = &opts.catalog {
@@ -164,4 +199,71 @@ pub fn load(opts: &LoadOptions) -> Result<ProjectInput> {
         }
     }
     Ok(input)
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    fn write(path: &Path, text: &str) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    /// A package's integration tests: the project sits inside the package,
+    /// names it with `local: ../`, and `dbt deps` links it back up the tree.
+    #[test]
+    fn a_local_package_linked_up_the_tree_is_read_once_under_its_name() {
+        let root = std::env::temp_dir().join(format!("trellis-load-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        write(
+            &root.join("dbt_project.yml"),
+            "name: my_pkg\nversion: '1.0'\n",
+        );
+        write(&root.join("macros/m.sql"), "{% macro m() %}1{% endmacro %}");
+        let project = root.join("integration_tests");
+        write(
+            &project.join("dbt_project.yml"),
+            "name: it\nversion: '1.0'\nprofile: it\n",
+        );
+        write(&project.join("packages.yml"), "packages:\n  - local: ../\n");
+        write(
+            &project.join("models/a.sql"),
+            "select {{ my_pkg.m() }} as x",
+        );
+        write(
+            &project.join("profiles.yml"),
+            "it:\n  target: dev\n  outputs:\n    dev: {type: duckdb, schema: main}\n",
+        );
+        for linked in [false, true] {
+            let installed = project.join("dbt_packages/my_pkg");
+            if linked {
+                std::fs::create_dir_all(installed.parent().unwrap()).unwrap();
+                std::os::unix::fs::symlink("../..", &installed).unwrap();
+            }
+            let input = load(&LoadOptions {
+                project_dir: project.clone(),
+                profiles_dir: Some(project.clone()),
+                target: None,
+                vars: None,
+                catalog: None,
+            })
+            .unwrap();
+            let mut files: Vec<&str> = input.files.keys().map(String::as_str).collect();
+            files.sort();
+            assert_eq!(
+                files,
+                [
+                    "dbt_packages/my_pkg/dbt_project.yml",
+                    "dbt_packages/my_pkg/macros/m.sql",
+                    "dbt_project.yml",
+                    "models/a.sql",
+                    "packages.yml",
+                    "profiles.yml"
+                ],
+                "linked: {linked}"
+            );
+        }
+        let _ = std::fs::remove_dir_all(&root);
+    }
 }

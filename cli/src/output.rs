@@ -100,7 +100,17 @@ pub fn compile_command(opts: &CommandOptions, write_compiled: bool) -> Result<Ex
     let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
     trellis_compiler::manifest::write_json(&out, &input, &mut w)?;
     std::io::Write::flush(&mut w)?;
-    let count = |rt: ResourceType| m.nodes.values().filter(|n| n.resource_type == rt).count();
+    // Enabled nodes, as dbt-core counts them (a test whose target is
+    // missing stays in the manifest, disabled).
+    let count = |rt: ResourceType| {
+        m.nodes
+            .values()
+            .filter(|n| {
+                n.resource_type == rt
+                    && n.config.get("enabled") != Some(&serde_json::Value::Bool(false))
+            })
+            .count()
+    };
     eprintln!(
         "Found {} models, {} seeds, {} snapshots, {} data tests, {} analyses, {} sources, {} macros",
         count(ResourceType::Model),
