@@ -314,3 +314,26 @@ fn shop_matches_dbt_core() {
 fn kitchen_sink_matches_dbt_core() {
     check("kitchen_sink");
 }
+
+/// With dbt-core's own manifest of an unchanged project as the base,
+/// `state:modified` selects nothing: checksums, configs as written
+/// (`unrendered_config`), relation names and contracts all compare equal.
+#[test]
+fn nothing_is_modified_against_dbt_cores_manifest() {
+    for example in ["shop", "kitchen_sink"] {
+        let input = example_input(example);
+        let parsed = trellis_compiler::parse(&input);
+        let base = std::fs::read_to_string(
+            repo_root().join(format!("tests/goldens/{example}/manifest.json")),
+        )
+        .expect("golden manifest");
+        let args: Vec<String> = ["--select", "state:modified", "--output", "name"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let options = trellis_cli::ls::options_from_args(&args).expect("options");
+        let listing =
+            trellis_cli::ls::list(&input, &parsed, &options, Some(&base)).expect("ls runs");
+        assert_eq!(listing.lines, Vec::<String>::new(), "{example}");
+    }
+}

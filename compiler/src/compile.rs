@@ -496,6 +496,42 @@ impl State<'_> {
         cfg
     }
 
+    /// dbt-core's `unrendered_config`: the project's levels for the node as
+    /// written, then the properties' `config` (already in
+    /// `n.unrendered_config`), then the `config()` calls, then the root
+    /// project's levels for a package node; each a plain update.
+    fn unrendered_config(&self, n: &Node, calls: &[Map<String, Value>]) -> Map<String, Value> {
+        let keys: &[&str] = match n.resource_type {
+            ResourceType::Test => &["tests", "data_tests"],
+            ResourceType::Analysis | ResourceType::Operation => &["models"],
+            rt => &[rt.project_key()],
+        };
+        let levels = |p: &Project| -> Vec<Map<String, Value>> {
+            keys.iter()
+                .filter_map(|k| p.unrendered_configs.get(*k))
+                .flat_map(|tree| project_levels(tree, &n.fqn))
+                .collect()
+        };
+        let mut out = Map::new();
+        if let Some(own) = self.project(&n.package_name) {
+            for l in levels(own) {
+                out.extend(l);
+            }
+        }
+        out.extend(n.unrendered_config.clone());
+        let mut call = Map::new();
+        for c in calls {
+            crate::config::merge_config_call(&mut call, c);
+        }
+        out.extend(call);
+        if n.package_name != self.root.name {
+            for l in levels(self.root) {
+                out.extend(l);
+            }
+        }
+        out
+    }
+
     /// Only the keys `dbt_project.yml` sets for this fqn.
     fn project_config_raw(
         &self,
@@ -839,7 +875,9 @@ impl State<'_> {
             let uid = format!("source.{}.{}.{}", pf.project, source_name, name);
             let fqn = yaml_fqn(&pf.project, &pf.original_file_path, &[source_name, name]);
             let cfg = self.source_config(&pf.project, &fqn, s, t);
+            let unrendered_config = self.source_unrendered_config(&pf.project, &fqn, s, t);
             let st = SourceTable {
+                unrendered_config,
                 unique_id: uid.clone(),
                 package_name: pf.project.clone(),
                 source_name: source_name.to_string(),
@@ -949,35 +987,114 @@ impl State<'_> {
             }
         }
         for layer in layers {
-            for (k, v) in layer {
-                let k = crate::config::normalize_key(&k);
-                match (k.as_str(), cfg.get_mut(&k), v) {
-                    ("freshness", Some(Value::Object(old)), Value::Object(new)) => {
-                        for (fk, fv) in new {
-                            old.insert(fk, fv);
-                        }
-                    }
-                    ("meta", Some(Value::Object(old)), Value::Object(new)) => {
-                        for (mk, mv) in new {
-                            old.insert(mk, mv);
-                        }
-                    }
-                    ("tags", Some(Value::Array(old)), new) => {
-                        for t in tags_of(Some(&new)) {
-                            if !old.iter().any(|o| o.as_str() == Some(t.as_str())) {
-                                old.push(Value::String(t));
-                            }
-                        }
-                    }
-                    (_, _, new) => {
-                        cfg.insert(k, new);
-                    }
-                }
-            }
+            merge_source_layer(&mut cfg, layer);
         }
         cfg
     }
 
+    /// dbt-core's `unrendered_config` of a source table: the project's
+    /// `sources:` levels as written, updated by what the source and table
+    /// entries set (freshness only when one of them sets it).
+    fn source_unrendered_config(
+        &self,
+        package: &str,
+        fqn: &[String],
+        source: &Value,
+        table: &Value,
+    ) -> Map<String, Value> {
+        let mut own =
+            json!({"loaded_at_field": null, "loaded_at_query": null, "meta": {}, "tags": []})
+                .as_object()
+                .cloned()
+                .unwrap_or_default();
+        let mut freshness: Option<Value> = None;
+        for e in [source, table] {
+            let mut layer = Map::new();
+            for k in ["loaded_at_field", "loaded_at_query", "meta", "tags"] {
+                if let Some(v) = e.get(k) {
+                    layer.insert(k.to_string(), v.clone());
+                }
+            }
+            let config = e.get("config").and_then(Value::as_object);
+            for f in [e.get("freshness"), config.and_then(|c| c.get("freshness"))]
+                .into_iter()
+                .flatten()
+            {
+                freshness = match (freshness.take(), f) {
+                    (_, Value::Null) => Some(Value::Null),
+                    (Some(Value::Object(mut old)), Value::Object(new)) => {
+                        old.extend(new.clone());
+                        Some(Value::Object(old))
+                    }
+                    (_, Value::Object(new)) => {
+                        let mut base = json!({"warn_after": {"count": null, "period": null}, "error_after": {"count": null, "period": null}, "filter": null});
+                        if let Value::Object(b) = &mut base {
+                            b.extend(new.clone());
+                        }
+                        Some(base)
+                    }
+                    (old, _) => old,
+                };
+            }
+            merge_source_layer(&mut own, layer);
+            if let Some(c) = config {
+                let mut c = c.clone();
+                c.remove("freshness");
+                merge_source_layer(&mut own, c);
+            }
+        }
+        if let Some(f) = freshness {
+            own.insert("freshness".into(), f);
+        }
+        let levels = |p: &Project| -> Vec<Map<String, Value>> {
+            p.unrendered_configs
+                .get("sources")
+                .map(|tree| project_levels(tree, fqn))
+                .unwrap_or_default()
+        };
+        let mut out = Map::new();
+        if let Some(p) = self.project(package) {
+            levels(p).into_iter().for_each(|l| out.extend(l));
+        }
+        out.extend(own);
+        if package != self.root.name {
+            levels(self.root).into_iter().for_each(|l| out.extend(l));
+        }
+        out
+    }
+}
+
+/// One layer of a source table's config over `cfg`: freshness and meta
+/// merge key by key, tags gather without repeats, the rest replaces.
+fn merge_source_layer(cfg: &mut Map<String, Value>, layer: Map<String, Value>) {
+    for (k, v) in layer {
+        let k = crate::config::normalize_key(&k);
+        match (k.as_str(), cfg.get_mut(&k), v) {
+            ("freshness", Some(Value::Object(old)), Value::Object(new)) => {
+                for (fk, fv) in new {
+                    old.insert(fk, fv);
+                }
+            }
+            ("meta", Some(Value::Object(old)), Value::Object(new)) => {
+                for (mk, mv) in new {
+                    old.insert(mk, mv);
+                }
+            }
+            ("tags", Some(Value::Array(old)), new) => {
+                for t in tags_of(Some(&new)) {
+                    if !old.iter().any(|o| o.as_str() == Some(t.as_str())) {
+                        old.push(Value::String(t));
+                    }
+                }
+            }
+            (_, _, new) => {
+                cfg.insert(k, new);
+            }
+        }
+    }
+}
+
+impl State<'_> {
     fn quote_policy(&self, overrides: &Map<String, Value>) -> Policy {
         let mut p = self.shared.adapter.default_quoting;
         for q in [&self.root.quoting, overrides] {
@@ -1209,6 +1326,8 @@ impl State<'_> {
         );
         n.config = self.project_config(ResourceType::Test, &package, &n.fqn);
         merge_into(&mut n.config, &config);
+        // What dbt-core's test builder passes as the test's config call.
+        n.unrendered_config = config.clone();
         let mut initial: BTreeSet<String> = extra_tags.iter().cloned().collect();
         initial.extend(tags_of(config.get("tags")));
         n.initial_tags = initial.into_iter().collect();
@@ -1382,6 +1501,7 @@ impl State<'_> {
                 }
                 // Seeds and generic tests are not rendered, but their hooks
                 // are stored as every node's are.
+                n.unrendered_config = self.unrendered_config(n, &[]);
                 normalize_hooks(&mut n.config);
                 self.finish_naming(n);
                 continue;
@@ -1406,6 +1526,17 @@ impl State<'_> {
             for t in early {
                 if !n.initial_tags.contains(&t) {
                     n.initial_tags.push(t);
+                }
+            }
+            // A properties entry's config, if any (dbt-core recomputes the
+            // unrendered config only when the entry sets one).
+            let patched = !n.unrendered_config.is_empty();
+            n.unrendered_config = self.unrendered_config(n, &rec.configs);
+            // dbt-core then lays the static parser's values over it as
+            // written, unless a properties config builds it again.
+            if rec.static_read && !patched {
+                for c in &rec.configs {
+                    n.unrendered_config.extend(c.clone());
                 }
             }
             for c in rec.configs {
@@ -1472,6 +1603,7 @@ impl State<'_> {
             refs: e.refs,
             sources: e.sources,
             configs: e.configs,
+            static_read: true,
             ..Default::default()
         })
     }

@@ -28,11 +28,32 @@ enum Merge {
     DictKeyAppend,
 }
 
-fn listify(v: &Value) -> Vec<Value> {
+pub(crate) fn listify(v: &Value) -> Vec<Value> {
     match v {
         Value::Array(a) => a.clone(),
         Value::Null => Vec::new(),
         other => vec![other.clone()],
+    }
+}
+
+/// Merges one `config()` call into those before it as dbt-core's
+/// `merge_config_dicts` does: the first call is taken as is; after that,
+/// appended keys (tags, hooks) become lists.
+pub fn merge_config_call(calls: &mut Map<String, Value>, new: &Map<String, Value>) {
+    let first = calls.is_empty();
+    for (k, v) in new {
+        let k = &normalize_key(k);
+        if first {
+            calls.insert(k.clone(), v.clone());
+        } else if matches!(merge_kind(k), Merge::Append) {
+            let mut l = calls.get(k).map(listify).unwrap_or_default();
+            l.extend(listify(v));
+            calls.insert(k.clone(), Value::Array(l));
+        } else {
+            let mut one = Map::new();
+            one.insert(k.clone(), v.clone());
+            merge_into(calls, &one);
+        }
     }
 }
 

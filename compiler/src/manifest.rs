@@ -359,7 +359,7 @@ fn source_json(s: &SourceTable) -> Value {
             Value::Object(m)
         }), "description": s.description, "columns": columns_json(&s.columns),
         "meta": s.meta, "source_meta": s.source_meta, "tags": s.tags, "config": s.config,
-        "patch_path": null, "unrendered_config": {}, "relation_name": s.relation_name,
+        "patch_path": null, "unrendered_config": s.unrendered_config, "relation_name": s.relation_name,
         "created_at": 0.0, "unrendered_database": null, "unrendered_schema": null, "doc_blocks": [],
     })
 }

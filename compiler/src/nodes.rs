@@ -233,6 +233,7 @@ pub struct SourceTable {
     pub source_meta: Map<String, Value>,
     pub tags: Vec<String>,
     pub config: Map<String, Value>,
+    pub unrendered_config: Map<String, Value>,
     pub loader: String,
     pub loaded_at_field: Option<String>,
     pub freshness: Option<Value>,

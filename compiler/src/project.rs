@@ -22,6 +22,8 @@ pub struct Project {
     pub vars: Map<String, Value>,
     /// `models:`, `seeds:`, ... config trees keyed by resource kind.
     pub configs: Map<String, Value>,
+    /// The same trees as written, before Jinja (dbt's `unrendered_config`).
+    pub unrendered_configs: Map<String, Value>,
     /// `dispatch:` namespace -> search order.
     pub dispatch: Vec<(String, Vec<String>)>,
     pub quoting: Map<String, Value>,
@@ -67,6 +69,7 @@ impl Project {
             .in_file(path.clone())
         })?;
         let raw = yaml::parse(&path, text)?;
+        let unrendered = raw.clone();
         let raw = crate::render::render_project_yaml(raw, input);
         let obj = raw.as_object().cloned().unwrap_or_default();
         let name = obj
@@ -103,6 +106,7 @@ impl Project {
             None => all,
         };
         let mut configs = Map::new();
+        let mut unrendered_configs = Map::new();
         for key in [
             "models",
             "seeds",
@@ -119,6 +123,9 @@ impl Project {
         ] {
             if let Some(v) = obj.get(key) {
                 configs.insert(key.to_string(), v.clone());
+            }
+            if let Some(v) = unrendered.get(key) {
+                unrendered_configs.insert(key.to_string(), v.clone());
             }
         }
         let dispatch = match obj.get("dispatch") {
@@ -148,6 +155,7 @@ impl Project {
                 .cloned()
                 .unwrap_or_default(),
             configs,
+            unrendered_configs,
             dispatch,
             quoting: obj
                 .get("quoting")

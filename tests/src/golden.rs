@@ -13,6 +13,7 @@ pub const FIELDS: &[&str] = &[
     "schema",
     "alias",
     "config",
+    "unrendered_config",
     "refs",
     "sources",
     "path",

@@ -92,6 +92,9 @@ pub struct Recorded {
     pub configs: Vec<serde_json::Map<String, serde_json::Value>>,
     /// Macros called directly by the node, in first-call order.
     pub macros: Vec<String>,
+    /// Read by the static parser, not rendered: `configs` holds one map
+    /// per keyword argument, as written.
+    pub static_read: bool,
     pub depth: usize,
     pub diagnostics: Vec<Diagnostic>,
     /// Ephemeral nodes referenced (unique ids), in order of first reference.

@@ -634,10 +634,35 @@ fn check_removed_contracts(
     Ok(())
 }
 
-/// Macros whose code changed, appeared or disappeared.
+/// Packages of the macros that come with dbt and its adapters.
+const INTERNAL_PACKAGES: &[&str] = &[
+    "dbt",
+    "dbt_duckdb",
+    "dbt_postgres",
+    "dbt_snowflake",
+    "dbt_bigquery",
+    "dbt_redshift",
+    "dbt_spark",
+    "dbt_databricks",
+    "dbt_trino",
+    "dbt_fabric",
+    "dbt_sqlserver",
+];
+
+fn is_internal_macro(uid: &str) -> bool {
+    uid.strip_prefix("macro.")
+        .and_then(|rest| rest.split_once('.'))
+        .is_some_and(|(package, _)| INTERNAL_PACKAGES.contains(&package))
+}
+
+/// Macros whose code changed, appeared or disappeared. Unlike dbt-core,
+/// the macros of dbt itself and its adapters are left out: ours are our
+/// own text with dbt's behaviour, so a base manifest written by dbt-core
+/// would otherwise mark every node that uses them; and a change there is
+/// a change of tool, not of project.
 fn modified_macros(previous: &SelectGraph, current: &SelectGraph) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
-    for (uid, m) in &current.macros {
+    for (uid, m) in current.macros.iter().filter(|(u, _)| !is_internal_macro(u)) {
         match previous.macros.get(uid) {
             Some(old) if old.macro_sql == m.macro_sql => {}
             _ => {
@@ -645,7 +670,7 @@ fn modified_macros(previous: &SelectGraph, current: &SelectGraph) -> BTreeSet<St
             }
         }
     }
-    for uid in previous.macros.keys() {
+    for uid in previous.macros.keys().filter(|u| !is_internal_macro(u)) {
         if !current.macros.contains_key(uid) {
             out.insert(uid.clone());
         }
