@@ -2271,8 +2271,11 @@ impl State<'_> {
         }
         for n in self.manifest.nodes.values_mut() {
             let mut deps: Vec<String> = Vec::new();
-            // dbt resolves sources before refs.
-            for (s, t) in &n.sources {
+            // dbt resolves sources before refs. (Taken out for the loops, so
+            // that a test can be disabled on the way.)
+            let sources = std::mem::take(&mut n.sources);
+            let refs = std::mem::take(&mut n.refs);
+            for (s, t) in &sources {
                 let uid = source_ids
                     .get(&(s.as_str(), t.as_str()))
                     .map(|x| x.to_string());
@@ -2285,18 +2288,11 @@ impl State<'_> {
                     None if n.resource_type == ResourceType::Test => {
                         // dbt-core keeps a test whose source is missing,
                         // disabled, with a warning.
-                        n.config.insert("enabled".into(), Value::Bool(false));
-                        diags.push(
-                            Diagnostic::warning(
-                                "unknown-source",
-                                format!(
-                                    "test '{}' depends on a source named '{s}.{t}' which was not found; the test is disabled",
-                                    n.name
-                                ),
-                            )
-                            .in_file(n.file.clone())
-                            .for_node(n.unique_id.clone()),
-                        );
+                        diags.push(disable_test(
+                            n,
+                            "unknown-source",
+                            &format!("a source named '{s}.{t}'"),
+                        ));
                     }
                     None => {
                         n.has_error = true;
@@ -2319,7 +2315,7 @@ impl State<'_> {
                     }
                 }
             }
-            for r in &n.refs {
+            for r in &refs {
                 match lookup.find(
                     &n.package_name,
                     r.package.as_deref(),
@@ -2335,19 +2331,10 @@ impl State<'_> {
                         // dbt-core keeps a test whose model is missing or
                         // disabled, disabled itself; only a missing one is
                         // worth a warning.
-                        n.config.insert("enabled".into(), Value::Bool(false));
-                        if !self.manifest.disabled.values().any(|d| d.name == r.name) {
-                            diags.push(
-                                Diagnostic::warning(
-                                    "unknown-ref",
-                                    format!(
-                                        "test '{}' depends on a node named '{}' which was not found; the test is disabled",
-                                        n.name, r.name
-                                    ),
-                                )
-                                .in_file(n.file.clone())
-                                .for_node(n.unique_id.clone()),
-                            );
+                        let d =
+                            disable_test(n, "unknown-ref", &format!("a node named '{}'", r.name));
+                        if !self.manifest.disabled.values().any(|x| x.name == r.name) {
+                            diags.push(d);
                         }
                     }
                     None => {
@@ -2378,6 +2365,8 @@ impl State<'_> {
                     }
                 }
             }
+            n.sources = sources;
+            n.refs = refs;
             if let Some(d) = settle_generic_test(n, &lookup, &disabled_ids, &self.shared.macros) {
                 diags.push(d);
             }
@@ -2604,6 +2593,21 @@ impl State<'_> {
 
 /// Renders a node's template (after its test's arguments, for a generic
 /// test) and takes what the render recorded.
+/// Disables a test whose target is missing, as dbt-core does, and returns
+/// the warning it gives.
+fn disable_test(n: &mut Node, code: &'static str, target: &str) -> Diagnostic {
+    n.config.insert("enabled".into(), Value::Bool(false));
+    Diagnostic::warning(
+        code,
+        format!(
+            "test '{}' depends on {target} which was not found; the test is disabled",
+            n.name
+        ),
+    )
+    .in_file(n.file.clone())
+    .for_node(n.unique_id.clone())
+}
+
 /// A generic test's attached node and its test macro, which dbt-core lists
 /// first among its macros; a diagnostic when the test macro is missing.
 fn settle_generic_test(
