@@ -496,16 +496,37 @@ impl State<'_> {
         cfg
     }
 
+    /// The root project's levels for a package node, merged into its
+    /// config after properties and `config()`: the root project has the
+    /// last word on installed packages' nodes.
+    fn apply_root_levels(&self, n: &mut Node) {
+        let root = self.root_levels(n);
+        merge_into(&mut n.config, &root);
+    }
+
+    /// The root project's levels for a package node, merged (empty for the
+    /// root project's own nodes).
+    fn root_levels(&self, n: &Node) -> Map<String, Value> {
+        let mut out = Map::new();
+        if n.package_name == self.root.name {
+            return out;
+        }
+        for key in project_keys(n.resource_type) {
+            if let Some(tree) = self.root.configs.get(*key) {
+                for level in project_levels(tree, &n.fqn) {
+                    merge_into(&mut out, &level);
+                }
+            }
+        }
+        out
+    }
+
     /// dbt-core's `unrendered_config`: the project's levels for the node as
     /// written, then the properties' `config` (already in
     /// `n.unrendered_config`), then the `config()` calls, then the root
     /// project's levels for a package node; each a plain update.
     fn unrendered_config(&self, n: &Node, calls: &[Map<String, Value>]) -> Map<String, Value> {
-        let keys: &[&str] = match n.resource_type {
-            ResourceType::Test => &["tests", "data_tests"],
-            ResourceType::Analysis | ResourceType::Operation => &["models"],
-            rt => &[rt.project_key()],
-        };
+        let keys = project_keys(n.resource_type);
         let levels = |p: &Project| -> Vec<Map<String, Value>> {
             keys.iter()
                 .filter_map(|k| p.unrendered_configs.get(*k))
@@ -539,19 +560,14 @@ impl State<'_> {
         package: &str,
         fqn: &[String],
     ) -> Map<String, Value> {
-        let keys: &[&str] = match rt {
-            ResourceType::Test => &["tests", "data_tests"],
-            // dbt configures analyses and hooks through `models:`.
-            ResourceType::Analysis | ResourceType::Operation => &["models"],
-            _ => &[rt.project_key()],
+        let keys = project_keys(rt);
+        // A package node gets its own project's levels here; the root
+        // project's come last, after properties and `config()`
+        // (`root_levels`), as dbt-core applies them.
+        let order: Vec<&Project> = match self.project(package) {
+            Some(p) if !p.is_root => vec![p],
+            _ => vec![self.root],
         };
-        let mut order: Vec<&Project> = Vec::new();
-        if let Some(p) = self.project(package) {
-            if !p.is_root {
-                order.push(p);
-            }
-        }
-        order.push(self.root);
         // Only the fqn's parts that name a level of some config tree matter.
         let mut depth = 0;
         for p in &order {
@@ -1502,6 +1518,7 @@ impl State<'_> {
                 // Seeds and generic tests are not rendered, but their hooks
                 // are stored as every node's are.
                 n.unrendered_config = self.unrendered_config(n, &[]);
+                self.apply_root_levels(n);
                 normalize_hooks(&mut n.config);
                 self.finish_naming(n);
                 continue;
@@ -1523,6 +1540,7 @@ impl State<'_> {
             for c in &rec.configs {
                 early.extend(tags_of(c.get("tags")));
             }
+            early.extend(tags_of(self.root_levels(n).get("tags")));
             for t in early {
                 if !n.initial_tags.contains(&t) {
                     n.initial_tags.push(t);
@@ -1542,6 +1560,7 @@ impl State<'_> {
             for c in rec.configs {
                 merge_into(&mut n.config, &c);
             }
+            self.apply_root_levels(n);
             normalize_hooks(&mut n.config);
             // dbt renders hooks while parsing, so the macros they call are dependencies too.
             let hooks: Vec<String> = ["pre-hook", "post-hook"]
@@ -2593,6 +2612,22 @@ impl State<'_> {
 
 /// Renders a node's template (after its test's arguments, for a generic
 /// test) and takes what the render recorded.
+/// The `dbt_project.yml` trees that configure a resource type (dbt
+/// configures analyses and hooks through `models:`).
+fn project_keys(rt: ResourceType) -> &'static [&'static str] {
+    match rt {
+        ResourceType::Test => &["tests", "data_tests"],
+        ResourceType::Analysis | ResourceType::Operation => &["models"],
+        ResourceType::Model => &["models"],
+        ResourceType::Seed => &["seeds"],
+        ResourceType::Snapshot => &["snapshots"],
+        ResourceType::UnitTest => &["unit_tests"],
+        ResourceType::Source => &["sources"],
+        ResourceType::Exposure => &["exposures"],
+        _ => &[""],
+    }
+}
+
 /// Disables a test whose target is missing, as dbt-core does, and returns
 /// the warning it gives.
 fn disable_test(n: &mut Node, code: &'static str, target: &str) -> Diagnostic {
