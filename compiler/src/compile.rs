@@ -496,26 +496,15 @@ impl State<'_> {
         cfg
     }
 
-    /// The root project's levels for a package node, merged into its
-    /// config after properties and `config()`: the root project has the
-    /// last word on installed packages' nodes.
-    fn apply_root_levels(&self, n: &mut Node) {
-        let root = self.root_levels(n);
-        merge_into(&mut n.config, &root);
-    }
-
     /// The root project's levels for a package node, merged (empty for the
-    /// root project's own nodes).
+    /// root project's own nodes). They go into its config after properties
+    /// and `config()`: the root project has the last word on installed
+    /// packages' nodes.
     fn root_levels(&self, n: &Node) -> Map<String, Value> {
         let mut out = Map::new();
-        if n.package_name == self.root.name {
-            return out;
-        }
-        for key in project_keys(n.resource_type) {
-            if let Some(tree) = self.root.configs.get(*key) {
-                for level in project_levels(tree, &n.fqn) {
-                    merge_into(&mut out, &level);
-                }
+        if n.package_name != self.root.name {
+            for level in levels_in(&self.root.configs, project_keys(n.resource_type), &n.fqn) {
+                merge_into(&mut out, &level);
             }
         }
         out
@@ -526,31 +515,20 @@ impl State<'_> {
     /// `n.unrendered_config`), then the `config()` calls, then the root
     /// project's levels for a package node; each a plain update.
     fn unrendered_config(&self, n: &Node, calls: &[Map<String, Value>]) -> Map<String, Value> {
-        let keys = project_keys(n.resource_type);
-        let levels = |p: &Project| -> Vec<Map<String, Value>> {
-            keys.iter()
-                .filter_map(|k| p.unrendered_configs.get(*k))
-                .flat_map(|tree| project_levels(tree, &n.fqn))
-                .collect()
-        };
-        let mut out = Map::new();
-        if let Some(own) = self.project(&n.package_name) {
-            for l in levels(own) {
-                out.extend(l);
-            }
-        }
-        out.extend(n.unrendered_config.clone());
+        let mut middle = n.unrendered_config.clone();
         let mut call = Map::new();
         for c in calls {
             crate::config::merge_config_call(&mut call, c);
         }
-        out.extend(call);
-        if n.package_name != self.root.name {
-            for l in levels(self.root) {
-                out.extend(l);
-            }
-        }
-        out
+        middle.extend(call);
+        layered_unrendered(
+            self.project(&n.package_name),
+            self.root,
+            &n.package_name,
+            project_keys(n.resource_type),
+            &n.fqn,
+            middle,
+        )
     }
 
     /// Only the keys `dbt_project.yml` sets for this fqn.
@@ -590,12 +568,8 @@ impl State<'_> {
         }
         let mut cfg = Map::new();
         for p in order {
-            for key in keys {
-                if let Some(tree) = p.configs.get(*key) {
-                    for level in project_levels(tree, fqn) {
-                        merge_into(&mut cfg, &level);
-                    }
-                }
+            for level in levels_in(&p.configs, keys, fqn) {
+                merge_into(&mut cfg, &level);
             }
         }
         lock(&self.project_config_cache).insert(cache_key, cfg.clone());
@@ -964,8 +938,7 @@ impl State<'_> {
         source: &Value,
         table: &Value,
     ) -> Map<String, Value> {
-        let default_freshness = json!({"warn_after": {"count": null, "period": null}, "error_after": {"count": null, "period": null}, "filter": null});
-        let mut cfg = json!({"enabled": true, "event_time": null, "freshness": default_freshness, "loaded_at_field": null, "loaded_at_query": null, "meta": {}, "tags": [], "static_analysis": null})
+        let mut cfg = json!({"enabled": true, "event_time": null, "freshness": default_freshness(), "loaded_at_field": null, "loaded_at_query": null, "meta": {}, "tags": [], "static_analysis": null})
             .as_object()
             .cloned()
             .unwrap_or_default();
@@ -978,9 +951,7 @@ impl State<'_> {
         }
         order.push(self.root);
         for p in order {
-            if let Some(tree) = p.configs.get("sources") {
-                layers.extend(project_levels(tree, fqn));
-            }
+            layers.extend(levels_in(&p.configs, &["sources"], fqn));
         }
         for e in [source, table] {
             let mut legacy = Map::new();
@@ -1043,7 +1014,7 @@ impl State<'_> {
                         Some(Value::Object(old))
                     }
                     (_, Value::Object(new)) => {
-                        let mut base = json!({"warn_after": {"count": null, "period": null}, "error_after": {"count": null, "period": null}, "filter": null});
+                        let mut base = default_freshness();
                         if let Value::Object(b) = &mut base {
                             b.extend(new.clone());
                         }
@@ -1062,21 +1033,14 @@ impl State<'_> {
         if let Some(f) = freshness {
             own.insert("freshness".into(), f);
         }
-        let levels = |p: &Project| -> Vec<Map<String, Value>> {
-            p.unrendered_configs
-                .get("sources")
-                .map(|tree| project_levels(tree, fqn))
-                .unwrap_or_default()
-        };
-        let mut out = Map::new();
-        if let Some(p) = self.project(package) {
-            levels(p).into_iter().for_each(|l| out.extend(l));
-        }
-        out.extend(own);
-        if package != self.root.name {
-            levels(self.root).into_iter().for_each(|l| out.extend(l));
-        }
-        out
+        layered_unrendered(
+            self.project(package),
+            self.root,
+            package,
+            &["sources"],
+            fqn,
+            own,
+        )
     }
 }
 
@@ -1518,7 +1482,8 @@ impl State<'_> {
                 // Seeds and generic tests are not rendered, but their hooks
                 // are stored as every node's are.
                 n.unrendered_config = self.unrendered_config(n, &[]);
-                self.apply_root_levels(n);
+                let root_levels = self.root_levels(n);
+                merge_into(&mut n.config, &root_levels);
                 normalize_hooks(&mut n.config);
                 self.finish_naming(n);
                 continue;
@@ -1540,7 +1505,8 @@ impl State<'_> {
             for c in &rec.configs {
                 early.extend(tags_of(c.get("tags")));
             }
-            early.extend(tags_of(self.root_levels(n).get("tags")));
+            let root_levels = self.root_levels(n);
+            early.extend(tags_of(root_levels.get("tags")));
             for t in early {
                 if !n.initial_tags.contains(&t) {
                     n.initial_tags.push(t);
@@ -1560,7 +1526,7 @@ impl State<'_> {
             for c in rec.configs {
                 merge_into(&mut n.config, &c);
             }
-            self.apply_root_levels(n);
+            merge_into(&mut n.config, &root_levels);
             normalize_hooks(&mut n.config);
             // dbt renders hooks while parsing, so the macros they call are dependencies too.
             let hooks: Vec<String> = ["pre-hook", "post-hook"]
@@ -2279,7 +2245,8 @@ impl State<'_> {
                 .entry((x.source_name.as_str(), x.name.as_str()))
                 .or_insert(x.unique_id.as_str());
         }
-        // A test on a disabled node is attached to it, by name.
+        // Disabled nodes by name: a test on one is attached to it, and a ref
+        // to one is reported as disabled rather than missing.
         let mut disabled_ids: BTreeMap<String, String> = BTreeMap::new();
         for d in self.manifest.disabled.values() {
             if d.resource_type != ResourceType::Test {
@@ -2352,13 +2319,13 @@ impl State<'_> {
                         // worth a warning.
                         let d =
                             disable_test(n, "unknown-ref", &format!("a node named '{}'", r.name));
-                        if !self.manifest.disabled.values().any(|x| x.name == r.name) {
+                        if !disabled_ids.contains_key(&r.name) {
                             diags.push(d);
                         }
                     }
                     None => {
                         n.has_error = true;
-                        let disabled = self.manifest.disabled.values().any(|d| d.name == r.name);
+                        let disabled = disabled_ids.contains_key(&r.name);
                         let what = if disabled {
                             "which is disabled"
                         } else {
@@ -2612,6 +2579,52 @@ impl State<'_> {
 
 /// Renders a node's template (after its test's arguments, for a generic
 /// test) and takes what the render recorded.
+/// A project's config levels for an fqn from the trees under `keys` of
+/// `configs` (rendered or as written), outermost first.
+fn levels_in(
+    configs: &Map<String, Value>,
+    keys: &[&str],
+    fqn: &[String],
+) -> Vec<Map<String, Value>> {
+    keys.iter()
+        .filter_map(|k| configs.get(*k))
+        .flat_map(|tree| project_levels(tree, fqn))
+        .collect()
+}
+
+/// What dbt-core's `unrendered_config` is built from: the own project's
+/// levels as written, then `middle` (properties, calls, or a source's own
+/// keys), then the root project's levels for a package's node; each a plain
+/// update.
+fn layered_unrendered(
+    own: Option<&Project>,
+    root: &Project,
+    package: &str,
+    keys: &[&str],
+    fqn: &[String],
+    middle: Map<String, Value>,
+) -> Map<String, Value> {
+    let mut out = Map::new();
+    for l in own
+        .map(|p| levels_in(&p.unrendered_configs, keys, fqn))
+        .unwrap_or_default()
+    {
+        out.extend(l);
+    }
+    out.extend(middle);
+    if package != root.name {
+        for l in levels_in(&root.unrendered_configs, keys, fqn) {
+            out.extend(l);
+        }
+    }
+    out
+}
+
+/// The default freshness of a source table (no thresholds, no filter).
+fn default_freshness() -> Value {
+    json!({"warn_after": {"count": null, "period": null}, "error_after": {"count": null, "period": null}, "filter": null})
+}
+
 /// The `dbt_project.yml` trees that configure a resource type (dbt
 /// configures analyses and hooks through `models:`).
 fn project_keys(rt: ResourceType) -> &'static [&'static str] {
@@ -2624,7 +2637,7 @@ fn project_keys(rt: ResourceType) -> &'static [&'static str] {
         ResourceType::UnitTest => &["unit_tests"],
         ResourceType::Source => &["sources"],
         ResourceType::Exposure => &["exposures"],
-        _ => &[""],
+        _ => &[],
     }
 }
 
