@@ -22,9 +22,12 @@ fn load_and_compile(
     trellis_compiler::ProjectInput,
     trellis_compiler::CompileOutput,
 )> {
+    timing("start");
     let input = load(opts)?;
+    timing("read files");
     let out = trellis_compiler::compile_with_progress(&input, compile_nodes, &mut progress_bar());
     clear_progress();
+    timing("compiled");
     Ok((input, out))
 }
 
@@ -92,6 +95,7 @@ pub fn compile_command(opts: &CommandOptions, write_compiled: bool) -> Result<Ex
     let m = &out.manifest;
     if write_compiled {
         trellis_cli::artifacts::write_compiled(&out, &target_dir)?;
+        timing("wrote compiled files");
     }
     std::fs::create_dir_all(&target_dir)?;
     let manifest_path = target_dir.join("manifest.json");
@@ -100,6 +104,7 @@ pub fn compile_command(opts: &CommandOptions, write_compiled: bool) -> Result<Ex
     let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
     trellis_compiler::manifest::write_json(&out, &input, &mut w)?;
     std::io::Write::flush(&mut w)?;
+    timing("wrote manifest.json");
     // Enabled nodes, as dbt-core counts them (a test whose target is
     // missing stays in the manifest, disabled).
     let count = |rt: ResourceType| {
@@ -139,12 +144,29 @@ pub fn compile_command(opts: &CommandOptions, write_compiled: bool) -> Result<Ex
     })
 }
 
+/// With `TRELLIS_TIMINGS` set, prints how long the process has run when a
+/// step ends (phases of the compiler included), to see where time goes.
+fn timing(step: &str) {
+    use std::sync::OnceLock;
+    static START: OnceLock<Option<Instant>> = OnceLock::new();
+    if let Some(start) = START.get_or_init(|| std::env::var_os("TRELLIS_TIMINGS").map(|_| Instant::now())) {
+        eprintln!("{:>8.0} ms  {step}", start.elapsed().as_secs_f64() * 1000.0);
+    }
+}
+
 /// A one-line progress bar on stderr, shown only on a terminal and for projects
 /// big enough to need one.
 fn progress_bar() -> impl FnMut(trellis_compiler::Progress) {
     use std::io::{IsTerminal, Write};
     let tty = std::io::stderr().is_terminal();
+    let mut phase = "";
     move |p: trellis_compiler::Progress| {
+        if p.phase != phase {
+            if !phase.is_empty() {
+                timing(phase);
+            }
+            phase = p.phase;
+        }
         if !tty || p.total < 500 {
             return;
         }

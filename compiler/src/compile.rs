@@ -2719,7 +2719,7 @@ fn render_node(
         Some(tm) => jinja::render_test_kwargs(env, sources, &tm.kwargs, ctx),
         None => Ok(()),
     }
-    .and_then(|_| jinja::render(env, sources, template, ctx));
+    .and_then(|_| jinja::render_once(env, sources, template, ctx));
     let rec = std::mem::take(&mut *lock(&ctx.rec));
     (result, rec)
 }

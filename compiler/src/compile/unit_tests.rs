@@ -405,7 +405,7 @@ impl State<'_> {
             facts,
         );
         let template = format!("node:{}#{}", tested.file, tested.unique_id);
-        let sql = jinja::render(env, sources, &template, &ctx).map_err(|d| d.message)?;
+        let sql = jinja::render_once(env, sources, &template, &ctx).map_err(|d| d.message)?;
         let rec = std::mem::take(&mut *ctx.rec.lock().unwrap_or_else(|e| e.into_inner()));
 
         // The `this` input's CTE comes first (dbt adds it when it builds the

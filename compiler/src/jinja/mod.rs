@@ -92,6 +92,31 @@ pub fn render(
     let result = env
         .get_template(template)
         .and_then(|t| t.render(ctx.value()));
+    finish_render(result, sources, ctx)
+}
+
+/// Renders a node's own template (a model, a test, a snapshot block). Unlike
+/// [`render`], the compiled template is not kept in the environment: each is
+/// rendered once per phase, and keeping tens of thousands of them alive
+/// costs more memory than compiling twice costs time.
+pub fn render_once(
+    env: &Environment<'static>,
+    sources: &Sources,
+    template: &str,
+    ctx: &Arc<NodeCtx>,
+) -> Result<String, Diagnostic> {
+    let result = match sources.get(template) {
+        Some(text) => env.render_named_str(template, text, ctx.value()),
+        None => env.get_template(template).and_then(|t| t.render(ctx.value())),
+    };
+    finish_render(result, sources, ctx)
+}
+
+fn finish_render(
+    result: Result<String, minijinja::Error>,
+    sources: &Sources,
+    ctx: &Arc<NodeCtx>,
+) -> Result<String, Diagnostic> {
     match result {
         Ok(s) => Ok(s),
         Err(e) => {
