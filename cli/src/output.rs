@@ -99,11 +99,13 @@ pub fn compile_command(opts: &CommandOptions, write_compiled: bool) -> Result<Ex
     }
     std::fs::create_dir_all(&target_dir)?;
     let manifest_path = target_dir.join("manifest.json");
-    let file = std::fs::File::create(&manifest_path)
+    let file = trellis_cli::artifacts::open_for_overwrite(&manifest_path)
         .with_context(|| format!("writing {}", manifest_path.display()))?;
     let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
     trellis_compiler::manifest::write_json(&out, &input, &mut w)?;
-    std::io::Write::flush(&mut w)?;
+    let mut file = w.into_inner().map_err(|e| e.into_error())?;
+    let written = std::io::Seek::stream_position(&mut file)?;
+    trellis_cli::artifacts::finish_overwrite(&file, written)?;
     timing("wrote manifest.json");
     // Enabled nodes, as dbt-core counts them (a test whose target is
     // missing stays in the manifest, disabled).
@@ -149,7 +151,9 @@ pub fn compile_command(opts: &CommandOptions, write_compiled: bool) -> Result<Ex
 fn timing(step: &str) {
     use std::sync::OnceLock;
     static START: OnceLock<Option<Instant>> = OnceLock::new();
-    if let Some(start) = START.get_or_init(|| std::env::var_os("TRELLIS_TIMINGS").map(|_| Instant::now())) {
+    if let Some(start) =
+        START.get_or_init(|| std::env::var_os("TRELLIS_TIMINGS").map(|_| Instant::now()))
+    {
         eprintln!("{:>8.0} ms  {step}", start.elapsed().as_secs_f64() * 1000.0);
     }
 }

@@ -107,7 +107,9 @@ pub fn render_once(
 ) -> Result<String, Diagnostic> {
     let result = match sources.get(template) {
         Some(text) => env.render_named_str(template, text, ctx.value()),
-        None => env.get_template(template).and_then(|t| t.render(ctx.value())),
+        None => env
+            .get_template(template)
+            .and_then(|t| t.render(ctx.value())),
     };
     finish_render(result, sources, ctx)
 }
