@@ -401,30 +401,54 @@ fn run(
             }
         }
     }
+    let mut descriptions = state.render_descriptions();
+    let mut graph = graph;
     if let Some(parsed) = parsed {
         // The parse's own output: descriptions rendered, as `parse` ends.
         // The compile goes on from the manifest as it was before them.
-        let before = (state.manifest.clone(), state.diagnostics.len());
-        state.render_descriptions();
-        let out = CompileOutput {
-            manifest: std::mem::replace(&mut state.manifest, before.0),
+        state.swap_descriptions(&mut descriptions);
+        let mut diagnostics = state.diagnostics.clone();
+        diagnostics.extend(descriptions.diagnostics.iter().cloned());
+        let parse_out = CompileOutput {
+            manifest: std::mem::take(&mut state.manifest),
             macros: shared.macros.all().cloned().collect(),
-            diagnostics: state.diagnostics.clone(),
-            graph: graph.clone(),
+            diagnostics,
+            graph,
         };
-        state.diagnostics.truncate(before.1);
-        parsed(&out);
+        parsed(&parse_out);
+        state.manifest = parse_out.manifest;
+        graph = parse_out.graph;
+        state.swap_descriptions(&mut descriptions);
     }
     if compile_nodes {
         state.compile_render(&graph, progress);
     }
-    state.render_descriptions();
+    state.swap_descriptions(&mut descriptions);
+    state.diagnostics.extend(descriptions.diagnostics);
 
     out.graph = graph;
     out.macros = shared.macros.all().cloned().collect();
     out.manifest = state.manifest;
     out.diagnostics = state.diagnostics;
     out
+}
+
+/// Rendered descriptions by unique id, to swap with the manifest's: a
+/// node's (description, doc blocks, columns'), a source's (description,
+/// source description, columns'), an exposure's description.
+#[derive(Default)]
+struct Descriptions {
+    #[allow(clippy::type_complexity)]
+    nodes: Vec<(
+        String,
+        String,
+        Vec<String>,
+        Vec<(String, String, Vec<String>)>,
+    )>,
+    #[allow(clippy::type_complexity)]
+    sources: Vec<(String, String, String, Vec<(String, String, Vec<String>)>)>,
+    exposures: Vec<(String, String)>,
+    diagnostics: Vec<Diagnostic>,
 }
 
 struct State<'a> {
@@ -1787,7 +1811,10 @@ impl State<'_> {
 
     /// Resolves `{{ doc(...) }}` in every description, recording the docs
     /// blocks each one uses, as dbt's docs processing does.
-    fn render_descriptions(&mut self) {
+    /// Descriptions (of nodes, their columns, sources and exposures)
+    /// rendered with `doc()`, as dbt-core renders them once parsing is done;
+    /// the manifest keeps them as written until [`Self::swap_descriptions`].
+    fn render_descriptions(&mut self) -> Descriptions {
         let docs: BTreeMap<(String, String), (String, String)> = self
             .manifest
             .docs
@@ -1801,9 +1828,9 @@ impl State<'_> {
             .collect();
         let root = self.root.name.clone();
         let docs = Arc::new(docs);
-        let mut nodes = std::mem::take(&mut self.manifest.nodes);
-        let mut sources = std::mem::take(&mut self.manifest.sources);
-        let mut exposures = std::mem::take(&mut self.manifest.exposures);
+        let nodes = std::mem::take(&mut self.manifest.nodes);
+        let sources = std::mem::take(&mut self.manifest.sources);
+        let exposures = std::mem::take(&mut self.manifest.exposures);
         // One environment per package; `used` collects the docs each render calls.
         let used: Arc<std::sync::Mutex<Vec<String>>> = Arc::default();
         let mut envs: BTreeMap<String, minijinja::Environment<'static>> = BTreeMap::new();
@@ -1888,38 +1915,116 @@ impl State<'_> {
                 }
             }
         };
-        let mut diags = Vec::new();
-        for n in nodes.values_mut() {
-            let (d, b) = render(&n.description, &n.package_name, &n.file, &mut diags);
-            n.description = d;
-            n.doc_blocks = b;
-            for c in n.columns.values_mut() {
-                let (d, b) = render(&c.description, &n.package_name, &n.file, &mut diags);
-                c.description = d;
-                c.doc_blocks = b;
+        let mut edits = Descriptions::default();
+        for n in nodes.values() {
+            let (d, b) = render(
+                &n.description,
+                &n.package_name,
+                &n.file,
+                &mut edits.diagnostics,
+            );
+            let mut columns = Vec::new();
+            for (name, c) in &n.columns {
+                let (cd, cb) = render(
+                    &c.description,
+                    &n.package_name,
+                    &n.file,
+                    &mut edits.diagnostics,
+                );
+                if cd != c.description || cb != c.doc_blocks {
+                    columns.push((name.clone(), cd, cb));
+                }
+            }
+            if d != n.description || b != n.doc_blocks || !columns.is_empty() {
+                edits.nodes.push((n.unique_id.clone(), d, b, columns));
             }
         }
-        for s in sources.values_mut() {
+        for s in sources.values() {
             let file = s.original_file_path.clone();
-            s.description = render(&s.description, &s.package_name, &file, &mut diags).0;
-            s.source_description =
-                render(&s.source_description, &s.package_name, &file, &mut diags).0;
-            for c in s.columns.values_mut() {
-                let (d, b) = render(&c.description, &s.package_name, &file, &mut diags);
-                c.description = d;
-                c.doc_blocks = b;
+            let d = render(
+                &s.description,
+                &s.package_name,
+                &file,
+                &mut edits.diagnostics,
+            )
+            .0;
+            let sd = render(
+                &s.source_description,
+                &s.package_name,
+                &file,
+                &mut edits.diagnostics,
+            )
+            .0;
+            let mut columns = Vec::new();
+            for (name, c) in &s.columns {
+                let (cd, cb) = render(
+                    &c.description,
+                    &s.package_name,
+                    &file,
+                    &mut edits.diagnostics,
+                );
+                if cd != c.description || cb != c.doc_blocks {
+                    columns.push((name.clone(), cd, cb));
+                }
+            }
+            if d != s.description || sd != s.source_description || !columns.is_empty() {
+                edits.sources.push((s.unique_id.clone(), d, sd, columns));
             }
         }
-        for e in exposures.values_mut() {
-            if let Some(Value::String(d)) = e.raw.get("description").cloned() {
-                let r = render(&d, &e.package_name, &e.file, &mut diags).0;
-                e.raw.insert("description".into(), Value::String(r));
+        for e in exposures.values() {
+            if let Some(Value::String(d)) = e.raw.get("description") {
+                let r = render(d, &e.package_name, &e.file, &mut edits.diagnostics).0;
+                if &r != d {
+                    edits.exposures.push((e.unique_id.clone(), r));
+                }
             }
         }
         self.manifest.nodes = nodes;
         self.manifest.sources = sources;
         self.manifest.exposures = exposures;
-        self.diagnostics.extend(diags);
+        edits
+    }
+
+    /// Puts rendered descriptions in place of the ones as written, or (a
+    /// second time) back: each edit swaps its values with the manifest's.
+    fn swap_descriptions(&mut self, edits: &mut Descriptions) {
+        use std::mem::swap;
+        for (uid, d, b, columns) in &mut edits.nodes {
+            let Some(n) = self.manifest.nodes.get_mut(uid.as_str()) else {
+                continue;
+            };
+            swap(&mut n.description, d);
+            swap(&mut n.doc_blocks, b);
+            for (name, cd, cb) in columns {
+                if let Some(c) = n.columns.get_mut(name.as_str()) {
+                    swap(&mut c.description, cd);
+                    swap(&mut c.doc_blocks, cb);
+                }
+            }
+        }
+        for (uid, d, sd, columns) in &mut edits.sources {
+            let Some(s) = self.manifest.sources.get_mut(uid.as_str()) else {
+                continue;
+            };
+            swap(&mut s.description, d);
+            swap(&mut s.source_description, sd);
+            for (name, cd, cb) in columns {
+                if let Some(c) = s.columns.get_mut(name.as_str()) {
+                    swap(&mut c.description, cd);
+                    swap(&mut c.doc_blocks, cb);
+                }
+            }
+        }
+        for (uid, d) in &mut edits.exposures {
+            if let Some(Some(Value::String(current))) = self
+                .manifest
+                .exposures
+                .get_mut(uid.as_str())
+                .map(|e| e.raw.get_mut("description"))
+            {
+                swap(current, d);
+            }
+        }
     }
 
     /// Semantic models, metrics and saved queries, resolved against the named models.
@@ -2464,11 +2569,12 @@ impl State<'_> {
             if n.resource_type == ResourceType::Seed || n.has_error || disabled {
                 return None;
             }
-            let this = match n.resource_type {
-                ResourceType::Model if n.is_ephemeral() => Some(Relation::ephemeral(
-                    &n.alias,
-                    self.shared.adapter.quote_char,
-                )),
+            // `this` is the node's relation from the map built above, except
+            // for an "ephemeral" node that is not a model: it has a relation.
+            let this = match resolver.relations.get(uid) {
+                Some((r, _)) if n.resource_type == ResourceType::Model || !n.is_ephemeral() => {
+                    Some(r.clone())
+                }
                 _ => {
                     let policy = self.quote_policy(
                         n.config
@@ -2541,9 +2647,17 @@ impl State<'_> {
                         );
                     }
                 }
+                // Only an ephemeral model is inlined into others: its SQL
+                // before injection and the CTEs it carries are kept for them.
+                let ephemeral = nodes.get(&uid).is_some_and(|n| n.is_ephemeral());
+                if prepended.is_empty() && !ephemeral {
+                    return (sql, prepended);
+                }
                 let injected = crate::sql::inject_ctes(&sql, &prepended);
-                pre_injected.insert(uid.clone(), sql);
-                extra_ctes.insert(uid.clone(), prepended.clone());
+                if ephemeral {
+                    pre_injected.insert(uid.clone(), sql);
+                    extra_ctes.insert(uid.clone(), prepended.clone());
+                }
                 (injected, prepended)
             });
             let result = result.map_err(|d| self.diagnostics.push(d));
