@@ -669,7 +669,10 @@ fn Progress() -> impl IntoView {
                     "read" if b.total > 0 => format!("Read {} files", b.total),
                     "read" => "Reading files…".to_string(),
                     "download" => "Downloading…".to_string(),
+                    "properties" => format!("Read {} of {} properties files", b.done, b.total),
+                    "resources" => "Applying properties and configs…".to_string(),
                     "parse" => format!("Parsed {} of {} files", b.done, b.total),
+                    "graph" => "Building the graph…".to_string(),
                     "compile" => format!("Compiled {} of {} nodes", b.done, b.total),
                     other => other.to_string(),
                 };

@@ -63,7 +63,9 @@ const BUILTINS: &[(&str, &str, &str)] = &[
 /// How far a compile has got, for progress bars.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Progress {
-    /// `parse` or `compile`.
+    /// In order: `properties` (YAML files read), `resources` (properties
+    /// applied, tests made), `parse` (nodes rendered), `graph` (graph and
+    /// descriptions), `compile` (nodes compiled).
     pub phase: &'static str,
     pub done: usize,
     pub total: usize,
@@ -293,7 +295,7 @@ fn run(
             &files,
             input.threads,
             &|f| crate::yaml::parse(f.file, &input.files[f.file]),
-            &mut |_| {},
+            &mut every_64("properties", files.len(), progress),
         );
         for (f, yaml) in files.iter().zip(parsed) {
             if let Some(pf) =
@@ -346,28 +348,60 @@ fn run(
     state.manifest.project_name = root.name.clone();
     state.manifest.adapter_type = adapter.type_name.to_string();
 
+    progress(Progress {
+        phase: "resources",
+        done: 0,
+        total: nodes.len(),
+    });
     let mut nodes = state.apply_properties(nodes, &props);
     state.parse_render(&mut nodes, progress);
-    for n in nodes {
-        if n.enabled() {
-            if let Some(prev) = state.manifest.nodes.get(&n.unique_id) {
-                state.diagnostics.push(
-                    Diagnostic::error(
-                        "duplicate-node",
-                        format!(
-                            "two resources are named '{}': {} and {}",
-                            n.name, prev.original_file_path, n.original_file_path
-                        ),
-                    )
-                    .in_file(n.file.clone())
-                    .for_node(n.unique_id.clone()),
-                );
-                continue;
-            }
-            state.manifest.nodes.insert(n.unique_id.clone(), n);
-        } else {
+    progress(Progress {
+        phase: "graph",
+        done: 0,
+        total: nodes.len(),
+    });
+    let mut duplicates: Vec<(usize, Diagnostic)> = Vec::new();
+    // Enabled nodes go into the manifest in one sorted batch (inserting tens
+    // of thousands of large nodes one by one shifts them around the map's
+    // leaves); of two with the same id, the first read wins.
+    let mut order: Vec<usize> = (0..nodes.len()).collect();
+    order.sort_by(|&a, &b| nodes[a].unique_id.cmp(&nodes[b].unique_id).then(a.cmp(&b)));
+    let mut slots: Vec<Option<Node>> = nodes.into_iter().map(Some).collect();
+    let mut enabled: Vec<(String, Node)> = Vec::with_capacity(slots.len());
+    for i in order {
+        let Some(n) = slots[i].take() else { continue };
+        if !n.enabled() {
             state.manifest.disabled.insert(n.unique_id.clone(), n);
+            continue;
         }
+        let prev = enabled
+            .last()
+            .filter(|(id, _)| *id == n.unique_id)
+            .map(|(_, p)| p)
+            .or_else(|| state.manifest.nodes.get(&n.unique_id));
+        if let Some(prev) = prev {
+            let d = Diagnostic::error(
+                "duplicate-node",
+                format!(
+                    "two resources are named '{}': {} and {}",
+                    n.name, prev.original_file_path, n.original_file_path
+                ),
+            )
+            .in_file(n.file.clone())
+            .for_node(n.unique_id.clone());
+            duplicates.push((i, d));
+            continue;
+        }
+        enabled.push((n.unique_id.clone(), n));
+    }
+    duplicates.sort_by_key(|(i, _)| *i);
+    state
+        .diagnostics
+        .extend(duplicates.into_iter().map(|(_, d)| d));
+    if state.manifest.nodes.is_empty() {
+        state.manifest.nodes = enabled.into_iter().collect();
+    } else {
+        state.manifest.nodes.extend(enabled);
     }
     state.exposures_and_groups();
     state.resolve_dependencies();
