@@ -987,8 +987,11 @@ impl State<'_> {
     }
 
     /// A source table's config: project `sources:` levels, then the source's
-    /// legacy keys and `config:`, then the table's. `freshness` merges by key
-    /// and an explicit `null` turns it off.
+    /// legacy keys and `config:`, then the table's, then (for a package's
+    /// source) the root project's levels. `freshness` merges by key and an
+    /// explicit `null` turns it off. `tags` are not appended: the entries'
+    /// tags, sorted and deduplicated, replace the project's, as dbt-core's
+    /// `SourceConfig` clobbers them.
     fn source_config(
         &self,
         package: &str,
@@ -1000,17 +1003,15 @@ impl State<'_> {
             .as_object()
             .cloned()
             .unwrap_or_default();
-        let mut layers: Vec<Map<String, Value>> = Vec::new();
-        let mut order: Vec<&Project> = Vec::new();
-        if let Some(p) = self.project(package) {
-            if !p.is_root {
-                order.push(p);
-            }
-        }
-        order.push(self.root);
-        for p in order {
-            layers.extend(levels_in(&p.configs, &["sources"], fqn));
-        }
+        // The source's own project's levels, then its entries; the root
+        // project's levels come last for a package's source, as for nodes.
+        let package_project = self.project(package).filter(|p| !p.is_root);
+        let mut layers: Vec<Map<String, Value>> = levels_in(
+            &package_project.unwrap_or(self.root).configs,
+            &["sources"],
+            fqn,
+        );
+        let mut tags: Vec<String> = Vec::new();
         for e in [source, table] {
             let mut legacy = Map::new();
             for k in [
@@ -1018,7 +1019,6 @@ impl State<'_> {
                 "loaded_at_field",
                 "loaded_at_query",
                 "meta",
-                "tags",
                 "enabled",
                 "event_time",
             ] {
@@ -1026,10 +1026,19 @@ impl State<'_> {
                     legacy.insert(k.to_string(), v.clone());
                 }
             }
+            tags.extend(tags_of(e.get("tags")));
             layers.push(legacy);
             if let Some(Value::Object(c)) = e.get("config") {
-                layers.push(c.clone());
+                let mut c = c.clone();
+                tags.extend(tags_of(c.remove("tags").as_ref()));
+                layers.push(c);
             }
+        }
+        tags.sort();
+        tags.dedup();
+        layers.push(Map::from_iter([("tags".to_string(), json!(tags))]));
+        if package_project.is_some() {
+            layers.extend(levels_in(&self.root.configs, &["sources"], fqn));
         }
         for layer in layers {
             merge_source_layer(&mut cfg, layer);
@@ -1053,13 +1062,15 @@ impl State<'_> {
                 .cloned()
                 .unwrap_or_default();
         let mut freshness: Option<Value> = None;
+        let mut tags: Vec<String> = Vec::new();
         for e in [source, table] {
             let mut layer = Map::new();
-            for k in ["loaded_at_field", "loaded_at_query", "meta", "tags"] {
+            for k in ["loaded_at_field", "loaded_at_query", "meta"] {
                 if let Some(v) = e.get(k) {
                     layer.insert(k.to_string(), v.clone());
                 }
             }
+            tags.extend(tags_of(e.get("tags")));
             let config = e.get("config").and_then(Value::as_object);
             for f in [e.get("freshness"), config.and_then(|c| c.get("freshness"))]
                 .into_iter()
@@ -1085,9 +1096,13 @@ impl State<'_> {
             if let Some(c) = config {
                 let mut c = c.clone();
                 c.remove("freshness");
+                tags.extend(tags_of(c.remove("tags").as_ref()));
                 merge_source_layer(&mut own, c);
             }
         }
+        tags.sort();
+        tags.dedup();
+        own.insert("tags".into(), json!(tags));
         if let Some(f) = freshness {
             own.insert("freshness".into(), f);
         }
@@ -1103,7 +1118,7 @@ impl State<'_> {
 }
 
 /// One layer of a source table's config over `cfg`: freshness and meta
-/// merge key by key, tags gather without repeats, the rest replaces.
+/// merge key by key, the rest (tags included) replaces.
 fn merge_source_layer(cfg: &mut Map<String, Value>, layer: Map<String, Value>) {
     for (k, v) in layer {
         let k = crate::config::normalize_key(&k);
@@ -1118,12 +1133,8 @@ fn merge_source_layer(cfg: &mut Map<String, Value>, layer: Map<String, Value>) {
                     old.insert(mk, mv);
                 }
             }
-            ("tags", Some(Value::Array(old)), new) => {
-                for t in tags_of(Some(&new)) {
-                    if !old.iter().any(|o| o.as_str() == Some(t.as_str())) {
-                        old.push(Value::String(t));
-                    }
-                }
+            ("tags", _, new) => {
+                cfg.insert(k, json!(tags_of(Some(&new))));
             }
             (_, _, new) => {
                 cfg.insert(k, new);
