@@ -467,6 +467,39 @@ fn run(
     out
 }
 
+/// A column's rendered description and doc blocks, by column name.
+type ColumnEdit = (String, String, Vec<String>);
+
+/// The columns whose rendered description differs from the one as written.
+fn column_edits(
+    columns: &indexmap::IndexMap<String, crate::nodes::Column>,
+    package: &str,
+    file: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+    render: &mut dyn FnMut(&str, &str, &str, &mut Vec<Diagnostic>) -> (String, Vec<String>),
+) -> Vec<ColumnEdit> {
+    let mut edits = Vec::new();
+    for (name, c) in columns {
+        let (d, b) = render(&c.description, package, file, diagnostics);
+        if d != c.description || b != c.doc_blocks {
+            edits.push((name.clone(), d, b));
+        }
+    }
+    edits
+}
+
+fn swap_columns(
+    columns: &mut indexmap::IndexMap<String, crate::nodes::Column>,
+    edits: &mut [ColumnEdit],
+) {
+    for (name, d, b) in edits {
+        if let Some(c) = columns.get_mut(name.as_str()) {
+            std::mem::swap(&mut c.description, d);
+            std::mem::swap(&mut c.doc_blocks, b);
+        }
+    }
+}
+
 /// Rendered descriptions by unique id, to swap with the manifest's: a
 /// node's (description, doc blocks, columns'), a source's (description,
 /// source description, columns'), an exposure's description.
@@ -480,7 +513,7 @@ struct Descriptions {
         Vec<(String, String, Vec<String>)>,
     )>,
     #[allow(clippy::type_complexity)]
-    sources: Vec<(String, String, String, Vec<(String, String, Vec<String>)>)>,
+    sources: Vec<(String, String, String, Vec<ColumnEdit>)>,
     exposures: Vec<(String, String)>,
     diagnostics: Vec<Diagnostic>,
 }
@@ -1968,18 +2001,13 @@ impl State<'_> {
                 &n.file,
                 &mut edits.diagnostics,
             );
-            let mut columns = Vec::new();
-            for (name, c) in &n.columns {
-                let (cd, cb) = render(
-                    &c.description,
-                    &n.package_name,
-                    &n.file,
-                    &mut edits.diagnostics,
-                );
-                if cd != c.description || cb != c.doc_blocks {
-                    columns.push((name.clone(), cd, cb));
-                }
-            }
+            let columns = column_edits(
+                &n.columns,
+                &n.package_name,
+                &n.file,
+                &mut edits.diagnostics,
+                &mut render,
+            );
             if d != n.description || b != n.doc_blocks || !columns.is_empty() {
                 edits.nodes.push((n.unique_id.clone(), d, b, columns));
             }
@@ -2000,18 +2028,13 @@ impl State<'_> {
                 &mut edits.diagnostics,
             )
             .0;
-            let mut columns = Vec::new();
-            for (name, c) in &s.columns {
-                let (cd, cb) = render(
-                    &c.description,
-                    &s.package_name,
-                    &file,
-                    &mut edits.diagnostics,
-                );
-                if cd != c.description || cb != c.doc_blocks {
-                    columns.push((name.clone(), cd, cb));
-                }
-            }
+            let columns = column_edits(
+                &s.columns,
+                &s.package_name,
+                &file,
+                &mut edits.diagnostics,
+                &mut render,
+            );
             if d != s.description || sd != s.source_description || !columns.is_empty() {
                 edits.sources.push((s.unique_id.clone(), d, sd, columns));
             }
@@ -2040,12 +2063,7 @@ impl State<'_> {
             };
             swap(&mut n.description, d);
             swap(&mut n.doc_blocks, b);
-            for (name, cd, cb) in columns {
-                if let Some(c) = n.columns.get_mut(name.as_str()) {
-                    swap(&mut c.description, cd);
-                    swap(&mut c.doc_blocks, cb);
-                }
-            }
+            swap_columns(&mut n.columns, columns);
         }
         for (uid, d, sd, columns) in &mut edits.sources {
             let Some(s) = self.manifest.sources.get_mut(uid.as_str()) else {
@@ -2053,12 +2071,7 @@ impl State<'_> {
             };
             swap(&mut s.description, d);
             swap(&mut s.source_description, sd);
-            for (name, cd, cb) in columns {
-                if let Some(c) = s.columns.get_mut(name.as_str()) {
-                    swap(&mut c.description, cd);
-                    swap(&mut c.doc_blocks, cb);
-                }
-            }
+            swap_columns(&mut s.columns, columns);
         }
         for (uid, d) in &mut edits.exposures {
             if let Some(Some(Value::String(current))) = self
