@@ -64,8 +64,8 @@ const BUILTINS: &[(&str, &str, &str)] = &[
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Progress {
     /// In order: `properties` (YAML files read), `resources` (properties
-    /// applied, tests made), `parse` (nodes rendered), `graph` (graph and
-    /// descriptions), `compile` (nodes compiled).
+    /// files applied, their tests made), `parse` (nodes rendered), `graph`
+    /// (graph and descriptions), `compile` (nodes compiled).
     pub phase: &'static str,
     pub done: usize,
     pub total: usize,
@@ -348,12 +348,7 @@ fn run(
     state.manifest.project_name = root.name.clone();
     state.manifest.adapter_type = adapter.type_name.to_string();
 
-    progress(Progress {
-        phase: "resources",
-        done: 0,
-        total: nodes.len(),
-    });
-    let mut nodes = state.apply_properties(nodes, &props);
+    let mut nodes = state.apply_properties(nodes, &props, progress);
     state.parse_render(&mut nodes, progress);
     progress(Progress {
         phase: "graph",
@@ -667,7 +662,12 @@ impl State<'_> {
         cfg
     }
 
-    fn apply_properties(&mut self, mut nodes: Vec<Node>, props: &[PropertiesFile]) -> Vec<Node> {
+    fn apply_properties(
+        &mut self,
+        mut nodes: Vec<Node>,
+        props: &[PropertiesFile],
+        progress: &mut dyn FnMut(Progress),
+    ) -> Vec<Node> {
         for n in nodes.iter_mut() {
             n.config = self.project_config(n.resource_type, &n.package_name, &n.fqn);
         }
@@ -683,7 +683,12 @@ impl State<'_> {
             );
         }
         let mut tests: Vec<Node> = Vec::new();
-        for pf in props {
+        for (done, pf) in props.iter().enumerate() {
+            progress(Progress {
+                phase: "resources",
+                done,
+                total: props.len(),
+            });
             let renderer = crate::render::config_env(
                 self.input.env.clone(),
                 self.vars_for(&pf.project),
