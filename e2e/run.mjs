@@ -293,6 +293,8 @@ await test("broken model: one error with file:line:col, the rest works, hostile 
   assert(/^models\/bad\.sql:\d+:\d+$/.test(location), `location ${location}`);
   await shot(page, "09-problems");
   await row.getByRole("link").click();
+  // The route changes after the click: wait for the page to leave Problems.
+  await page.locator("main h1").filter({ hasNotText: "Problems" }).first().waitFor({ timeout: 10_000 });
   assertEq(await heading(page), "bad", "the broken model's page");
   assert(await page.locator(".callout.sev-error").count() === 1, "error shown on the page");
   await sidebar(page).getByRole("link", { name: "downstream", exact: true }).click();
