@@ -369,12 +369,7 @@ fn run(
             state.manifest.disabled.insert(n.unique_id.clone(), n);
             continue;
         }
-        let prev = enabled
-            .last()
-            .filter(|(id, _)| *id == n.unique_id)
-            .map(|(_, p)| p)
-            .or_else(|| state.manifest.nodes.get(&n.unique_id));
-        if let Some(prev) = prev {
+        if let Some((_, prev)) = enabled.last().filter(|(id, _)| *id == n.unique_id) {
             let d = Diagnostic::error(
                 "duplicate-node",
                 format!(
@@ -393,11 +388,7 @@ fn run(
     state
         .diagnostics
         .extend(duplicates.into_iter().map(|(_, d)| d));
-    if state.manifest.nodes.is_empty() {
-        state.manifest.nodes = enabled.into_iter().collect();
-    } else {
-        state.manifest.nodes.extend(enabled);
-    }
+    state.manifest.nodes = enabled.into_iter().collect();
     state.exposures_and_groups();
     state.resolve_dependencies();
     state.semantic_layer();
@@ -465,13 +456,18 @@ fn run(
 /// A column's rendered description and doc blocks, by column name.
 type ColumnEdit = (String, String, Vec<String>);
 
+/// Renders one description (text, package, file) into its text and the doc
+/// blocks it used, adding a diagnostic when it fails.
+type RenderDescription<'a> =
+    dyn FnMut(&str, &str, &str, &mut Vec<Diagnostic>) -> (String, Vec<String>) + 'a;
+
 /// The columns whose rendered description differs from the one as written.
 fn column_edits(
     columns: &indexmap::IndexMap<String, crate::nodes::Column>,
     package: &str,
     file: &str,
     diagnostics: &mut Vec<Diagnostic>,
-    render: &mut dyn FnMut(&str, &str, &str, &mut Vec<Diagnostic>) -> (String, Vec<String>),
+    render: &mut RenderDescription,
 ) -> Vec<ColumnEdit> {
     let mut edits = Vec::new();
     for (name, c) in columns {
@@ -501,12 +497,7 @@ fn swap_columns(
 #[derive(Default)]
 struct Descriptions {
     #[allow(clippy::type_complexity)]
-    nodes: Vec<(
-        String,
-        String,
-        Vec<String>,
-        Vec<(String, String, Vec<String>)>,
-    )>,
+    nodes: Vec<(String, String, Vec<String>, Vec<ColumnEdit>)>,
     #[allow(clippy::type_complexity)]
     sources: Vec<(String, String, String, Vec<ColumnEdit>)>,
     exposures: Vec<(String, String)>,
@@ -1892,12 +1883,11 @@ impl State<'_> {
         }
     }
 
-    /// Resolves `{{ doc(...) }}` in every description, recording the docs
-    /// blocks each one uses, as dbt's docs processing does.
-    /// Descriptions (of nodes, their columns, sources and exposures)
-    /// rendered with `doc()`, as dbt-core renders them once parsing is done;
-    /// the manifest keeps them as written until [`Self::swap_descriptions`].
-    fn render_descriptions(&mut self) -> Descriptions {
+    /// Resolves `{{ doc(...) }}` in every description (of nodes, their
+    /// columns, sources and exposures), recording the docs blocks each one
+    /// uses, as dbt's docs processing does once parsing is done. The manifest
+    /// keeps them as written until [`Self::swap_descriptions`].
+    fn render_descriptions(&self) -> Descriptions {
         let docs: BTreeMap<(String, String), (String, String)> = self
             .manifest
             .docs
@@ -1911,9 +1901,6 @@ impl State<'_> {
             .collect();
         let root = self.root.name.clone();
         let docs = Arc::new(docs);
-        let nodes = std::mem::take(&mut self.manifest.nodes);
-        let sources = std::mem::take(&mut self.manifest.sources);
-        let exposures = std::mem::take(&mut self.manifest.exposures);
         // One environment per package; `used` collects the docs each render calls.
         let used: Arc<std::sync::Mutex<Vec<String>>> = Arc::default();
         let mut envs: BTreeMap<String, minijinja::Environment<'static>> = BTreeMap::new();
@@ -1999,7 +1986,7 @@ impl State<'_> {
             }
         };
         let mut edits = Descriptions::default();
-        for n in nodes.values() {
+        for n in self.manifest.nodes.values() {
             let (d, b) = render(
                 &n.description,
                 &n.package_name,
@@ -2017,7 +2004,7 @@ impl State<'_> {
                 edits.nodes.push((n.unique_id.clone(), d, b, columns));
             }
         }
-        for s in sources.values() {
+        for s in self.manifest.sources.values() {
             let file = s.original_file_path.clone();
             let d = render(
                 &s.description,
@@ -2044,7 +2031,7 @@ impl State<'_> {
                 edits.sources.push((s.unique_id.clone(), d, sd, columns));
             }
         }
-        for e in exposures.values() {
+        for e in self.manifest.exposures.values() {
             if let Some(Value::String(d)) = e.raw.get("description") {
                 let r = render(d, &e.package_name, &e.file, &mut edits.diagnostics).0;
                 if &r != d {
@@ -2052,9 +2039,6 @@ impl State<'_> {
                 }
             }
         }
-        self.manifest.nodes = nodes;
-        self.manifest.sources = sources;
-        self.manifest.exposures = exposures;
         edits
     }
 
