@@ -495,112 +495,148 @@ impl<'a> ManifestJson<'a> {
     }
 }
 
-impl Serialize for ManifestJson<'_> {
+impl ManifestJson<'_> {
+    /// The top-level keys in dbt's order; the app's variant has no
+    /// `parent_map` / `child_map`.
+    fn keys(&self) -> impl Iterator<Item = &'static str> + '_ {
+        SECTIONS
+            .iter()
+            .copied()
+            .filter(|k| !(self.for_app && matches!(*k, "parent_map" | "child_map")))
+    }
+}
+
+const SECTIONS: &[&str] = &[
+    "metadata",
+    "nodes",
+    "sources",
+    "macros",
+    "docs",
+    "exposures",
+    "metrics",
+    "groups",
+    "selectors",
+    "disabled",
+    "parent_map",
+    "child_map",
+    "group_map",
+    "saved_queries",
+    "semantic_models",
+    "unit_tests",
+    "functions",
+];
+
+/// One top-level section of the manifest, serialized on its own.
+struct Section<'a> {
+    manifest: &'a ManifestJson<'a>,
+    key: &'static str,
+}
+
+impl Serialize for Section<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let (out, input) = (self.out, self.input);
+        let (out, input) = (self.manifest.out, self.manifest.input);
         let m = &out.manifest;
-        let t = &input.target;
-        let metadata = json!({
-            "dbt_schema_version": SCHEMA_URL,
-            "dbt_version": DBT_VERSION,
-            "generated_at": input.invocation.run_started_at,
-            "invocation_id": input.invocation.invocation_id,
-            "invocation_started_at": input.invocation.run_started_at,
-            "env": {},
-            "project_name": m.project_name,
-            "project_id": crate::parser::md5_hex(&m.project_name),
-            "user_id": null,
-            "send_anonymous_usage_stats": false,
-            "adapter_type": t.adapter_type,
-            "quoting": {"database": true, "schema": true, "identifier": true, "column": null},
-            "run_started_at": input.invocation.run_started_at,
-        });
+        let with_sql = self.manifest.for_app;
         let empty = Map::new();
-        let with_sql = self.for_app;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("metadata", &metadata)?;
-        map.serialize_entry(
-            "nodes",
-            &stream(m.nodes.values().map(|n| (&n.unique_id, NodeJson(n)))),
-        )?;
-        map.serialize_entry(
-            "sources",
-            &stream(m.sources.values().map(|x| (&x.unique_id, source_json(x)))),
-        )?;
-        map.serialize_entry(
-            "macros",
-            &stream(out.macros.iter().map(|d| (&d.unique_id, macro_json(d)))),
-        )?;
-        map.serialize_entry(
-            "docs",
-            &stream(m.docs.values().map(|d| {
+        match self.key {
+            "metadata" => {
+                let t = &input.target;
+                json!({
+                    "dbt_schema_version": SCHEMA_URL,
+                    "dbt_version": DBT_VERSION,
+                    "generated_at": input.invocation.run_started_at,
+                    "invocation_id": input.invocation.invocation_id,
+                    "invocation_started_at": input.invocation.run_started_at,
+                    "env": {},
+                    "project_name": m.project_name,
+                    "project_id": crate::parser::md5_hex(&m.project_name),
+                    "user_id": null,
+                    "send_anonymous_usage_stats": false,
+                    "adapter_type": t.adapter_type,
+                    "quoting": {"database": true, "schema": true, "identifier": true, "column": null},
+                    "run_started_at": input.invocation.run_started_at,
+                })
+                .serialize(s)
+            }
+            "nodes" => stream(m.nodes.values().map(|n| (&n.unique_id, NodeJson(n)))).serialize(s),
+            "sources" => {
+                stream(m.sources.values().map(|x| (&x.unique_id, source_json(x)))).serialize(s)
+            }
+            "macros" => {
+                stream(out.macros.iter().map(|d| (&d.unique_id, macro_json(d)))).serialize(s)
+            }
+            "docs" => stream(m.docs.values().map(|d| {
                 (
                     &d.unique_id,
                     json!({"name": d.name, "resource_type": "doc", "package_name": d.package_name, "path": d.path, "original_file_path": d.original_file_path, "unique_id": d.unique_id, "block_contents": d.block_contents}),
                 )
-            })),
-        )?;
-        map.serialize_entry(
-            "exposures",
-            &stream(
+            }))
+            .serialize(s),
+            "exposures" => stream(
                 m.exposures
                     .values()
                     .map(|e| (&e.unique_id, exposure_json(e))),
-            ),
-        )?;
-        map.serialize_entry("metrics", &m.metrics)?;
-        map.serialize_entry(
-            "groups",
-            &stream(m.groups.values().map(|g| (&g.unique_id, group_json(g)))),
-        )?;
-        map.serialize_entry("selectors", &empty)?;
-        // Disabled nodes, as dbt-core lists them: each id with its nodes.
-        let mut disabled = m.disabled_json.clone();
-        for n in m.disabled.values() {
-            let mut node = serde_json::to_value(NodeJson(n)).map_err(serde::ser::Error::custom)?;
-            // Disabled nodes are parsed, never compiled.
-            if let Value::Object(o) = &mut node {
-                for k in [
-                    "compiled",
-                    "compiled_code",
-                    "extra_ctes",
-                    "extra_ctes_injected",
-                ] {
-                    o.remove(k);
-                }
+            )
+            .serialize(s),
+            "metrics" => m.metrics.serialize(s),
+            "groups" => {
+                stream(m.groups.values().map(|g| (&g.unique_id, group_json(g)))).serialize(s)
             }
-            disabled.insert(n.unique_id.clone(), Value::Array(vec![node]));
-        }
-        map.serialize_entry("disabled", &disabled)?;
-        // Every resource in the graph: nodes, sources, exposures, unit tests, semantic layer.
-        if !self.for_app {
-            map.serialize_entry(
-                "parent_map",
-                &stream(out.graph.index.keys().map(|id| (id, out.graph.parents(id)))),
-            )?;
-            map.serialize_entry(
-                "child_map",
-                &stream(
-                    out.graph
-                        .index
-                        .keys()
-                        .map(|id| (id, out.graph.children(id))),
-                ),
-            )?;
-        }
-        map.serialize_entry("group_map", &empty)?;
-        map.serialize_entry("saved_queries", &m.saved_queries)?;
-        map.serialize_entry("semantic_models", &m.semantic_models)?;
-        map.serialize_entry(
-            "unit_tests",
-            &stream(
+            "disabled" => {
+                // Disabled nodes, as dbt-core lists them: each id with its nodes.
+                let mut disabled = m.disabled_json.clone();
+                for n in m.disabled.values() {
+                    let mut node =
+                        serde_json::to_value(NodeJson(n)).map_err(serde::ser::Error::custom)?;
+                    // Disabled nodes are parsed, never compiled.
+                    if let Value::Object(o) = &mut node {
+                        for k in [
+                            "compiled",
+                            "compiled_code",
+                            "extra_ctes",
+                            "extra_ctes_injected",
+                        ] {
+                            o.remove(k);
+                        }
+                    }
+                    disabled.insert(n.unique_id.clone(), Value::Array(vec![node]));
+                }
+                disabled.serialize(s)
+            }
+            // Every resource in the graph: nodes, sources, exposures, unit tests, semantic layer.
+            "parent_map" => {
+                stream(out.graph.index.keys().map(|id| (id, out.graph.parents(id)))).serialize(s)
+            }
+            "child_map" => {
+                stream(out.graph.index.keys().map(|id| (id, out.graph.children(id)))).serialize(s)
+            }
+            "saved_queries" => m.saved_queries.serialize(s),
+            "semantic_models" => m.semantic_models.serialize(s),
+            "unit_tests" => stream(
                 m.unit_tests
                     .values()
                     .map(|u| (&u.unique_id, unit_test_json(u, with_sql))),
-            ),
-        )?;
-        map.serialize_entry("functions", &empty)?;
+            )
+            .serialize(s),
+            // selectors, group_map, functions
+            _ => empty.serialize(s),
+        }
+    }
+}
+
+impl Serialize for ManifestJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        for key in self.keys() {
+            map.serialize_entry(
+                key,
+                &Section {
+                    manifest: self,
+                    key,
+                },
+            )?;
+        }
         map.end()
     }
 }
@@ -610,11 +646,126 @@ pub fn to_json(out: &CompileOutput, input: &ProjectInput) -> Value {
     serde_json::to_value(ManifestJson::new(out, input)).unwrap_or(Value::Null)
 }
 
-/// Writes `manifest.json` without building it in memory first.
+/// Writes `manifest.json` without building it in memory first. With
+/// `input.threads > 1` the nodes (most of the file) are serialized on that
+/// many threads, a window of chunks at a time; the bytes are the same.
 pub fn write_json<W: std::io::Write>(
     out: &CompileOutput,
     input: &ProjectInput,
-    w: W,
+    mut w: W,
 ) -> serde_json::Result<()> {
-    serde_json::to_writer(w, &ManifestJson::new(out, input))
+    let manifest = ManifestJson::new(out, input);
+    let io = serde_json::Error::io;
+    w.write_all(b"{").map_err(io)?;
+    for (i, key) in manifest.keys().enumerate() {
+        if i > 0 {
+            w.write_all(b",").map_err(io)?;
+        }
+        serde_json::to_writer(&mut w, key)?;
+        w.write_all(b":").map_err(io)?;
+        if key == "nodes" && input.threads > 1 {
+            write_nodes(&out.manifest, input.threads, 256, &mut w)?;
+        } else {
+            serde_json::to_writer(
+                &mut w,
+                &Section {
+                    manifest: &manifest,
+                    key,
+                },
+            )?;
+        }
+    }
+    w.write_all(b"}").map_err(io)
+}
+
+/// The `nodes` object, its entries serialized in chunks on `threads` threads
+/// and written in order.
+fn write_nodes<W: std::io::Write>(
+    m: &Manifest,
+    threads: usize,
+    chunk: usize,
+    w: &mut W,
+) -> serde_json::Result<()> {
+    let io = serde_json::Error::io;
+    let nodes: Vec<&Node> = m.nodes.values().collect();
+    let chunks: Vec<&[&Node]> = nodes.chunks(chunk).collect();
+    let serialize = |chunk: &&[&Node]| -> serde_json::Result<Vec<u8>> {
+        let mut buf = Vec::with_capacity(chunk.len() * 4096);
+        for (i, n) in chunk.iter().enumerate() {
+            if i > 0 {
+                buf.push(b',');
+            }
+            serde_json::to_writer(&mut buf, &n.unique_id)?;
+            buf.push(b':');
+            serde_json::to_writer(&mut buf, &NodeJson(n))?;
+        }
+        Ok(buf)
+    };
+    w.write_all(b"{").map_err(io)?;
+    // A window of a few chunks per thread keeps memory bounded.
+    for (i, window) in chunks.chunks(threads * 4).enumerate() {
+        let parts = crate::par::map(window, threads, &serialize, &mut |_| {});
+        for (j, part) in parts.into_iter().enumerate() {
+            if i > 0 || j > 0 {
+                w.write_all(b",").map_err(io)?;
+            }
+            w.write_all(&part?).map_err(io)?;
+        }
+    }
+    w.write_all(b"}").map_err(io)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn written_in_parallel_or_not_the_manifest_is_the_same() {
+        let mut input = ProjectInput::default();
+        input.add_file(
+            "dbt_project.yml",
+            "name: p\nversion: '1.0'\nconfig-version: 2\nprofile: p\n",
+        );
+        // More nodes than one chunk, so that chunks and windows are joined.
+        input.add_file("models/m0.sql", "select 1 as id".to_string());
+        for i in 1..700 {
+            input.add_file(
+                format!("models/m{i}.sql"),
+                format!(
+                    "select {i} as \"quoted\\n\" from {{{{ ref('m{}') }}}}",
+                    i / 2
+                ),
+            );
+        }
+        let out = crate::compile(&input);
+        assert!(out.manifest.nodes.len() > 600);
+        let whole = serde_json::to_vec(&ManifestJson::new(&out, &input)).unwrap();
+        for threads in [1, 2, 3] {
+            input.threads = threads;
+            let mut written = Vec::new();
+            write_json(&out, &input, &mut written).unwrap();
+            assert_eq!(
+                String::from_utf8_lossy(&written),
+                String::from_utf8_lossy(&whole),
+                "threads = {threads}"
+            );
+        }
+        // Small chunks: several windows of several chunks each.
+        let nodes = serde_json::to_vec(&Section {
+            manifest: &ManifestJson::new(&out, &input),
+            key: "nodes",
+        })
+        .unwrap();
+        let mut written = Vec::new();
+        write_nodes(&out.manifest, 2, 7, &mut written).unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&written),
+            String::from_utf8_lossy(&nodes)
+        );
+        let v: Value = serde_json::from_slice(&whole).unwrap();
+        assert_eq!(
+            v["nodes"].as_object().unwrap().len(),
+            out.manifest.nodes.len()
+        );
+    }
 }
