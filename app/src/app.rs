@@ -671,6 +671,7 @@ fn Progress() -> impl IntoView {
                     "download" => "Downloading…".to_string(),
                     "properties" => format!("Read {} of {} properties files", b.done, b.total),
                     "resources" => format!("Applied {} of {} properties files", b.done, b.total),
+                    "tests" => format!("Built the generic tests of {} of {} entries", b.done, b.total),
                     "parse" => format!("Parsed {} of {} nodes", b.done, b.total),
                     "graph" => "Building the graph…".to_string(),
                     "compile" => format!("Compiled {} of {} nodes", b.done, b.total),

@@ -15,6 +15,7 @@ use crate::parser::{self, find_files, PropertiesFile};
 use crate::project::{package_prefixes, Project};
 use minijinja::Value as JValue;
 use serde_json::{json, Map, Value};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, OnceLock};
 
@@ -101,6 +102,9 @@ pub fn compile_staged(
 ) -> CompileOutput {
     run(input, true, progress, Some(parsed))
 }
+
+/// A node's project-level config: the levels merged, then over the defaults.
+type ProjectConfigs = (Arc<Map<String, Value>>, Arc<Map<String, Value>>);
 
 fn run(
     input: &ProjectInput,
@@ -337,7 +341,6 @@ fn run(
         line_offsets: BTreeMap::new(),
         pending: Vec::new(),
         semantic_files: Vec::new(),
-        properties_env: None,
         env: None,
         shared_sources: None,
         vars_cache: Default::default(),
@@ -513,17 +516,15 @@ struct State<'a> {
     line_offsets: BTreeMap<String, u32>,
     diagnostics: Vec<Diagnostic>,
     manifest: Manifest,
-    /// Renders the properties file being read (and its tests' config).
-    properties_env: Option<minijinja::Environment<'static>>,
     /// The environment every render shares, built once all templates are known.
     env: Option<Arc<minijinja::Environment<'static>>>,
     shared_sources: Option<Sources>,
     /// `vars_for` by package.
     vars_cache: std::sync::Mutex<BTreeMap<String, Arc<Map<String, Value>>>>,
-    /// `project_config_raw` by resource type, package and the part of the fqn
+    /// `project_configs` by resource type, package and the part of the fqn
     /// that `dbt_project.yml` configures.
     project_config_cache: std::sync::Mutex<
-        std::collections::HashMap<(ResourceType, String, Vec<String>), Map<String, Value>>,
+        std::collections::HashMap<(ResourceType, String, Vec<String>), ProjectConfigs>,
     >,
     /// Properties files with semantic-layer entries: (project, file, original path, content).
     semantic_files: Vec<(String, String, String, Value)>,
@@ -566,11 +567,8 @@ impl State<'_> {
         rt: ResourceType,
         package: &str,
         fqn: &[String],
-    ) -> Map<String, Value> {
-        let mut cfg = default_config(rt);
-        let raw = self.project_config_raw(rt, package, fqn);
-        merge_into(&mut cfg, &raw);
-        cfg
+    ) -> Arc<Map<String, Value>> {
+        self.project_configs(rt, package, fqn).1
     }
 
     /// The root project's levels for a package node, merged (empty for the
@@ -615,6 +613,13 @@ impl State<'_> {
         package: &str,
         fqn: &[String],
     ) -> Map<String, Value> {
+        Map::clone(&self.project_configs(rt, package, fqn).0)
+    }
+
+    /// The project's levels for a node, merged (`project_config_raw`), and
+    /// the same over the type's defaults (`project_config`). Nodes in the
+    /// same configured folder share them until one of them changes its own.
+    fn project_configs(&self, rt: ResourceType, package: &str, fqn: &[String]) -> ProjectConfigs {
         let keys = project_keys(rt);
         // A package node gets its own project's levels here; the root
         // project's come last, after properties and `config()`
@@ -643,14 +648,17 @@ impl State<'_> {
         if let Some(hit) = lock(&self.project_config_cache).get(&cache_key) {
             return hit.clone();
         }
-        let mut cfg = Map::new();
+        let mut raw = Map::new();
         for p in order {
             for level in levels_in(&p.configs, keys, fqn) {
-                merge_into(&mut cfg, &level);
+                merge_into(&mut raw, &level);
             }
         }
-        lock(&self.project_config_cache).insert(cache_key, cfg.clone());
-        cfg
+        let mut full = default_config(rt);
+        merge_into(&mut full, &raw);
+        let both = (Arc::new(raw), Arc::new(full));
+        lock(&self.project_config_cache).insert(cache_key, both.clone());
+        both
     }
 
     fn apply_properties(
@@ -673,27 +681,35 @@ impl State<'_> {
                 i,
             );
         }
-        let mut tests: Vec<Node> = Vec::new();
-        for (done, pf) in props.iter().enumerate() {
+        // Each file rendered, with the environment its generic tests render
+        // their config in.
+        let rendered: Vec<(PropertiesFile, minijinja::Environment<'static>)> = props
+            .iter()
+            .map(|pf| {
+                let renderer = crate::render::config_env(
+                    self.input.env.clone(),
+                    self.vars_for(&pf.project),
+                    Some(&self.input.target),
+                );
+                let value = crate::render::render_properties(&renderer, pf.value.clone());
+                let pf = PropertiesFile {
+                    project: pf.project.clone(),
+                    file: pf.file.clone(),
+                    original_file_path: pf.original_file_path.clone(),
+                    value,
+                };
+                (pf, renderer)
+            })
+            .collect();
+        // Generic tests only read what the files declare, so they are built
+        // after the loop, on several threads, in the order they were found.
+        let mut jobs: Vec<TestJob> = Vec::new();
+        for (done, (pf, _)) in rendered.iter().enumerate() {
             progress(Progress {
                 phase: "resources",
                 done,
                 total: props.len(),
             });
-            let renderer = crate::render::config_env(
-                self.input.env.clone(),
-                self.vars_for(&pf.project),
-                Some(&self.input.target),
-            );
-            let rendered = crate::render::render_properties(&renderer, pf.value.clone());
-            // Generic tests render their config with the same context.
-            self.properties_env = Some(renderer);
-            let pf = &PropertiesFile {
-                project: pf.project.clone(),
-                file: pf.file.clone(),
-                original_file_path: pf.original_file_path.clone(),
-                value: rendered,
-            };
             for (key, rt) in [
                 ("models", ResourceType::Model),
                 ("seeds", ResourceType::Seed),
@@ -737,7 +753,7 @@ impl State<'_> {
                             nodes.len(),
                         );
                         let target = TestTarget::node(pf, name, None);
-                        tests.extend(self.generic_tests(&target, entry, key));
+                        jobs.push(TestJob::new(done, target, Cow::Borrowed(entry), key));
                         nodes.push(n);
                         continue;
                     }
@@ -798,7 +814,7 @@ impl State<'_> {
                             let target = TestTarget::node(pf, name, Some(v_str.clone()));
                             let columns = n.columns.keys().cloned().collect::<BTreeSet<_>>();
                             let merged = versioned_entry(entry, ver, &columns);
-                            tests.extend(self.generic_tests(&target, &merged, key));
+                            jobs.push(TestJob::new(done, target, Cow::Owned(merged), key));
                         }
                         continue;
                     }
@@ -824,13 +840,13 @@ impl State<'_> {
                             ResourceType::Model | ResourceType::Seed | ResourceType::Snapshot
                         ) {
                             let target = TestTarget::node(pf, name, None);
-                            tests.extend(self.generic_tests(&target, entry, key));
+                            jobs.push(TestJob::new(done, target, Cow::Borrowed(entry), key));
                         }
                         continue;
                     };
                     Self::patch_node(&mut nodes[i], entry, None, pf);
                     let target = TestTarget::node(pf, name, None);
-                    tests.extend(self.generic_tests(&target, entry, key));
+                    jobs.push(TestJob::new(done, target, Cow::Borrowed(entry), key));
                 }
             }
             if ["semantic_models", "metrics", "saved_queries"]
@@ -859,12 +875,28 @@ impl State<'_> {
             }
             if let Some(Value::Array(srcs)) = pf.value.get("sources") {
                 for s in srcs {
-                    tests.extend(self.add_source(pf, s));
+                    self.add_source(done, pf, s, &mut jobs);
                 }
             }
         }
-        self.properties_env = None;
-        nodes.extend(tests);
+        let total = jobs.len();
+        let build = |job: &TestJob| {
+            let env = &rendered[job.file].1;
+            self.generic_tests(env, &job.target, &job.entry, job.key)
+        };
+        let built = crate::par::map(&jobs, self.input.threads, &build, &mut |done| {
+            if done % 64 == 0 {
+                progress(Progress {
+                    phase: "tests",
+                    done,
+                    total,
+                })
+            }
+        });
+        for (tests, diagnostics) in built {
+            nodes.extend(tests);
+            self.diagnostics.extend(diagnostics);
+        }
         nodes
     }
 
@@ -906,19 +938,24 @@ impl State<'_> {
             }
             merge_into(&mut yaml_cfg, &cfg);
         }
-        merge_into(&mut n.config, &yaml_cfg);
+        merge_into(n.config_mut(), &yaml_cfg);
         for (k, v) in &yaml_cfg {
             n.unrendered_config.insert(k.clone(), v.clone());
         }
     }
 
-    fn add_source(&mut self, pf: &PropertiesFile, s: &Value) -> Vec<Node> {
-        let mut tests = Vec::new();
+    fn add_source<'a>(
+        &mut self,
+        file: usize,
+        pf: &PropertiesFile,
+        s: &'a Value,
+        jobs: &mut Vec<TestJob<'a>>,
+    ) {
         let Some(source_name) = s.get("name").and_then(|v| v.as_str()) else {
             self.diagnostics.push(
                 Diagnostic::error("yaml-shape", "a source has no name").in_file(pf.file.clone()),
             );
-            return tests;
+            return;
         };
         let database =
             parser::str_of(s.get("database")).or_else(|| Some(self.input.target.database.clone()));
@@ -929,7 +966,7 @@ impl State<'_> {
             .cloned()
             .unwrap_or_default();
         let Some(Value::Array(tables)) = s.get("tables") else {
-            return tests;
+            return;
         };
         for t in tables {
             let Some(name) = t.get("name").and_then(|v| v.as_str()) else {
@@ -1009,10 +1046,9 @@ impl State<'_> {
                 file: pf.file.clone(),
                 original_file_path: pf.original_file_path.clone(),
             };
-            tests.extend(self.generic_tests(&target, t, "sources"));
+            jobs.push(TestJob::new(file, target, Cow::Borrowed(t), "sources"));
             self.manifest.sources.insert(uid, st);
         }
-        tests
     }
 
     /// A source table's config: project `sources:` levels, then the source's
@@ -1189,9 +1225,18 @@ impl State<'_> {
         p
     }
 
-    /// Generic tests declared on a model/source entry and its columns.
-    fn generic_tests(&mut self, target: &TestTarget, entry: &Value, yaml_key: &str) -> Vec<Node> {
+    /// Generic tests declared on a model/source entry and its columns, and
+    /// the errors of those that could not be built. `env` renders their
+    /// config strings.
+    fn generic_tests(
+        &self,
+        env: &minijinja::Environment<'static>,
+        target: &TestTarget,
+        entry: &Value,
+        yaml_key: &str,
+    ) -> (Vec<Node>, Vec<Diagnostic>) {
         let mut out = Vec::new();
+        let mut diagnostics = Vec::new();
         let mut specs: Vec<(Option<String>, Vec<String>, &Value)> = Vec::new();
         let base_tags = &target.tags;
         if let Some(Value::Array(cols)) = entry.get("columns") {
@@ -1223,16 +1268,17 @@ impl State<'_> {
             }
         }
         for (column, tags, spec) in specs {
-            match self.generic_test(target, column, &tags, spec, yaml_key) {
+            match self.generic_test(env, target, column, &tags, spec, yaml_key) {
                 Ok(n) => out.push(n),
-                Err(d) => self.diagnostics.push(d),
+                Err(d) => diagnostics.push(d),
             }
         }
-        out
+        (out, diagnostics)
     }
 
     fn generic_test(
-        &mut self,
+        &self,
+        env: &minijinja::Environment<'static>,
         target: &TestTarget,
         column: Option<String>,
         extra_tags: &[String],
@@ -1313,14 +1359,12 @@ impl State<'_> {
             }
         }
         // Config strings are rendered as the test is built, as dbt does.
-        if let Some(env) = &self.properties_env {
-            for v in config.values_mut() {
-                if let Value::String(text) = v {
-                    *v = crate::render::render_string(env, std::mem::take(text));
-                }
+        for v in config.values_mut() {
+            if let Value::String(text) = v {
+                *v = crate::render::render_string(env, std::mem::take(text));
             }
-            config.retain(|_, v| !v.is_null());
         }
+        config.retain(|_, v| !v.is_null());
         let description = args
             .remove("description")
             .and_then(|d| d.as_str().map(str::to_string))
@@ -1403,7 +1447,7 @@ impl State<'_> {
             }
         );
         n.config = self.project_config(ResourceType::Test, &package, &n.fqn);
-        merge_into(&mut n.config, &config);
+        merge_into(n.config_mut(), &config);
         // What dbt-core's test builder passes as the test's config call.
         n.unrendered_config = config.clone();
         let mut initial: BTreeSet<String> = extra_tags.iter().cloned().collect();
@@ -1581,8 +1625,8 @@ impl State<'_> {
                 // are stored as every node's are.
                 n.unrendered_config = self.unrendered_config(n, &[]);
                 let root_levels = self.root_levels(n);
-                merge_into(&mut n.config, &root_levels);
-                normalize_hooks(&mut n.config);
+                merge_into(n.config_mut(), &root_levels);
+                normalize_hooks(n.config_mut());
                 self.finish_naming(n);
                 continue;
             };
@@ -1622,10 +1666,10 @@ impl State<'_> {
                 }
             }
             for c in rec.configs {
-                merge_into(&mut n.config, &c);
+                merge_into(n.config_mut(), &c);
             }
-            merge_into(&mut n.config, &root_levels);
-            normalize_hooks(&mut n.config);
+            merge_into(n.config_mut(), &root_levels);
+            normalize_hooks(n.config_mut());
             // dbt renders hooks while parsing, so the macros they call are dependencies too.
             let hooks: Vec<String> = ["pre-hook", "post-hook"]
                 .iter()
@@ -1744,7 +1788,7 @@ impl State<'_> {
             }
         }
         n.tags = node_tags;
-        n.config.insert("tags".into(), json!(tags));
+        n.config_mut().insert("tags".into(), json!(tags));
         n.meta = n
             .config
             .get("meta")
@@ -2183,7 +2227,7 @@ impl State<'_> {
                 resource_type: "exposure".into(),
                 file: file.clone(),
                 this: None,
-                config: Map::new(),
+                config: Default::default(),
                 model: None,
                 vars: self.vars_for(&project),
                 extra: BTreeMap::new(),
@@ -2805,7 +2849,7 @@ fn project_keys(rt: ResourceType) -> &'static [&'static str] {
 /// Disables a test whose target is missing, as dbt-core does, and returns
 /// the warning it gives.
 fn disable_test(n: &mut Node, code: &'static str, target: &str) -> Diagnostic {
-    n.config.insert("enabled".into(), Value::Bool(false));
+    n.config_mut().insert("enabled".into(), Value::Bool(false));
     Diagnostic::warning(
         code,
         format!(
@@ -2992,7 +3036,7 @@ fn finalize_config(n: &mut Node) {
         } else {
             b.replacen(' ', "T", 1)
         };
-        n.config.insert("begin".into(), Value::String(iso));
+        n.config_mut().insert("begin".into(), Value::String(iso));
     }
     if n.resource_type == ResourceType::Test {
         // `store_failures_as` and `store_failures` determine each other.
@@ -3008,10 +3052,10 @@ fn finalize_config(n: &mut Node) {
                     Some(Value::Bool(false)) => json!("ephemeral"),
                     _ => Value::Null,
                 };
-                n.config.insert("store_failures_as".into(), as_);
+                n.config_mut().insert("store_failures_as".into(), as_);
             }
             Value::String(a) => {
-                n.config
+                n.config_mut()
                     .insert("store_failures".into(), json!(a != "ephemeral"));
             }
             _ => {}
@@ -3166,6 +3210,26 @@ impl TestTarget {
 enum TargetKind {
     Node,
     Source(String),
+}
+
+/// A properties entry whose generic tests are still to be built.
+struct TestJob<'a> {
+    /// Index of the properties file (its rendering environment).
+    file: usize,
+    target: TestTarget,
+    entry: Cow<'a, Value>,
+    key: &'static str,
+}
+
+impl<'a> TestJob<'a> {
+    fn new(file: usize, target: TestTarget, entry: Cow<'a, Value>, key: &'static str) -> Self {
+        TestJob {
+            file,
+            target,
+            entry,
+            key,
+        }
+    }
 }
 
 struct TestTarget {

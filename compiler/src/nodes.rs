@@ -98,7 +98,7 @@ pub struct Node {
     pub language: String,
     /// Offset of `raw_code` in `file` (for block snapshots).
     pub raw_offset: usize,
-    pub config: Map<String, Value>,
+    pub config: std::sync::Arc<Map<String, Value>>,
     pub unrendered_config: Map<String, Value>,
     pub tags: Vec<String>,
     /// Tags a node starts with before its config adds any (generic tests).
@@ -142,6 +142,11 @@ pub struct Node {
 }
 
 impl Node {
+    /// The config to change; nodes that share one get their own copy first.
+    pub fn config_mut(&mut self) -> &mut Map<String, Value> {
+        std::sync::Arc::make_mut(&mut self.config)
+    }
+
     pub fn new(resource_type: ResourceType, package: &str, name: &str, unique_id: String) -> Node {
         Node {
             unique_id,
@@ -155,7 +160,7 @@ impl Node {
             raw_code: String::new(),
             language: "sql".into(),
             raw_offset: 0,
-            config: Map::new(),
+            config: Default::default(),
             unrendered_config: Map::new(),
             tags: Vec::new(),
             initial_tags: Vec::new(),

@@ -389,7 +389,7 @@ impl State<'_> {
             resource_type: "unit_test".into(),
             file: tested.file.clone(),
             this: Some(this),
-            config: config.clone(),
+            config: Arc::new(config.clone()),
             model: Some(Arc::new(move || {
                 JValue::from(minijinja::value::Serde(&model))
             })),
@@ -464,10 +464,12 @@ impl State<'_> {
             resource_type: "model".into(),
             file: u.file.clone(),
             this: Some(input.relation.clone()),
-            config: json!({"materialized": "ephemeral"})
-                .as_object()
-                .cloned()
-                .unwrap_or_default(),
+            config: Arc::new(
+                json!({"materialized": "ephemeral"})
+                    .as_object()
+                    .cloned()
+                    .unwrap_or_default(),
+            ),
             model: Some(Arc::new(move || {
                 JValue::from(minijinja::value::Serde(&model))
             })),

@@ -150,7 +150,7 @@ pub struct NodeFacts {
     /// `this`: the node's own relation, if it has one.
     pub this: Option<Relation>,
     /// The node's config as known so far (final during compile).
-    pub config: serde_json::Map<String, serde_json::Value>,
+    pub config: Arc<serde_json::Map<String, serde_json::Value>>,
     /// The `model` variable, built the first time a template looks inside
     /// it; `None` when the render has no model.
     pub model: Option<Arc<dyn Fn() -> Value + Send + Sync>>,
