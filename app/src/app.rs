@@ -752,6 +752,10 @@ fn select(p: &Project, text: &str) -> Result<Vec<usize>, String> {
         ..SelectionArgs::default()
     };
     let (spec, _) = resolve_selection(&args, None).map_err(|e| e.to_string())?;
+    // Selectors read configs, which a project shown from its heads lacks.
+    if p.resources.iter().any(|r| !r.has_entry()) {
+        return Err("The project is still compiling: select again in a moment.".to_string());
+    }
     let options = SelectOptions {
         include_empty_nodes: true,
         ..SelectOptions::default()

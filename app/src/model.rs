@@ -8,8 +8,8 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
-use trellis_compiler::parser::str_of;
 use trellis_compiler::select::{graph_from_entries, SelectGraph};
+use trellis_compiler_wasm::heads::ResourceHead;
 
 /// A compile result as the worker (or a docs bundle) hands it over.
 #[derive(Debug, Default, serde::Deserialize)]
@@ -17,6 +17,9 @@ use trellis_compiler::select::{graph_from_entries, SelectGraph};
 pub struct CompileResult {
     pub name: Value,
     pub manifest: ManifestIn,
+    /// The resources' heads, standing in for the manifest's entries when
+    /// the worker hands over a project it has only parsed so far.
+    pub heads: Option<Vec<ResourceHead>>,
     pub diagnostics: Vec<Diag>,
     pub catalog: Value,
     pub profile: Value,
@@ -93,177 +96,42 @@ impl ManifestIn {
     }
 }
 
-/// What the sidebar, edges and search need of an entry, read without
-/// building the rest of it.
-#[derive(Debug, Default, serde::Deserialize)]
-#[serde(default)]
-struct Head {
-    resource_type: Option<Value>,
-    name: Option<Value>,
-    package_name: Option<Value>,
-    original_file_path: Option<Value>,
-    database: Option<Value>,
-    schema: Option<Value>,
-    identifier: Option<Value>,
-    alias: Option<Value>,
-    description: Option<Value>,
-    block_contents: Option<Value>,
-    source_name: Option<Value>,
-    depends_on: Option<DependsHead>,
-    attached_node: Option<Value>,
-    model: Option<Value>,
-    test_metadata: Option<Value>,
-    config: Option<ConfigHead>,
-    tags: Option<Value>,
-    raw_code: Option<Value>,
-    macro_sql: Option<Value>,
-    columns: Option<IndexMap<String, ColumnHead>>,
-}
-
-impl Head {
-    /// Reads an entry's head; entries with fields of unusual shapes (a
-    /// `columns` that is not a mapping of mappings, say) are read in full and
-    /// lose those fields, and what is not an object at all has an empty head.
-    fn read(text: &str) -> Head {
-        serde_json::from_str(text).unwrap_or_else(|_| {
-            let mut v: Value = serde_json::from_str(text).unwrap_or_default();
-            if let Some(o) = v.as_object_mut() {
-                for shaped in ["columns", "depends_on", "config"] {
-                    if serde_json::from_value::<Head>(Value::Object(o.clone())).is_ok() {
-                        break;
-                    }
-                    o.remove(shaped);
-                }
-            }
-            serde_json::from_value(v).unwrap_or_default()
-        })
-    }
-}
-
-#[derive(Debug, Default, serde::Deserialize)]
-#[serde(default)]
-struct DependsHead {
-    nodes: Option<Value>,
-    macros: Option<Value>,
-}
-
-#[derive(Debug, Default, serde::Deserialize)]
-#[serde(default)]
-struct ConfigHead {
-    materialized: Option<Value>,
-}
-
-#[derive(Debug, Default, serde::Deserialize)]
-#[serde(default)]
-struct ColumnHead {
-    description: Option<Value>,
-}
-
-fn text_of(v: &Option<Value>) -> String {
-    str_of(v.as_ref()).unwrap_or_default()
-}
-
-fn strings_of(v: &Option<Value>) -> Vec<String> {
-    v.as_ref()
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 /// One resource: a node, source, exposure, macro, docs block, unit test, ...
 #[derive(Debug, Clone)]
 pub struct Resource {
-    pub id: String,
-    /// `model`, `source`, `macro`, `doc`, `unit_test`, ...
-    pub kind: String,
-    pub name: String,
-    pub package: String,
-    /// `original_file_path`.
-    pub path: String,
-    pub database: String,
-    pub schema: String,
-    /// The relation name (identifier or alias) for warehouse objects.
-    pub relation: String,
-    pub description: String,
-    /// `source_name`, for sources.
-    pub source_name: String,
-    /// `depends_on.nodes`.
-    pub depends_on: Vec<String>,
-    /// `depends_on.macros`.
-    pub depends_on_macros: Vec<String>,
-    /// The node a data test is attached to.
-    pub attached_node: Option<String>,
-    /// The model a unit test tests.
-    pub model: Option<String>,
-    /// A generic data test (`test_metadata` set).
-    pub generic_test: bool,
-    pub ephemeral: bool,
-    pub tags: Vec<String>,
-    /// Columns as (name, description).
-    pub columns: Vec<(String, String)>,
-    /// The raw SQL, or a macro's SQL.
-    pub code: Option<String>,
-    /// The manifest entry as it is, read the first time a page asks.
-    text: Box<RawValue>,
+    /// What the sidebar, edges and search need (also reached through
+    /// `Deref`: `r.name`, `r.kind`, ...).
+    pub head: ResourceHead,
+    /// The manifest entry as it is, read the first time a page asks; not
+    /// there yet while a project is shown parsed from its heads.
+    text: Option<Box<RawValue>>,
     raw: OnceLock<Value>,
+}
+
+impl std::ops::Deref for Resource {
+    type Target = ResourceHead;
+
+    fn deref(&self) -> &ResourceHead {
+        &self.head
+    }
 }
 
 impl Resource {
     /// A resource from its manifest entry; `kind` is the section's kind, or
     /// "" for the entry's own `resource_type`.
     pub fn new(id: String, kind: &str, text: Box<RawValue>) -> Resource {
-        let h = Head::read(text.get());
-        let columns: Vec<(String, String)> = h
-            .columns
-            .iter()
-            .flatten()
-            .map(|(name, c)| (name.clone(), text_of(&c.description)))
-            .collect();
-        let kind = match kind {
-            "" => text_of(&h.resource_type),
-            k => k.to_string(),
-        };
-        let name = text_of(&h.name);
-        let relation = match kind.as_str() {
-            "source" => str_of(h.identifier.as_ref()),
-            _ => str_of(h.alias.as_ref()),
-        }
-        .unwrap_or_else(|| name.clone());
-        let description = match kind.as_str() {
-            "doc" => text_of(&h.block_contents),
-            _ => text_of(&h.description),
-        };
-        let code = str_of(h.raw_code.as_ref()).or_else(|| str_of(h.macro_sql.as_ref()));
-        let depends_on = h.depends_on.unwrap_or_default();
         Resource {
-            id,
-            kind,
-            name,
-            package: text_of(&h.package_name),
-            path: text_of(&h.original_file_path),
-            database: text_of(&h.database),
-            schema: text_of(&h.schema),
-            relation,
-            description,
-            source_name: text_of(&h.source_name),
-            depends_on: strings_of(&depends_on.nodes),
-            depends_on_macros: strings_of(&depends_on.macros),
-            attached_node: str_of(h.attached_node.as_ref()),
-            model: str_of(h.model.as_ref()),
-            generic_test: h.test_metadata.is_some_and(|v| !v.is_null()),
-            ephemeral: h
-                .config
-                .and_then(|c| c.materialized)
-                .is_some_and(|m| m == "ephemeral"),
-            tags: strings_of(&h.tags),
-            columns,
-            code,
-            text,
+            head: ResourceHead::from_entry(id, kind, text.get()),
+            text: Some(text),
+            raw: OnceLock::new(),
+        }
+    }
+
+    /// A resource known by its head only (its entry comes later).
+    pub fn from_head(head: ResourceHead) -> Resource {
+        Resource {
+            head,
+            text: None,
             raw: OnceLock::new(),
         }
     }
@@ -280,18 +148,24 @@ impl Resource {
 
     /// The manifest entry as it is.
     pub fn raw(&self) -> &Value {
-        self.raw
-            .get_or_init(|| serde_json::from_str(self.text.get()).unwrap_or_default())
+        self.raw.get_or_init(|| {
+            self.text
+                .as_ref()
+                .and_then(|t| serde_json::from_str(t.get()).ok())
+                .unwrap_or_default()
+        })
     }
 
-    pub fn str_field(&self, key: &str) -> &str {
-        self.raw().get(key).and_then(Value::as_str).unwrap_or("")
+    /// Whether its manifest entry is here (not while the project is shown
+    /// from its heads).
+    pub fn has_entry(&self) -> bool {
+        self.text.is_some()
     }
 
     /// A short display label: `source_name.name` for sources.
     pub fn label(&self) -> String {
         match self.kind.as_str() {
-            "source" => format!("{}.{}", self.str_field("source_name"), self.name),
+            "source" => format!("{}.{}", self.source_name, self.name),
             _ => self.name.clone(),
         }
     }
@@ -425,15 +299,18 @@ impl Project {
     pub fn new(result: CompileResult, origin: String, from_manifest: bool) -> Project {
         let mut manifest = result.manifest;
         let metadata = manifest.metadata.take().unwrap_or_default();
-        let resources: Vec<Resource> = manifest
-            .sections()
-            .into_iter()
-            .flat_map(|(entries, kind)| {
-                entries
-                    .into_iter()
-                    .map(move |(id, text)| Resource::new(id, kind, text))
-            })
-            .collect();
+        let resources: Vec<Resource> = match result.heads {
+            Some(heads) => heads.into_iter().map(Resource::from_head).collect(),
+            None => manifest
+                .sections()
+                .into_iter()
+                .flat_map(|(entries, kind)| {
+                    entries
+                        .into_iter()
+                        .map(move |(id, text)| Resource::new(id, kind, text))
+                })
+                .collect(),
+        };
         let index: HashMap<String, usize> = resources
             .iter()
             .enumerate()

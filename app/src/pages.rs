@@ -222,7 +222,10 @@ fn frame(p: &Project, d: &crate::model::Diag) -> Option<String> {
     if r.kind == "snapshot" {
         return None;
     }
-    let code = r.raw()["raw_code"].as_str()?;
+    let code = match r.kind.as_str() {
+        "macro" => r.raw()["raw_code"].as_str()?,
+        _ => r.code.as_deref()?,
+    };
     let line = code.lines().nth(pos.line.checked_sub(1)? as usize)?;
     let gutter = format!("{} | ", pos.line);
     let caret = " ".repeat(
@@ -295,13 +298,7 @@ fn field_rows(r: &Resource) -> Vec<(String, String)> {
     put("materialized", json_text(&c["materialized"]));
     put("package", r.package.clone());
     put("path", r.path.clone());
-    put(
-        "tags",
-        r.raw()["tags"]
-            .as_array()
-            .map(|t| t.iter().map(json_text).collect::<Vec<_>>().join(", "))
-            .unwrap_or_default(),
-    );
+    put("tags", r.tags.join(", "));
     put("group", json_text(&r.raw()["group"]));
     put("access", json_text(&r.raw()["access"]));
     put(
@@ -370,7 +367,13 @@ fn columns_table(p: &Project, i: usize) -> Option<AnyView> {
                 })
                 .collect()
         })
-        .unwrap_or_default();
+        // Shown from its head, the resource has the columns' descriptions.
+        .unwrap_or_else(|| {
+            r.columns
+                .iter()
+                .map(|(n, d)| (n.clone(), String::new(), d.clone()))
+                .collect()
+        });
     for (name, c) in p.catalog_columns(&r.id) {
         let t = json_text(&c["type"]);
         match cols
@@ -391,10 +394,10 @@ fn columns_table(p: &Project, i: usize) -> Option<AnyView> {
         .map(|(name, ty, desc)| {
             let tests: Vec<_> = p.tests[i]
                 .iter()
-                .filter(|&&t| p.resources[t].raw()["column_name"].as_str().is_some_and(|c| c.eq_ignore_ascii_case(&name)))
+                .filter(|&&t| p.resources[t].column_name.as_deref().is_some_and(|c| c.eq_ignore_ascii_case(&name)))
                 .map(|&t| {
                     let tr = &p.resources[t];
-                    let short = tr.raw().pointer("/test_metadata/name").and_then(Value::as_str).unwrap_or(&tr.name).to_string();
+                    let short = tr.test_name.clone().unwrap_or_else(|| tr.name.clone());
                     view! { <a class="test-chip" href=href(&tr.id) title=tr.name.clone()>{short}</a> }
                 })
                 .collect();
@@ -665,6 +668,9 @@ pub fn resource_page(p: Arc<Project>, id: String) -> AnyView {
             {(!r.description.is_empty()).then(|| view! {
                 <section aria-labelledby="desc-h"><h2 id="desc-h" class="visually-hidden">"Description"</h2>
                     <div class="md description" inner_html=markdown::render(&r.description)></div></section>
+            })}
+            {(!r.has_entry()).then(|| view! {
+                <p class="muted pending">"Config, meta and compiled SQL appear when the compile finishes."</p>
             })}
             {(r.kind != "doc" && !facts.is_empty()).then(|| view! {
                 <section aria-labelledby="details-h"><h2 id="details-h">"Details"</h2><dl class="facts">{facts}</dl></section>

@@ -22,6 +22,7 @@
 //! tests run it on both sides.
 
 pub mod archive;
+pub mod heads;
 pub mod session;
 
 use serde::Deserialize;

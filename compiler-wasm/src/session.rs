@@ -92,8 +92,9 @@ pub fn compile(
     Ok(result_of(project, &input, &out, diagnostics, source))
 }
 
-/// `compile`, handing `parsed` the parsed project's result first (what
-/// `compile` gives with `compile_nodes` false), from the same single parse.
+/// `compile`, handing `parsed` the parsed project first, from the same
+/// single parse: as the heads of its resources (`heads`) and the manifest's
+/// metadata, without the entries, so that the page can show it at once.
 pub fn compile_staged(
     project: &ProjectFiles,
     options: Options,
@@ -102,9 +103,25 @@ pub fn compile_staged(
 ) -> Result<String, String> {
     let (input, diagnostics, source) = prepare(project, options)?;
     let out = trellis_compiler::compile::compile_staged(&input, progress, &mut |p| {
-        parsed(result_of(project, &input, p, diagnostics.clone(), source))
+        let mut all = diagnostics.clone();
+        all.extend(p.diagnostics.iter().cloned());
+        parsed(heads_result(project, &input, p, all, source))
     });
     Ok(result_of(project, &input, &out, diagnostics, source))
+}
+
+/// The input and output of compiling a project with default options.
+#[cfg(test)]
+pub(crate) fn compiled(
+    project: &ProjectFiles,
+    compile_nodes: bool,
+) -> (
+    trellis_compiler::ProjectInput,
+    trellis_compiler::compile::CompileOutput,
+) {
+    let (input, _, _) = prepare(project, Options::default()).unwrap();
+    let out = trellis_compiler::compile::compile_with_progress(&input, compile_nodes, &mut |_| {});
+    (input, out)
 }
 
 /// The compiler's input for a project, the diagnostics of reading its
@@ -170,10 +187,52 @@ fn result_of(
 #[derive(serde::Serialize)]
 struct AppResult<'a> {
     name: &'a str,
-    manifest: trellis_compiler::manifest::ManifestJson<'a>,
+    manifest: AppManifest<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    heads: Option<crate::heads::Heads<'a>>,
     diagnostics: Vec<trellis_compiler::Diagnostic>,
     catalog: Value,
     profile: Value,
+}
+
+/// The whole manifest (app variant), or only its metadata when the heads
+/// stand in for the entries.
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+enum AppManifest<'a> {
+    Whole(trellis_compiler::manifest::ManifestJson<'a>),
+    Metadata { metadata: Value },
+}
+
+/// The parsed project as heads (see `compile_staged`): `{name, manifest:
+/// {metadata}, heads, diagnostics, catalog, profile}`.
+fn heads_result(
+    project: &ProjectFiles,
+    input: &trellis_compiler::ProjectInput,
+    out: &trellis_compiler::compile::CompileOutput,
+    diagnostics: Vec<Diagnostic>,
+    source: &str,
+) -> String {
+    let manifest = trellis_compiler::manifest::ManifestJson {
+        out,
+        input,
+        for_app: true,
+    };
+    let metadata = serde_json::to_value(manifest.section("metadata")).unwrap_or_default();
+    let result = AppResult {
+        name: &out.manifest.project_name,
+        manifest: AppManifest::Metadata { metadata },
+        heads: Some(crate::heads::Heads { out, input }),
+        diagnostics,
+        catalog: catalog_of(project.catalog.as_deref()),
+        profile: profile_summary(source, &input.target),
+    };
+    serde_json::to_string(&result).unwrap_or_else(|e| json!({ "error": e.to_string() }).to_string())
+}
+
+fn catalog_of(text: Option<&str>) -> Value {
+    text.and_then(|t| serde_json::from_str::<Value>(t).ok())
+        .unwrap_or(Value::Null)
 }
 
 /// What the app shows of a compiled project, as JSON text: `{name,
@@ -187,18 +246,16 @@ pub fn app_result(
     profile_source: &str,
     catalog: Option<&str>,
 ) -> String {
-    let catalog = catalog
-        .and_then(|t| serde_json::from_str::<Value>(t).ok())
-        .unwrap_or(Value::Null);
     let result = AppResult {
         name: &out.manifest.project_name,
-        manifest: trellis_compiler::manifest::ManifestJson {
+        manifest: AppManifest::Whole(trellis_compiler::manifest::ManifestJson {
             out,
             input,
             for_app: true,
-        },
+        }),
+        heads: None,
         diagnostics,
-        catalog,
+        catalog: catalog_of(catalog),
         profile: profile_summary(profile_source, &input.target),
     };
     serde_json::to_string(&result).unwrap_or_else(|e| json!({ "error": e.to_string() }).to_string())

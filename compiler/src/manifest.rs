@@ -496,6 +496,15 @@ impl<'a> ManifestJson<'a> {
 }
 
 impl ManifestJson<'_> {
+    /// One top-level section (`metadata`, `nodes`, `sources`, ...), to
+    /// serialize on its own.
+    pub fn section(&self, key: &'static str) -> impl Serialize + '_ {
+        Section {
+            manifest: self,
+            key,
+        }
+    }
+
     /// The top-level keys in dbt's order; the app's variant has no
     /// `parent_map` / `child_map`.
     fn keys(&self) -> impl Iterator<Item = &'static str> + '_ {
