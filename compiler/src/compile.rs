@@ -938,7 +938,7 @@ impl State<'_> {
             }
             merge_into(&mut yaml_cfg, &cfg);
         }
-        merge_into(n.config_mut(), &yaml_cfg);
+        n.merge_config(&yaml_cfg);
         for (k, v) in &yaml_cfg {
             n.unrendered_config.insert(k.clone(), v.clone());
         }
@@ -1447,7 +1447,7 @@ impl State<'_> {
             }
         );
         n.config = self.project_config(ResourceType::Test, &package, &n.fqn);
-        merge_into(n.config_mut(), &config);
+        n.merge_config(&config);
         // What dbt-core's test builder passes as the test's config call.
         n.unrendered_config = config.clone();
         let mut initial: BTreeSet<String> = extra_tags.iter().cloned().collect();
@@ -1625,8 +1625,8 @@ impl State<'_> {
                 // are stored as every node's are.
                 n.unrendered_config = self.unrendered_config(n, &[]);
                 let root_levels = self.root_levels(n);
-                merge_into(n.config_mut(), &root_levels);
-                normalize_hooks(n.config_mut());
+                n.merge_config(&root_levels);
+                normalize_hooks(n);
                 self.finish_naming(n);
                 continue;
             };
@@ -1666,10 +1666,10 @@ impl State<'_> {
                 }
             }
             for c in rec.configs {
-                merge_into(n.config_mut(), &c);
+                n.merge_config(&c);
             }
-            merge_into(n.config_mut(), &root_levels);
-            normalize_hooks(n.config_mut());
+            n.merge_config(&root_levels);
+            normalize_hooks(n);
             // dbt renders hooks while parsing, so the macros they call are dependencies too.
             let hooks: Vec<String> = ["pre-hook", "post-hook"]
                 .iter()
@@ -1788,7 +1788,7 @@ impl State<'_> {
             }
         }
         n.tags = node_tags;
-        n.config_mut().insert("tags".into(), json!(tags));
+        n.set_config("tags", json!(tags));
         n.meta = n
             .config
             .get("meta")
@@ -2849,7 +2849,7 @@ fn project_keys(rt: ResourceType) -> &'static [&'static str] {
 /// Disables a test whose target is missing, as dbt-core does, and returns
 /// the warning it gives.
 fn disable_test(n: &mut Node, code: &'static str, target: &str) -> Diagnostic {
-    n.config_mut().insert("enabled".into(), Value::Bool(false));
+    n.set_config("enabled", Value::Bool(false));
     Diagnostic::warning(
         code,
         format!(
@@ -3036,7 +3036,7 @@ fn finalize_config(n: &mut Node) {
         } else {
             b.replacen(' ', "T", 1)
         };
-        n.config_mut().insert("begin".into(), Value::String(iso));
+        n.set_config("begin", Value::String(iso));
     }
     if n.resource_type == ResourceType::Test {
         // `store_failures_as` and `store_failures` determine each other.
@@ -3052,11 +3052,10 @@ fn finalize_config(n: &mut Node) {
                     Some(Value::Bool(false)) => json!("ephemeral"),
                     _ => Value::Null,
                 };
-                n.config_mut().insert("store_failures_as".into(), as_);
+                n.set_config("store_failures_as", as_);
             }
             Value::String(a) => {
-                n.config_mut()
-                    .insert("store_failures".into(), json!(a != "ephemeral"));
+                n.set_config("store_failures", json!(a != "ephemeral"));
             }
             _ => {}
         }
@@ -3064,9 +3063,9 @@ fn finalize_config(n: &mut Node) {
 }
 
 /// `pre-hook`/`post-hook` as dbt stores them: `{sql, transaction, index}` objects.
-fn normalize_hooks(cfg: &mut Map<String, Value>) {
+fn normalize_hooks(n: &mut Node) {
     for key in ["pre-hook", "post-hook"] {
-        let Some(v) = cfg.get(key) else { continue };
+        let Some(v) = n.config.get(key) else { continue };
         let items = match v {
             Value::Array(a) => a.clone(),
             Value::Null => Vec::new(),
@@ -3084,7 +3083,7 @@ fn normalize_hooks(cfg: &mut Map<String, Value>) {
                 other => json!({"sql": other.to_string(), "transaction": true, "index": null}),
             })
             .collect();
-        cfg.insert(key.to_string(), Value::Array(hooks));
+        n.set_config(key, Value::Array(hooks));
     }
 }
 

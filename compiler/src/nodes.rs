@@ -147,6 +147,21 @@ impl Node {
         std::sync::Arc::make_mut(&mut self.config)
     }
 
+    /// Merges `update` into the config as dbt merges config layers; an
+    /// empty one leaves a shared config shared.
+    pub fn merge_config(&mut self, update: &Map<String, Value>) {
+        if !update.is_empty() {
+            crate::config::merge_into(self.config_mut(), update);
+        }
+    }
+
+    /// Sets one config key, unless it already has that value.
+    pub fn set_config(&mut self, key: &str, value: Value) {
+        if self.config.get(key) != Some(&value) {
+            self.config_mut().insert(key.to_string(), value);
+        }
+    }
+
     pub fn new(resource_type: ResourceType, package: &str, name: &str, unique_id: String) -> Node {
         Node {
             unique_id,
