@@ -292,13 +292,9 @@ pub async fn refresh_recents(st: AppState) {
     }
 }
 
-fn send(
-    st: AppState,
-    what: String,
-    request: Value,
-    bytes: Option<Vec<u8>>,
-    recent: Option<PendingRecent>,
-) {
+/// Starts the compile worker unless it runs: it loads and compiles the
+/// module on its own, which can go on while the page downloads a project.
+fn ensure_worker(st: AppState) {
     WORKER.with(|w| {
         let mut w = w.borrow_mut();
         if w.is_none() {
@@ -312,6 +308,19 @@ fn send(
                 _on_message: on_message,
             });
         }
+    });
+}
+
+fn send(
+    st: AppState,
+    what: String,
+    request: Value,
+    bytes: Option<Vec<u8>>,
+    recent: Option<PendingRecent>,
+) {
+    ensure_worker(st);
+    WORKER.with(|w| {
+        let w = w.borrow();
         SEQ.with(|s| s.borrow_mut().0 += 1);
         PENDING.with(|p| *p.borrow_mut() = Some((what.clone(), recent)));
         st.error.set(None);
@@ -478,6 +487,10 @@ fn start(st: AppState) {
         return;
     }
     if let Some(url) = query_param("project") {
+        // An archive goes to the worker: let it load while the bytes come.
+        if !url.ends_with(".json") {
+            ensure_worker(st);
+        }
         let name = url.rsplit('/').next().unwrap_or(&url).to_string();
         st.busy.set(Some(Busy {
             what: name.clone(),
@@ -669,6 +682,8 @@ fn Progress() -> impl IntoView {
                     "read" if b.total > 0 => format!("Read {} files", b.total),
                     "read" => "Reading files…".to_string(),
                     "download" => "Downloading…".to_string(),
+                    "macros" => "Reading macros…".to_string(),
+                    "nodes" => "Reading models, seeds and snapshots…".to_string(),
                     "properties" => format!("Read {} of {} properties files", b.done, b.total),
                     "resources" => format!("Applied {} of {} properties files", b.done, b.total),
                     "tests" => format!("Built the generic tests of {} of {} entries", b.done, b.total),

@@ -166,7 +166,9 @@ fn progress_bar() -> impl FnMut(trellis_compiler::Progress) {
     let mut phase = "";
     move |p: trellis_compiler::Progress| {
         if p.phase != phase {
-            if !phase.is_empty() {
+            if phase.is_empty() {
+                timing(&format!("({} starts)", p.phase));
+            } else {
                 timing(phase);
             }
             phase = p.phase;

@@ -149,6 +149,11 @@ fn run(
     let prefixes: Vec<String> = projects.iter().map(|p| p.prefix.clone()).collect();
 
     // Macros and docs.
+    progress(Progress {
+        phase: "macros",
+        done: 0,
+        total: projects.len(),
+    });
     let mut macro_defs = Vec::new();
     let mut docs = Vec::new();
     for (package, file, text) in BUILTINS {
@@ -226,6 +231,11 @@ fn run(
     }
 
     // Nodes and properties.
+    progress(Progress {
+        phase: "nodes",
+        done: 0,
+        total: projects.len(),
+    });
     let mut nodes: Vec<Node> = Vec::new();
     let mut props: Vec<PropertiesFile> = Vec::new();
     for p in &projects {
@@ -1413,10 +1423,7 @@ impl State<'_> {
             "namespace".into(),
             namespace.clone().map(Value::String).unwrap_or(Value::Null),
         );
-        let hash_src = format!(
-            "{full}{}",
-            parser::python_repr(&parser::hashable(&Value::Object(metadata)))
-        );
+        let hash_src = format!("{full}{}", parser::hashable_repr(&Value::Object(metadata)));
         let hash = parser::md5_hex(&hash_src);
         let hash = &hash[hash.len() - 10..];
         let package = target.package.clone();

@@ -447,38 +447,64 @@ fn hex(bytes: &[u8]) -> String {
 
 /// Python's `repr()` of a JSON-like value whose leaves are strings (dbt hashes it).
 pub fn python_repr(v: &Value) -> String {
+    let mut out = String::new();
+    write_repr(&mut out, v, false);
+    out
+}
+
+/// `python_repr(&hashable(v))`, without building the hashable copy.
+pub fn hashable_repr(v: &Value) -> String {
+    let mut out = String::new();
+    write_repr(&mut out, v, true);
+    out
+}
+
+/// Writes Python's `repr()` of `v`; with `hashable`, of `hashable(v)`.
+fn write_repr(out: &mut String, v: &Value, hashable: bool) {
     match v {
         Value::Object(m) => {
-            let items: Vec<String> = m
-                .iter()
-                .map(|(k, v)| format!("{}: {}", py_str(k), python_repr(v)))
-                .collect();
-            format!("{{{}}}", items.join(", "))
-        }
-        Value::Array(a) => format!(
-            "[{}]",
-            a.iter().map(python_repr).collect::<Vec<_>>().join(", ")
-        ),
-        Value::String(s) => py_str(s),
-        Value::Null => "None".into(),
-        Value::Bool(b) => {
-            if *b {
-                "True".into()
-            } else {
-                "False".into()
+            let mut keys: Vec<&String> = m.keys().collect();
+            if hashable {
+                keys.sort();
             }
+            out.push('{');
+            for (i, k) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_py_str(out, k);
+                out.push_str(": ");
+                write_repr(out, &m[k.as_str()], hashable);
+            }
+            out.push('}');
         }
-        Value::Number(n) => n.to_string(),
+        Value::Array(a) => {
+            out.push('[');
+            for (i, x) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_repr(out, x, hashable);
+            }
+            out.push(']');
+        }
+        Value::String(s) => write_py_str(out, s),
+        Value::Null if hashable => write_py_str(out, "None"),
+        Value::Bool(b) if hashable => write_py_str(out, if *b { "True" } else { "False" }),
+        Value::Number(n) if hashable => write_py_str(out, &py_number(n)),
+        Value::Null => out.push_str("None"),
+        Value::Bool(b) => out.push_str(if *b { "True" } else { "False" }),
+        Value::Number(n) => out.push_str(&n.to_string()),
     }
 }
 
-fn py_str(s: &str) -> String {
+fn write_py_str(out: &mut String, s: &str) {
     let q = if s.contains('\'') && !s.contains('"') {
         '"'
     } else {
         '\''
     };
-    let mut out = String::new();
+    out.reserve(s.len() + 2);
     out.push(q);
     for c in s.chars() {
         match c {
@@ -497,7 +523,6 @@ fn py_str(s: &str) -> String {
         }
     }
     out.push(q);
-    out
 }
 
 /// dbt's `get_hashable_md`: keys sorted, every leaf turned into its `str()`.
@@ -605,6 +630,14 @@ mod tests {
             python_repr(&hashable(&v)),
             r#"{'kwargs': {'column_name': 'id', 'model': "{{ get_where_subquery(ref('orders')) }}"}, 'name': 'not_null', 'namespace': 'None'}"#
         );
+        let v =
+            json!({"z": [1, 2.0, true, null, {"b": "it's", "a": "x\ny"}], "a": false, "m": 3.5});
+        assert_eq!(hashable_repr(&v), python_repr(&hashable(&v)));
+        assert_eq!(
+            hashable_repr(&v),
+            r#"{'a': 'False', 'm': '3.5', 'z': ['1', '2.0', 'True', 'None', {'a': 'x\ny', 'b': "it's"}]}"#
+        );
+        assert_eq!(python_repr(&json!([1, null, true])), "[1, None, True]");
     }
 
     #[test]
