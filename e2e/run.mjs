@@ -255,6 +255,33 @@ await test("folder: open the example from a directory picker", async () => {
   await page.close();
 });
 
+await test("a large project: shown parsed first, from its resources' heads, then compiled", async () => {
+  // More than 400 files, so that the worker hands the parsed project over first.
+  const dir = path.join(WORK, "big");
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(path.join(dir, "models"), { recursive: true });
+  fs.writeFileSync(path.join(dir, "dbt_project.yml"), "name: big\nversion: '1.0'\nconfig-version: 2\nprofile: big\n");
+  for (let i = 0; i < 450; i++) {
+    const from = i === 0 ? "(select 1 as id)" : `{{ ref('m${i - 1}') }}`;
+    fs.writeFileSync(path.join(dir, "models", `m${i}.sql`), `select id from ${from} as t`);
+  }
+  fs.writeFileSync(path.join(dir, "models", "schema.yml"),
+    "version: 2\nmodels:\n  - name: m10\n    description: The **tenth** model.\n    columns:\n      - name: id\n        description: Its key.\n        data_tests: [unique]\n");
+  const page = await newPage();
+  await page.goto(BASE);
+  await page.locator("#open-folder").setInputFiles(dir);
+  await waitProject(page, "big");
+  const marks = await page.evaluate(() => ["trellis-interactive", "trellis-compiled"]
+    .map((m) => performance.getEntriesByName(m)[0]?.startTime));
+  assert(marks[0] > 0 && marks[1] > marks[0], `shown parsed before compiled: ${marks}`);
+  await page.goto(BASE + "#/r/model.big.m10");
+  await expectHeading(page, "m10", "heading");
+  assertEq(await page.locator(".description strong").innerText(), "tenth", "description");
+  assertEq(await page.locator("td .test-chip").innerText(), "unique", "column test");
+  assertEq((await page.locator("#compiled-sql").innerText()).trim(), 'select id from "dev"."main"."m9" as t', "compiled SQL");
+  await page.close();
+});
+
 await test("archives: .tar.gz and .zip picked, .zip dropped, .tar.gz from ?project=, reopened from recents", async () => {
   const page = await newPage();
   for (const file of [archives.tgz, archives.zip]) {
