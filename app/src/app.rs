@@ -260,7 +260,18 @@ fn show(st: AppState, result: CompileResult, origin: String, from_manifest: bool
         st.busy.set(None);
     }
     st.selection.set(None);
-    st.project.set(Some(Arc::new(project)));
+    let project = Arc::new(project);
+    st.project.set(Some(project.clone()));
+    // The search index is built once the project is on screen, unless a
+    // search asks for it first.
+    request_animation_frame(move || {
+        set_timeout(
+            move || {
+                project.search();
+            },
+            std::time::Duration::ZERO,
+        )
+    });
     if matches!(st.route.get_untracked(), Route::Open) {
         navigate("#/");
     }
@@ -911,7 +922,7 @@ fn Palette() -> impl IntoView {
         st.project.with(|p| {
             p.as_ref()
                 .map(|p| {
-                    p.search
+                    p.search()
                         .query(&q, 50)
                         .into_iter()
                         .map(|h| (h.index, h.field))

@@ -288,7 +288,9 @@ pub struct Project {
     /// Where each resource sits in the trees, to reveal the current one.
     pub project_paths: HashMap<usize, Vec<usize>>,
     pub database_paths: HashMap<usize, Vec<usize>>,
-    pub search: SearchIndex,
+    /// Built the first time something is searched, or when the page is idle
+    /// after showing the project (`app::show`), whichever comes first.
+    search: OnceLock<SearchIndex>,
     /// The selector graph, built the first time something is selected: it
     /// copies much of every entry, and most visits never select.
     graph: OnceLock<SelectGraph>,
@@ -372,7 +374,6 @@ impl Project {
         let database_tree = database_tree(&resources);
         let project_paths = project_tree.leaf_paths();
         let database_paths = database_tree.leaf_paths();
-        let search = SearchIndex::new(&resources, &result.catalog);
         Project {
             name: root,
             origin,
@@ -403,9 +404,15 @@ impl Project {
             database_tree,
             project_paths,
             database_paths,
-            search,
+            search: OnceLock::new(),
             graph: OnceLock::new(),
         }
+    }
+
+    /// The search index.
+    pub fn search(&self) -> &SearchIndex {
+        self.search
+            .get_or_init(|| SearchIndex::new(&self.resources, &self.catalog))
     }
 
     /// The selector graph of every selectable resource (not macros, docs

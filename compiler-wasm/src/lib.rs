@@ -46,7 +46,7 @@ pub struct Options {
 
 /// Builds the core's input from files keyed by project-relative path.
 pub fn project_input(
-    files: BTreeMap<String, String>,
+    files: BTreeMap<String, impl Into<std::sync::Arc<str>>>,
     options: Options,
 ) -> Result<ProjectInput, String> {
     let mut input = ProjectInput::default();

@@ -14,8 +14,9 @@ use trellis_compiler::Diagnostic;
 /// A project's files, re-rooted at its `dbt_project.yml`.
 #[derive(Debug, Clone, Default)]
 pub struct ProjectFiles {
-    /// Text files the compiler reads, by project-relative path.
-    pub files: BTreeMap<String, String>,
+    /// Text files the compiler reads, by project-relative path; shared with
+    /// each compile's input rather than copied into it.
+    pub files: BTreeMap<String, std::sync::Arc<str>>,
     /// `target/catalog.json` (or `catalog.json`) when the project carries one.
     pub catalog: Option<String>,
     /// Files that were skipped because they are not UTF-8 text.
@@ -44,7 +45,7 @@ pub fn project_files(raw: RawFiles) -> Result<ProjectFiles, ArchiveError> {
         match String::from_utf8(bytes) {
             Ok(text) if is_catalog => out.catalog = Some(text),
             Ok(text) => {
-                out.files.insert(rel.to_string(), text);
+                out.files.insert(rel.to_string(), text.into());
             }
             Err(_) => out.not_text.push(rel.to_string()),
         }
