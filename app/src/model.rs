@@ -80,19 +80,29 @@ pub struct ManifestIn {
 impl ManifestIn {
     /// The sections with the resource kind of their entries ("" when each
     /// entry says its own), in the order the app lists them.
-    fn sections(self) -> [(Entries, &'static str); 10] {
-        [
-            (self.nodes.unwrap_or_default(), ""),
-            (self.sources, "source"),
-            (self.exposures, "exposure"),
-            (self.metrics, "metric"),
-            (self.semantic_models, "semantic_model"),
-            (self.saved_queries, "saved_query"),
-            (self.unit_tests, "unit_test"),
-            (self.macros, "macro"),
-            (self.docs, "doc"),
-            (self.groups, "group"),
-        ]
+    fn sections(mut self) -> Vec<(Entries, &'static str)> {
+        trellis_compiler_wasm::heads::SECTIONS
+            .iter()
+            .map(|&(key, kind)| (self.take(key), kind))
+            .collect()
+    }
+
+    /// The entries of one section, by its manifest key.
+    fn take(&mut self, key: &str) -> Entries {
+        let section = match key {
+            "nodes" => return self.nodes.take().unwrap_or_default(),
+            "sources" => &mut self.sources,
+            "exposures" => &mut self.exposures,
+            "metrics" => &mut self.metrics,
+            "semantic_models" => &mut self.semantic_models,
+            "saved_queries" => &mut self.saved_queries,
+            "unit_tests" => &mut self.unit_tests,
+            "macros" => &mut self.macros,
+            "docs" => &mut self.docs,
+            "groups" => &mut self.groups,
+            _ => return Entries::default(),
+        };
+        std::mem::take(section)
     }
 }
 

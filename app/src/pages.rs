@@ -218,14 +218,12 @@ pub fn problems_page(p: Arc<Project>) -> impl IntoView {
 fn frame(p: &Project, d: &crate::model::Diag) -> Option<String> {
     let pos = d.position?;
     let r = &p.resources[*p.file_owner.get(d.file.as_deref()?)?];
-    // A block snapshot's raw_code is the block, not the file its lines count in.
-    if r.kind == "snapshot" {
+    // A block snapshot's raw_code is the block, and a macro's code one macro,
+    // not the file their lines count in.
+    if r.kind == "snapshot" || r.kind == "macro" {
         return None;
     }
-    let code = match r.kind.as_str() {
-        "macro" => r.raw()["raw_code"].as_str()?,
-        _ => r.code.as_deref()?,
-    };
+    let code = r.code.as_deref()?;
     let line = code.lines().nth(pos.line.checked_sub(1)? as usize)?;
     let gutter = format!("{} | ", pos.line);
     let caret = " ".repeat(

@@ -90,7 +90,7 @@ pub fn compile(
 ) -> Result<String, String> {
     let (input, diagnostics, source) = prepare(project, options)?;
     let out = trellis_compiler::compile::compile_with_progress(&input, compile_nodes, progress);
-    Ok(result_of(project, &input, &out, diagnostics, source))
+    Ok(result_of(project, &input, &out, diagnostics, source, false))
 }
 
 /// `compile`, handing `parsed` the parsed project first, from the same
@@ -104,11 +104,16 @@ pub fn compile_staged(
 ) -> Result<String, String> {
     let (input, diagnostics, source) = prepare(project, options)?;
     let out = trellis_compiler::compile::compile_staged(&input, progress, &mut |p| {
-        let mut all = diagnostics.clone();
-        all.extend(p.diagnostics.iter().cloned());
-        parsed(heads_result(project, &input, p, all, source))
+        parsed(result_of(
+            project,
+            &input,
+            p,
+            diagnostics.clone(),
+            source,
+            true,
+        ))
     });
-    Ok(result_of(project, &input, &out, diagnostics, source))
+    Ok(result_of(project, &input, &out, diagnostics, source, false))
 }
 
 /// The input and output of compiling a project with default options.
@@ -179,9 +184,11 @@ fn result_of(
     out: &trellis_compiler::compile::CompileOutput,
     mut diagnostics: Vec<Diagnostic>,
     source: &str,
+    heads_only: bool,
 ) -> String {
     diagnostics.extend(out.diagnostics.iter().cloned());
-    app_result(input, out, diagnostics, source, project.catalog.as_deref())
+    let catalog = project.catalog.as_deref();
+    app_json(input, out, diagnostics, source, catalog, heads_only)
 }
 
 /// What the app shows of a compiled project.
@@ -205,37 +212,6 @@ enum AppManifest<'a> {
     Metadata { metadata: Value },
 }
 
-/// The parsed project as heads (see `compile_staged`): `{name, manifest:
-/// {metadata}, heads, diagnostics, catalog, profile}`.
-fn heads_result(
-    project: &ProjectFiles,
-    input: &trellis_compiler::ProjectInput,
-    out: &trellis_compiler::compile::CompileOutput,
-    diagnostics: Vec<Diagnostic>,
-    source: &str,
-) -> String {
-    let manifest = trellis_compiler::manifest::ManifestJson {
-        out,
-        input,
-        for_app: true,
-    };
-    let metadata = serde_json::to_value(manifest.section("metadata")).unwrap_or_default();
-    let result = AppResult {
-        name: &out.manifest.project_name,
-        manifest: AppManifest::Metadata { metadata },
-        heads: Some(crate::heads::Heads { out, input }),
-        diagnostics,
-        catalog: catalog_of(project.catalog.as_deref()),
-        profile: profile_summary(source, &input.target),
-    };
-    serde_json::to_string(&result).unwrap_or_else(|e| json!({ "error": e.to_string() }).to_string())
-}
-
-fn catalog_of(text: Option<&str>) -> Value {
-    text.and_then(|t| serde_json::from_str::<Value>(t).ok())
-        .unwrap_or(Value::Null)
-}
-
 /// What the app shows of a compiled project, as JSON text: `{name,
 /// manifest, diagnostics, catalog, profile}`. The manifest is written as it
 /// is serialized, in its app variant (see `ManifestJson::for_app`). The worker sends
@@ -247,16 +223,42 @@ pub fn app_result(
     profile_source: &str,
     catalog: Option<&str>,
 ) -> String {
+    app_json(input, out, diagnostics, profile_source, catalog, false)
+}
+
+/// `app_result`, or with `heads_only` the parsed project as heads (see
+/// `compile_staged`): `{name, manifest: {metadata}, heads, diagnostics,
+/// catalog, profile}`.
+fn app_json(
+    input: &trellis_compiler::ProjectInput,
+    out: &trellis_compiler::compile::CompileOutput,
+    diagnostics: Vec<trellis_compiler::Diagnostic>,
+    profile_source: &str,
+    catalog: Option<&str>,
+    heads_only: bool,
+) -> String {
+    let whole = trellis_compiler::manifest::ManifestJson {
+        out,
+        input,
+        for_app: true,
+    };
+    let (manifest, heads) = if heads_only {
+        let metadata = serde_json::to_value(whole.section("metadata")).unwrap_or_default();
+        (
+            AppManifest::Metadata { metadata },
+            Some(crate::heads::Heads { out, input }),
+        )
+    } else {
+        (AppManifest::Whole(whole), None)
+    };
     let result = AppResult {
         name: &out.manifest.project_name,
-        manifest: AppManifest::Whole(trellis_compiler::manifest::ManifestJson {
-            out,
-            input,
-            for_app: true,
-        }),
-        heads: None,
+        manifest,
+        heads,
         diagnostics,
-        catalog: catalog_of(catalog),
+        catalog: catalog
+            .and_then(|t| serde_json::from_str::<Value>(t).ok())
+            .unwrap_or(Value::Null),
         profile: profile_summary(profile_source, &input.target),
     };
     serde_json::to_string(&result).unwrap_or_else(|e| json!({ "error": e.to_string() }).to_string())

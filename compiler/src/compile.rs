@@ -64,9 +64,11 @@ const BUILTINS: &[(&str, &str, &str)] = &[
 /// How far a compile has got, for progress bars.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Progress {
-    /// In order: `properties` (YAML files read), `resources` (properties
-    /// files applied, their tests made), `parse` (nodes rendered), `graph`
-    /// (graph and descriptions), `compile` (nodes compiled).
+    /// In order: `macros` (macro and docs files read), `nodes` (SQL, seed
+    /// and snapshot files read), `properties` (YAML files read), `resources`
+    /// (properties files applied), `tests` (generic tests made), `parse`
+    /// (nodes rendered), `graph` (graph and descriptions), `compile` (nodes
+    /// compiled).
     pub phase: &'static str,
     pub done: usize,
     pub total: usize,
@@ -1086,7 +1088,6 @@ impl State<'_> {
             &["sources"],
             fqn,
         );
-        let mut tags: Vec<String> = Vec::new();
         for e in [source, table] {
             let mut legacy = Map::new();
             for k in [
@@ -1101,17 +1102,17 @@ impl State<'_> {
                     legacy.insert(k.to_string(), v.clone());
                 }
             }
-            tags.extend(tags_of(e.get("tags")));
             layers.push(legacy);
             if let Some(Value::Object(c)) = e.get("config") {
                 let mut c = c.clone();
-                tags.extend(tags_of(c.remove("tags").as_ref()));
+                c.remove("tags");
                 layers.push(c);
             }
         }
-        tags.sort();
-        tags.dedup();
-        layers.push(Map::from_iter([("tags".to_string(), json!(tags))]));
+        layers.push(Map::from_iter([(
+            "tags".to_string(),
+            json!(source_tags(source, table)),
+        )]));
         if package_project.is_some() {
             layers.extend(levels_in(&self.root.configs, &["sources"], fqn));
         }
@@ -1137,7 +1138,6 @@ impl State<'_> {
                 .cloned()
                 .unwrap_or_default();
         let mut freshness: Option<Value> = None;
-        let mut tags: Vec<String> = Vec::new();
         for e in [source, table] {
             let mut layer = Map::new();
             for k in ["loaded_at_field", "loaded_at_query", "meta"] {
@@ -1145,7 +1145,6 @@ impl State<'_> {
                     layer.insert(k.to_string(), v.clone());
                 }
             }
-            tags.extend(tags_of(e.get("tags")));
             let config = e.get("config").and_then(Value::as_object);
             for f in [e.get("freshness"), config.and_then(|c| c.get("freshness"))]
                 .into_iter()
@@ -1171,13 +1170,11 @@ impl State<'_> {
             if let Some(c) = config {
                 let mut c = c.clone();
                 c.remove("freshness");
-                tags.extend(tags_of(c.remove("tags").as_ref()));
+                c.remove("tags");
                 merge_source_layer(&mut own, c);
             }
         }
-        tags.sort();
-        tags.dedup();
-        own.insert("tags".into(), json!(tags));
+        own.insert("tags".into(), json!(source_tags(source, table)));
         if let Some(f) = freshness {
             own.insert("freshness".into(), f);
         }
@@ -1190,6 +1187,22 @@ impl State<'_> {
             own,
         )
     }
+}
+
+/// A source table's tags: the source's and the table's, each from the entry
+/// and its `config`, sorted and without repeats.
+fn source_tags(source: &Value, table: &Value) -> Vec<String> {
+    let mut tags: Vec<String> = [source, table]
+        .iter()
+        .flat_map(|e| {
+            let mut t = tags_of(e.get("tags"));
+            t.extend(tags_of(e.get("config").and_then(|c| c.get("tags"))));
+            t
+        })
+        .collect();
+    tags.sort();
+    tags.dedup();
+    tags
 }
 
 /// One layer of a source table's config over `cfg`: freshness and meta

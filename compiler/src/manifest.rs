@@ -638,13 +638,7 @@ impl Serialize for ManifestJson<'_> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
         for key in self.keys() {
-            map.serialize_entry(
-                key,
-                &Section {
-                    manifest: self,
-                    key,
-                },
-            )?;
+            map.serialize_entry(key, &self.section(key))?;
         }
         map.end()
     }
@@ -675,13 +669,7 @@ pub fn write_json<W: std::io::Write>(
         if key == "nodes" && input.threads > 1 {
             write_nodes(&out.manifest, input.threads, 256, &mut w)?;
         } else {
-            serde_json::to_writer(
-                &mut w,
-                &Section {
-                    manifest: &manifest,
-                    key,
-                },
-            )?;
+            serde_json::to_writer(&mut w, &manifest.section(key))?;
         }
     }
     w.write_all(b"}").map_err(io)
@@ -760,11 +748,7 @@ mod tests {
             );
         }
         // Small chunks: several windows of several chunks each.
-        let nodes = serde_json::to_vec(&Section {
-            manifest: &ManifestJson::new(&out, &input),
-            key: "nodes",
-        })
-        .unwrap();
+        let nodes = serde_json::to_vec(&ManifestJson::new(&out, &input).section("nodes")).unwrap();
         let mut written = Vec::new();
         write_nodes(&out.manifest, 2, 7, &mut written).unwrap();
         assert_eq!(
