@@ -5,8 +5,19 @@
 const TEXT_EXT = /\.(sql|ya?ml|csv|md|py|json)$/i;
 const MAX_TEXT_FILE = 64 * 1024 * 1024;
 
+// What the page started before the app loaded (see index.html), taken once.
+function early(key) {
+  const e = globalThis.TRELLIS_EARLY;
+  const v = e && e[key];
+  if (e) e[key] = null;
+  return v;
+}
+
 export function createWorker(url, onMessage) {
-  const w = new Worker(url, { type: "module" });
+  const started = url === "worker.js" ? early("worker") : null;
+  const w = started || new Worker(url, { type: "module" });
+  const failed = started && globalThis.TRELLIS_EARLY.failed;
+  if (failed) setTimeout(() => onMessage("error", "the compiler stopped: " + failed), 0);
   // Results come as UTF-8 bytes, moved rather than copied; the rest as text.
   w.onmessage = (e) => onMessage(e.data.type, e.data.text ?? "", e.data.bytes ?? null);
   w.onerror = (e) => {
@@ -97,6 +108,8 @@ export function readDrop(dataTransfer) {
 }
 
 export async function fetchBytes(url) {
+  const e = globalThis.TRELLIS_EARLY;
+  if (e && e.url === url && e.bytes) return new Uint8Array(await early("bytes"));
   const r = await fetch(url);
   if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
   return new Uint8Array(await r.arrayBuffer());
