@@ -8,6 +8,9 @@ pub fn parse(path: &str, text: &str) -> Result<Value, Diagnostic> {
     if text.trim().is_empty() {
         return Ok(Value::Null);
     }
+    if let Some(v) = plain::read(text) {
+        return Ok(v);
+    }
     match serde_saphyr::from_str_with_options::<Value>(text, options()) {
         Ok(v) => Ok(v),
         Err(e) => {
@@ -28,6 +31,156 @@ fn options() -> serde_saphyr::Options {
     o.strict_booleans = true;
     o.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::LastWins;
     o
+}
+
+/// The common case read twice as fast: a document of mappings, sequences
+/// and scalars, built straight from the parser's events into values.
+///
+/// It gives up (`None`) on anything whose reading takes more than that, and
+/// the full reader then reads the document: errors, anchors and aliases,
+/// tags, merge keys, duplicate keys, several documents, keys that are not
+/// plain strings, and plain scalars that are not plainly a string, `null`,
+/// `true`, `false` or a decimal number. What it does read, it reads as the
+/// full reader does (a test compares the two).
+mod plain {
+    use granit_parser::{Event, Parser, ScalarStyle};
+    use serde_json::{Map, Number, Value};
+
+    enum Open {
+        Seq(Vec<Value>),
+        Map(Map<String, Value>, Option<String>),
+    }
+
+    pub fn read(text: &str) -> Option<Value> {
+        let mut stack: Vec<Open> = Vec::new();
+        let mut done: Option<Value> = None;
+        let mut documents = 0;
+        for event in Parser::new_from_str(text) {
+            let (event, _) = event.ok()?;
+            let value = match event {
+                Event::StreamStart | Event::StreamEnd | Event::DocumentEnd => continue,
+                Event::DocumentStart(_, version) => {
+                    documents += 1;
+                    if documents > 1 || version.is_some() {
+                        return None;
+                    }
+                    continue;
+                }
+                Event::SequenceStart(_, 0, None) => {
+                    stack.push(Open::Seq(Vec::new()));
+                    continue;
+                }
+                Event::MappingStart(_, 0, None) => {
+                    stack.push(Open::Map(Map::new(), None));
+                    continue;
+                }
+                Event::Scalar(text, style, 0, None) => {
+                    if let Some(Open::Map(_, key @ None)) = stack.last_mut() {
+                        *key = Some(key_of(text.as_ref(), style)?);
+                        continue;
+                    }
+                    scalar(text.as_ref(), style)?
+                }
+                Event::SequenceEnd => match stack.pop()? {
+                    Open::Seq(items) => Value::Array(items),
+                    Open::Map(..) => return None,
+                },
+                Event::MappingEnd => match stack.pop()? {
+                    Open::Map(map, None) => Value::Object(map),
+                    Open::Map(_, Some(_)) | Open::Seq(_) => return None,
+                },
+                _ => return None,
+            };
+            match stack.last_mut() {
+                None if done.is_none() => done = Some(value),
+                None => return None,
+                Some(Open::Seq(items)) => items.push(value),
+                Some(Open::Map(map, key)) => {
+                    if map.insert(key.take()?, value).is_some() {
+                        return None;
+                    }
+                }
+            }
+        }
+        if !stack.is_empty() || documents != 1 {
+            return None;
+        }
+        done
+    }
+
+    /// A mapping key: quoted, or plain and plainly a string.
+    fn key_of(text: &str, style: ScalarStyle) -> Option<String> {
+        match style {
+            ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => Some(text.to_string()),
+            ScalarStyle::Plain if is_plain_string(text) && text != "<<" => Some(text.to_string()),
+            _ => None,
+        }
+    }
+
+    fn scalar(text: &str, style: ScalarStyle) -> Option<Value> {
+        if style != ScalarStyle::Plain {
+            return Some(Value::String(text.to_string()));
+        }
+        match text {
+            "" | "~" | "null" => return Some(Value::Null),
+            "true" => return Some(Value::Bool(true)),
+            "false" => return Some(Value::Bool(false)),
+            _ => {}
+        }
+        if is_plain_string(text) {
+            return Some(Value::String(text.to_string()));
+        }
+        number(text)
+    }
+
+    /// A plain scalar that no YAML schema reads as anything but a string:
+    /// it does not start like a number and is none of the special words.
+    fn is_plain_string(text: &str) -> bool {
+        let Some(first) = text.bytes().next() else {
+            return false;
+        };
+        if first.is_ascii_digit() || matches!(first, b'+' | b'-' | b'.' | b'~' | b'<') {
+            return false;
+        }
+        text.len() > 8
+            || !matches!(
+                text.to_ascii_lowercase().as_str(),
+                "null"
+                    | "true"
+                    | "false"
+                    | "yes"
+                    | "no"
+                    | "on"
+                    | "off"
+                    | "y"
+                    | "n"
+                    | "nan"
+                    | "inf"
+                    | "infinity"
+            )
+    }
+
+    /// `-?(0|[1-9][0-9]*)` as an integer, or with `.[0-9]+` after it as a
+    /// float; anything else is left to the full reader.
+    fn number(text: &str) -> Option<Value> {
+        let digits = text.strip_prefix('-').unwrap_or(text);
+        let (int, frac) = match digits.split_once('.') {
+            Some((i, f)) => (i, Some(f)),
+            None => (digits, None),
+        };
+        let decimal = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        if !decimal(int) || (int.len() > 1 && int.starts_with('0')) || text == "-0" {
+            return None;
+        }
+        match frac {
+            None => text.parse::<i64>().ok().map(Value::from),
+            Some(f) if decimal(f) => {
+                let x: f64 = text.parse().ok()?;
+                Number::from_f64(x).map(Value::Number)
+            }
+            Some(_) => None,
+        }
+    }
 }
 
 fn first_line(s: &str) -> String {
@@ -53,6 +206,211 @@ mod tests {
     fn single_letters_are_strings() {
         let v = parse("a.yml", "v: [Y, n, true]\n").unwrap();
         assert_eq!(v, serde_json::json!({"v": ["Y", "n", true]}));
+    }
+
+    /// The full reader alone.
+    fn full(text: &str) -> Option<Value> {
+        serde_saphyr::from_str_with_options::<Value>(text, options()).ok()
+    }
+
+    /// Where the plain reader reads a document, it reads what the full one does.
+    fn agrees(text: &str) -> bool {
+        match plain::read(text) {
+            Some(v) => {
+                assert_eq!(Some(&v), full(text).as_ref(), "{text}");
+                true
+            }
+            None => false,
+        }
+    }
+
+    #[test]
+    fn the_plain_reader_reads_every_example_as_the_full_one_does() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut read = 0;
+        let mut files = 0;
+        let mut dirs = vec![root.join("examples"), root.join("compiler/tests/fixtures")];
+        while let Some(dir) = dirs.pop() {
+            for e in std::fs::read_dir(&dir).unwrap().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    dirs.push(p);
+                } else if p.extension().is_some_and(|x| x == "yml" || x == "yaml") {
+                    let text = std::fs::read_to_string(&p).unwrap();
+                    files += 1;
+                    read += usize::from(agrees(&text));
+                }
+            }
+        }
+        // Most of them take the plain path; the rest show that it gives up.
+        assert!(read * 4 > files * 3, "{read} of {files}");
+    }
+
+    #[test]
+    fn the_plain_reader_gives_up_on_what_it_does_not_read() {
+        for text in [
+            "a: &x 1\nb: *x\n",
+            "a: !!str 1\n",
+            "<<: {a: 1}\n",
+            "a: 1\na: 2\n",
+            "a: 1\n---\nb: 2\n",
+            "a: 0x1F\n",
+            "a: 1e3\n",
+            "a: 2024-01-01\n",
+            "a: Yes\n",
+            "a: .inf\n",
+            "a: [1, 2\n",
+            "? [a]\n: 1\n",
+            "# only a comment\n",
+        ] {
+            assert_eq!(plain::read(text), None, "{text}");
+        }
+        assert_eq!(
+            plain::read("a: 1\nb: [x, 'y', -2, 1.5, ~, true]\nc:\n  - d: \"e\"\n"),
+            Some(
+                serde_json::json!({"a": 1, "b": ["x", "y", -2, 1.5, null, true], "c": [{"d": "e"}]})
+            )
+        );
+    }
+
+    mod generated {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Scalars as written: words, numbers and near-numbers, special
+        /// words in several spellings, quoted and block scalars.
+        fn scalar() -> impl Strategy<Value = String> {
+            let plain = prop::sample::select(vec![
+                "abc",
+                "hello world",
+                "a b: c",
+                "1",
+                "-1",
+                "0",
+                "1.5",
+                "-2.25",
+                "true",
+                "false",
+                "~",
+                "null",
+                "",
+                "'quoted'",
+                "\"dq\"",
+                "'it''s'",
+                "\"a\\nb\"",
+                "é",
+                "a-b",
+                "[]",
+                "{}",
+                "[a, 1]",
+                "{k: v}",
+                "|\n  block",
+            ]);
+            let tricky = prop::sample::select(vec![
+                "x#y",
+                "01",
+                "-0",
+                "1.",
+                ".5",
+                "1e3",
+                "1_000",
+                "+1",
+                "0x1F",
+                "0o17",
+                "9223372036854775808",
+                "True",
+                "TRUE",
+                "yes",
+                "No",
+                "on",
+                "y",
+                "n",
+                "Null",
+                "NULL",
+                "nan",
+                "NaN",
+                ".nan",
+                "inf",
+                ".inf",
+                "-.inf",
+                "infinity",
+                "2024-01-01",
+                "12:30",
+                "-",
+                "<<",
+                ">\n  folded",
+            ]);
+            prop_oneof![12 => plain, 1 => tricky].prop_map(str::to_string)
+        }
+
+        #[derive(Debug, Clone)]
+        enum Tree {
+            Leaf(String),
+            Seq(Vec<Tree>),
+            Map(Vec<(String, Tree)>),
+        }
+
+        fn tree() -> impl Strategy<Value = Tree> {
+            let leaf = scalar().prop_map(Tree::Leaf);
+            leaf.prop_recursive(3, 24, 4, |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 1..4).prop_map(Tree::Seq),
+                    prop::collection::vec((scalar(), inner), 1..4).prop_map(Tree::Map),
+                ]
+            })
+        }
+
+        fn write(t: &Tree, indent: usize, out: &mut String) {
+            let pad = " ".repeat(indent);
+            match t {
+                Tree::Leaf(s) => {
+                    out.push_str(&pad);
+                    out.push_str(s);
+                    out.push('\n');
+                }
+                Tree::Seq(items) => {
+                    for i in items {
+                        out.push_str(&pad);
+                        out.push_str("-\n");
+                        write(i, indent + 2, out);
+                    }
+                }
+                Tree::Map(entries) => {
+                    for (k, v) in entries {
+                        out.push_str(&pad);
+                        out.push_str(k);
+                        out.push_str(":\n");
+                        write(v, indent + 2, out);
+                    }
+                }
+            }
+        }
+
+        #[test]
+        fn the_plain_reader_agrees_with_the_full_one() {
+            let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
+                cases: 2000,
+                ..ProptestConfig::default()
+            });
+            let (read, all) = (std::cell::Cell::new(0), std::cell::Cell::new(0));
+            runner
+                .run(&tree(), |t| {
+                    let mut text = String::new();
+                    write(&t, 0, &mut text);
+                    all.set(all.get() + 1);
+                    read.set(read.get() + usize::from(agrees(&text)));
+                    Ok(())
+                })
+                .unwrap();
+            // Both outcomes are exercised: documents it reads and ones it leaves.
+            assert!(
+                read.get() * 10 > all.get(),
+                "{} of {}",
+                read.get(),
+                all.get()
+            );
+            assert!(read.get() < all.get(), "{} of {}", read.get(), all.get());
+        }
     }
 
     #[test]
