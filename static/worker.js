@@ -2,12 +2,24 @@
 // Its start function sees no `window` and leaves the page alone; requests go
 // to the exported `worker_handle`; progress comes back as JSON text, results
 // as JSON in UTF-8 bytes.
-import init, { worker_handle } from "./trellis-app.js";
+import init, { worker_handle, worker_warm_up } from "./trellis-app.js";
 
-const ready = init({ module_or_path: new URL("./trellis-app_bg.wasm", import.meta.url) });
+// Once the module is in, compiles of the bundled example have the browser
+// compile the compiler's code (lazily, on first calls) while the page is
+// still loading or the user is still picking a project. A request stops the
+// warm-up at the end of its current step.
+let requested = false;
+const ready = init({ module_or_path: new URL("./trellis-app_bg.wasm", import.meta.url) }).then(async () => {
+  try {
+    for (let step = 0; !requested && worker_warm_up(step); step++) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+  } catch (_) { /* the real request reports errors */ }
+});
 
 self.onmessage = async (event) => {
   const { request, bytes } = event.data;
+  requested = true;
   try {
     await ready;
     // When each phase was first and last reported, for `cargo xtask bench-app`.

@@ -344,6 +344,39 @@ fn send(
         let bytes = bytes.map(|b| js_sys::Uint8Array::from(b.as_slice()));
         bridge::post_to_worker(&w.as_ref().unwrap().worker, &request.to_string(), bytes);
     });
+    if !WARMED.replace(true) {
+        warm_up(st, WARM_UP_TURNS);
+    }
+}
+
+thread_local! {
+    /// Whether the page has begun warming up (see [`warm_up`]).
+    static WARMED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+const WARM_UP_TURNS: u32 = 10;
+
+/// While the worker compiles the first project, the page reads a small
+/// made-up answer a few times, in short turns with the page responsive in
+/// between: the browser compiles the module's functions lazily and
+/// optimizes the hot ones only after some use, so the page then reads the
+/// real answer with code that is ready. It stops once a project is shown.
+fn warm_up(st: AppState, turns: u32) {
+    if turns == 0 || st.project.get_untracked().is_some() {
+        return;
+    }
+    set_timeout(
+        move || {
+            let text = crate::model::warm_up_answer(300);
+            if let Ok(Answer { ok: Some(r), .. }) =
+                serde_json::from_slice::<Answer>(text.as_bytes())
+            {
+                drop(Project::new(r, String::new(), false));
+            }
+            warm_up(st, turns - 1);
+        },
+        std::time::Duration::from_millis(20),
+    );
 }
 
 fn options(st: AppState) -> Value {
@@ -497,11 +530,12 @@ fn start(st: AppState) {
         }
         return;
     }
+    // The worker loads and warms up while the page waits for a project to
+    // be picked or downloaded (a manifest.json needs no worker).
+    if !query_param("project").is_some_and(|u| u.ends_with(".json")) {
+        ensure_worker(st);
+    }
     if let Some(url) = query_param("project") {
-        // An archive goes to the worker: let it load while the bytes come.
-        if !url.ends_with(".json") {
-            ensure_worker(st);
-        }
         let name = url.rsplit('/').next().unwrap_or(&url).to_string();
         st.busy.set(Some(Busy {
             what: name.clone(),

@@ -45,6 +45,13 @@ pub fn worker_handle(
     .into_bytes()
 }
 
+/// One step of warming the worker up: see [`worker::warm_up`].
+#[cfg(target_arch = "wasm32")]
+#[wasm_bindgen]
+pub fn worker_warm_up(step: u32) -> bool {
+    worker::warm_up(step)
+}
+
 #[cfg(target_arch = "wasm32")]
 fn main() {
     if web_sys::window().is_none() {

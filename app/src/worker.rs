@@ -29,13 +29,7 @@ thread_local! {
 
 fn open(req: &mut Request, bytes: &[u8]) -> Result<(), String> {
     let files = match req.kind.as_str() {
-        "example" => {
-            let files = EXAMPLE_SHOP
-                .iter()
-                .map(|(p, t)| (format!("shop/{p}"), t.to_string()))
-                .collect();
-            session::from_files(files)
-        }
+        "example" => session::from_files(example_files()),
         "files" => session::from_files(req.files.take().unwrap_or_default()),
         "archive" => session::from_archive(bytes),
         "recompile" => {
@@ -49,6 +43,39 @@ fn open(req: &mut Request, bytes: &[u8]) -> Result<(), String> {
     .map_err(|e| e.to_string())?;
     CURRENT.with(|c| *c.borrow_mut() = Some(files));
     Ok(())
+}
+
+fn example_files() -> BTreeMap<String, String> {
+    EXAMPLE_SHOP
+        .iter()
+        .map(|(p, t)| (format!("shop/{p}"), t.to_string()))
+        .collect()
+}
+
+/// Warms the worker up before a project arrives, in steps the worker takes
+/// while no request waits: the bundled example is parsed (step 0), then
+/// compiled (step 1), and the results are dropped. The browser compiles the
+/// module's functions lazily, on their first call, and optimizes the hot
+/// ones only after some use; this moves that work off the first real
+/// compile. Returns whether there is a next step.
+pub fn warm_up(step: u32) -> bool {
+    if step > 1 {
+        return false;
+    }
+    let Ok(project) = session::from_files(example_files()) else {
+        return false;
+    };
+    match step {
+        0 => {
+            let _ = session::compile(&project, Options::default(), false, &mut |_| {});
+            true
+        }
+        1 => {
+            let _ = session::compile_staged(&project, Options::default(), &mut |_| {}, &mut |_| {});
+            false
+        }
+        _ => false,
+    }
 }
 
 /// Projects with more files than this are shown parsed first, then compiled.
@@ -129,6 +156,14 @@ mod tests {
             out["ok"]["manifest"]["nodes"]["model.shop.orders"]["database"],
             "wh"
         );
+    }
+
+    #[test]
+    fn warming_up_takes_two_steps_and_leaves_no_project_open() {
+        assert!(warm_up(0));
+        assert!(!warm_up(1));
+        assert!(!warm_up(2));
+        assert!(CURRENT.with(|c| c.borrow().is_none()));
     }
 
     #[test]
