@@ -16,7 +16,7 @@ use crate::project::{package_prefixes, Project};
 use minijinja::Value as JValue;
 use serde_json::{json, Map, Value};
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, OnceLock};
 
 mod unit_tests;
@@ -1968,6 +1968,10 @@ impl State<'_> {
         // One environment per package; `used` collects the docs each render calls.
         let used: Arc<std::sync::Mutex<Vec<String>>> = Arc::default();
         let mut envs: BTreeMap<String, minijinja::Environment<'static>> = BTreeMap::new();
+        // A description renders the same wherever it is written in a package
+        // (`doc()` is all it can call), and many are written many times.
+        #[allow(clippy::type_complexity)]
+        let mut rendered: HashMap<String, HashMap<String, (String, Vec<String>)>> = HashMap::new();
         let mut render = |text: &str,
                           package: &str,
                           file: &str,
@@ -1975,6 +1979,9 @@ impl State<'_> {
          -> (String, Vec<String>) {
             if !(text.contains("{{") || text.contains("{%")) {
                 return (text.to_string(), Vec::new());
+            }
+            if let Some(hit) = rendered.get(package).and_then(|m| m.get(text)) {
+                return hit.clone();
             }
             used.lock().unwrap_or_else(|e| e.into_inner()).clear();
             let env = envs.entry(package.to_string()).or_insert_with(|| {
@@ -2033,6 +2040,10 @@ impl State<'_> {
             match env.render_str(text, ()) {
                 Ok(r) => {
                     let u = used.lock().unwrap_or_else(|e| e.into_inner()).clone();
+                    rendered
+                        .entry(package.to_string())
+                        .or_default()
+                        .insert(text.to_string(), (r.clone(), u.clone()));
                     (r, u)
                 }
                 Err(e) => {
