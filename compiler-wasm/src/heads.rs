@@ -13,7 +13,7 @@ use serde_json::value::RawValue;
 use serde_json::Value;
 use trellis_compiler::compile::CompileOutput;
 use trellis_compiler::manifest::ManifestJson;
-use trellis_compiler::nodes::{Node, ResourceType};
+use trellis_compiler::nodes::{Node, ResourceType, SourceTable};
 use trellis_compiler::parser::str_of;
 use trellis_compiler::ProjectInput;
 
@@ -168,6 +168,8 @@ struct NodeHead<'a> {
     relation: &'a str,
     #[serde(skip_serializing_if = "str::is_empty")]
     description: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    source_name: &'a str,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     depends_on: &'a [String],
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
@@ -186,7 +188,8 @@ struct NodeHead<'a> {
     tags: Vec<&'a str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     columns: Vec<(&'a str, &'a str)>,
-    code: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    code: Option<&'a str>,
 }
 
 fn node_head(n: &Node) -> NodeHead<'_> {
@@ -230,7 +233,38 @@ fn node_head(n: &Node) -> NodeHead<'_> {
             .iter()
             .map(|(name, c)| (name.as_str(), c.description.as_str()))
             .collect(),
-        code: &n.raw_code,
+        code: Some(&n.raw_code),
+        source_name: "",
+    }
+}
+
+/// A source table's head, straight from the table, as [`node_head`].
+fn source_head(s: &SourceTable) -> NodeHead<'_> {
+    NodeHead {
+        id: &s.unique_id,
+        kind: "source",
+        name: &s.name,
+        package: &s.package_name,
+        path: &s.original_file_path,
+        database: s.database.as_deref().unwrap_or(""),
+        schema: &s.schema,
+        relation: &s.identifier,
+        description: &s.description,
+        source_name: &s.source_name,
+        depends_on: &[],
+        depends_on_macros: &[],
+        attached_node: None,
+        generic_test: false,
+        test_name: None,
+        column_name: None,
+        ephemeral: false,
+        tags: s.tags.iter().map(String::as_str).collect(),
+        columns: s
+            .columns
+            .iter()
+            .map(|(name, c)| (name.as_str(), c.description.as_str()))
+            .collect(),
+        code: None,
     }
 }
 
@@ -249,12 +283,15 @@ impl Serialize for Heads<'_> {
         for n in self.out.manifest.nodes.values() {
             seq.serialize_element(&node_head(n))?;
         }
+        for t in self.out.manifest.sources.values() {
+            seq.serialize_element(&source_head(t))?;
+        }
         let manifest = ManifestJson {
             out: self.out,
             input: self.input,
             for_app: true,
         };
-        for &(key, kind) in &SECTIONS[1..] {
+        for &(key, kind) in &SECTIONS[2..] {
             let text = serde_json::to_string(&manifest.section(key)).unwrap_or_default();
             let entries: indexmap::IndexMap<String, Box<RawValue>> =
                 serde_json::from_str(&text).unwrap_or_default();

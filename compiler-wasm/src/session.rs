@@ -261,7 +261,16 @@ fn app_json(
             .unwrap_or(Value::Null),
         profile: profile_summary(profile_source, &input.target),
     };
-    serde_json::to_string(&result).unwrap_or_else(|e| json!({ "error": e.to_string() }).to_string())
+    // Sized up front from what resources usually take, so that tens of
+    // megabytes are not copied again each time the buffer doubles.
+    let per_resource = if heads_only { 1024 } else { 3584 };
+    let resources = out.manifest.nodes.len() + out.manifest.sources.len();
+    let mut text = Vec::with_capacity(resources * per_resource + 4096);
+    match serde_json::to_writer(&mut text, &result) {
+        // serde_json writes UTF-8.
+        Ok(()) => String::from_utf8(text).unwrap_or_default(),
+        Err(e) => json!({ "error": e.to_string() }).to_string(),
+    }
 }
 
 #[cfg(test)]
