@@ -356,6 +356,15 @@ await test("hostile archive: a clear error and nothing else happens", async () =
   assertEq(await page.locator(".project-name").innerText(), "shop", "the open project stays");
   await shot(page, "11-hostile-archive");
   await page.close();
+  // From the page's address, the archive goes to the worker before the app
+  // has loaded; the app then shows the worker's answer all the same.
+  const direct = await newPage();
+  await direct.goto(BASE + "?project=work/evil.zip");
+  const banner = direct.locator(".error-banner");
+  await banner.waitFor();
+  assert((await banner.innerText()).includes("points outside the project"), await banner.innerText());
+  assertEq(await direct.locator(".project-name").count(), 0, "no project is shown");
+  await direct.close();
 });
 
 await test("manifest.json written by dbt-core opens, unit tests show as tables", async () => {

@@ -13,18 +13,63 @@ function early(key) {
   return v;
 }
 
+// The worker index.html started, once the app has taken it: its answers are
+// held until the app adopts its request (`adoptEarly`) or has none to adopt
+// (`releaseEarly`).
+let held = null;
+
 export function createWorker(url, onMessage) {
-  const started = url === "worker.js" ? early("worker") : null;
-  const w = started || new Worker(url, { type: "module" });
-  const failed = started && globalThis.TRELLIS_EARLY.failed;
-  if (failed) setTimeout(() => onMessage("error", "the compiler stopped: " + failed), 0);
+  const E = globalThis.TRELLIS_EARLY;
+  let w = url === "worker.js" ? early("worker") : null;
+  if (w && E.failed) {
+    w.terminate();
+    w = null;
+  }
   // Results come as UTF-8 bytes, moved rather than copied; the rest as text.
-  w.onmessage = (e) => onMessage(e.data.type, e.data.text ?? "", e.data.bytes ?? null);
-  w.onerror = (e) => {
+  const deliver = (d) => onMessage(d.type, d.text ?? "", d.bytes ?? null);
+  const fail = (e) => {
     e.preventDefault();
-    onMessage("error", "the compiler stopped: " + (e.message || "worker failed"));
+    deliver({ type: "error", text: "the compiler stopped: " + (e.message || "worker failed") });
   };
+  if (w) {
+    held = { worker: w, deliver, fail };
+    w.onerror = (e) => {
+      e.preventDefault();
+      E.failed = e.message || "worker failed";
+    };
+    return w;
+  }
+  w = new Worker(url, { type: "module" });
+  w.onmessage = (e) => deliver(e.data);
+  w.onerror = fail;
   return w;
+}
+
+// Whether index.html sent the worker `url`'s archive: the app then adopts
+// that request instead of sending its own.
+export function earlySent(url) {
+  const E = globalThis.TRELLIS_EARLY;
+  return !!(E && held && E.url === url && E.sent);
+}
+
+// Hands the held worker's answers, those so far and those to come, to the app.
+export function adoptEarly() {
+  release(true);
+}
+
+export function releaseEarly() {
+  release(false);
+}
+
+function release(adopted) {
+  if (!held) return;
+  const { worker, deliver, fail } = held;
+  const E = globalThis.TRELLIS_EARLY;
+  held = null;
+  worker.onmessage = (e) => deliver(e.data);
+  worker.onerror = fail;
+  for (const m of E.messages.splice(0)) deliver(m);
+  if (adopted && E.failed) deliver({ type: "error", text: "the compiler stopped: " + E.failed });
 }
 
 export function postToWorker(worker, request, bytes) {

@@ -330,23 +330,43 @@ fn send(
     recent: Option<PendingRecent>,
 ) {
     ensure_worker(st);
+    bridge::release_early();
+    begin(st, what, recent);
     WORKER.with(|w| {
         let w = w.borrow();
-        SEQ.with(|s| s.borrow_mut().0 += 1);
-        PENDING.with(|p| *p.borrow_mut() = Some((what.clone(), recent)));
-        st.error.set(None);
-        st.busy.set(Some(Busy {
-            what,
-            phase: "read".into(),
-            done: 0,
-            total: 0,
-        }));
         let bytes = bytes.map(|b| js_sys::Uint8Array::from(b.as_slice()));
         bridge::post_to_worker(&w.as_ref().unwrap().worker, &request.to_string(), bytes);
     });
+}
+
+/// A request to the worker begins: the answers to come are its answers.
+fn begin(st: AppState, what: String, recent: Option<PendingRecent>) {
+    SEQ.with(|s| s.borrow_mut().0 += 1);
+    PENDING.with(|p| *p.borrow_mut() = Some((what.clone(), recent)));
+    st.error.set(None);
+    st.busy.set(Some(Busy {
+        what,
+        phase: "read".into(),
+        done: 0,
+        total: 0,
+    }));
     if !WARMED.replace(true) {
         warm_up(st, WARM_UP_TURNS);
     }
+}
+
+/// Takes over the request index.html sent for a `?project=` archive before
+/// the app loaded: the same request the app would send, since its options
+/// are the defaults when it starts.
+fn adopt(st: AppState, name: String, bytes: Vec<u8>) {
+    let recent = PendingRecent {
+        name: name.clone(),
+        kind: "archive",
+        text: None,
+        bytes: Some(bytes),
+    };
+    begin(st, name, Some(recent));
+    bridge::adopt_early();
 }
 
 thread_local! {
@@ -545,8 +565,12 @@ fn start(st: AppState) {
         }));
         spawn_local(async move {
             match bridge::fetch_bytes(&url).await {
+                Ok(b) if bridge::early_sent(&url) => {
+                    adopt(st, name, js_sys::Uint8Array::new(&b).to_vec())
+                }
                 Ok(b) => open_bytes(st, name, js_sys::Uint8Array::new(&b).to_vec()),
                 Err(e) => {
+                    bridge::release_early();
                     st.busy.set(None);
                     st.error.set(Some(format!(
                         "could not download {url}: {}",

@@ -13,6 +13,12 @@ extern "C" {
     pub fn post_to_worker(worker: &JsValue, request: &str, bytes: Option<js_sys::Uint8Array>);
     #[wasm_bindgen(js_name = terminateWorker)]
     pub fn terminate_worker(worker: &JsValue);
+    #[wasm_bindgen(js_name = earlySent)]
+    pub fn early_sent(url: &str) -> bool;
+    #[wasm_bindgen(js_name = adoptEarly)]
+    pub fn adopt_early();
+    #[wasm_bindgen(js_name = releaseEarly)]
+    pub fn release_early();
     #[wasm_bindgen(js_name = readFileList, catch)]
     pub async fn read_file_list(input: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = readPickedFile, catch)]
