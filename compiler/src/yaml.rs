@@ -139,8 +139,23 @@ mod plain {
         let Some(first) = text.bytes().next() else {
             return false;
         };
-        if first.is_ascii_digit() || matches!(first, b'+' | b'-' | b'.' | b'~' | b'<') {
+        if first.is_ascii_digit() || matches!(first, b'~' | b'<') {
             return false;
+        }
+        // `+materialized` and `-x` are strings; `+1`, `-.5`, `.inf`, `+inf` not.
+        if matches!(first, b'+' | b'-' | b'.') {
+            let rest = &text[1..];
+            if !rest
+                .bytes()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == b'_')
+                || matches!(
+                    rest.to_ascii_lowercase().as_str(),
+                    "inf" | "infinity" | "nan"
+                )
+            {
+                return false;
+            }
         }
         text.len() > 8
             || !matches!(
@@ -266,6 +281,11 @@ mod tests {
             assert_eq!(plain::read(text), None, "{text}");
         }
         assert_eq!(
+            plain::read("models:\n  +materialized: view\n  -x: .y\n"),
+            Some(serde_json::json!({"models": {"+materialized": "view", "-x": ".y"}}))
+        );
+        assert_eq!(plain::read("a: +.5\n"), None);
+        assert_eq!(
             plain::read("a: 1\nb: [x, 'y', -2, 1.5, ~, true]\nc:\n  - d: \"e\"\n"),
             Some(
                 serde_json::json!({"a": 1, "b": ["x", "y", -2, 1.5, null, true], "c": [{"d": "e"}]})
@@ -284,6 +304,10 @@ mod tests {
                 "abc",
                 "hello world",
                 "a b: c",
+                "+materialized",
+                "-x",
+                ".hidden",
+                "+_x",
                 "1",
                 "-1",
                 "0",
@@ -339,6 +363,17 @@ mod tests {
                 "-",
                 "<<",
                 ">\n  folded",
+                "+inf",
+                "-inf",
+                "+Infinity",
+                "-NaN",
+                ".NaN",
+                ".Inf",
+                "+.5",
+                "-.5",
+                "+1a",
+                "+",
+                ".",
             ]);
             prop_oneof![12 => plain, 1 => tricky].prop_map(str::to_string)
         }
