@@ -357,6 +357,7 @@ fn run(
         shared_sources: None,
         vars_cache: Default::default(),
         project_config_cache: Default::default(),
+        naming_builtin: Default::default(),
         diagnostics: std::mem::take(&mut out.diagnostics),
         manifest: std::mem::take(&mut out.manifest),
     };
@@ -533,6 +534,8 @@ struct State<'a> {
     shared_sources: Option<Sources>,
     /// `vars_for` by package.
     vars_cache: std::sync::Mutex<BTreeMap<String, Arc<Map<String, Value>>>>,
+    /// Whether dbt's own `generate_*_name` is in effect, by package and macro.
+    naming_builtin: HashMap<(String, &'static str), bool>,
     /// `project_configs` by resource type, package and the part of the fqn
     /// that `dbt_project.yml` configures.
     project_config_cache: std::sync::Mutex<
@@ -1886,14 +1889,15 @@ impl State<'_> {
         r
     }
 
-    /// Calls `generate_*_name`: natively when the builtin is in effect, else through Jinja.
-    fn naming_macro(&mut self, macro_name: &str, custom: Option<String>, n: &Node) -> String {
-        let def = self.shared.macros.lookup(&n.package_name, macro_name);
+    /// Whether `macro_name` (and what it dispatches to) is dbt's own for a
+    /// node of `package`.
+    fn naming_is_builtin(&self, macro_name: &str, package: &str) -> bool {
+        let def = self.shared.macros.lookup(package, macro_name);
         let dispatched = self
             .shared
             .macros
             .lookup(
-                &n.package_name,
+                package,
                 &format!("{}__{macro_name}", self.shared.adapter.type_name),
             )
             .or_else(|| {
@@ -1901,11 +1905,29 @@ impl State<'_> {
                     .macros
                     .lookup(&self.root.name, &format!("default__{macro_name}"))
             });
-        let builtin = def.as_ref().map(|d| d.package == "dbt").unwrap_or(true)
+        def.as_ref().map(|d| d.package == "dbt").unwrap_or(true)
             && dispatched
                 .as_ref()
                 .map(|d| d.package == "dbt")
-                .unwrap_or(true);
+                .unwrap_or(true)
+    }
+
+    /// Calls `generate_*_name`: natively when the builtin is in effect, else through Jinja.
+    fn naming_macro(
+        &mut self,
+        macro_name: &'static str,
+        custom: Option<String>,
+        n: &Node,
+    ) -> String {
+        let key = (n.package_name.clone(), macro_name);
+        let builtin = match self.naming_builtin.get(&key) {
+            Some(b) => *b,
+            None => {
+                let b = self.naming_is_builtin(macro_name, &n.package_name);
+                self.naming_builtin.insert(key, b);
+                b
+            }
+        };
         let target = &self.input.target;
         if builtin {
             return match macro_name {
