@@ -14,8 +14,7 @@ function early(key) {
 }
 
 // The worker index.html started, once the app has taken it: its answers are
-// held until the app adopts its request (`adoptEarly`) or has none to adopt
-// (`releaseEarly`).
+// held until the app has begun a request (`releaseEarly`).
 let held = null;
 
 export function createWorker(url, onMessage) {
@@ -52,16 +51,10 @@ export function earlySent(url) {
   return !!(E && held && E.url === url && E.sent);
 }
 
-// Hands the held worker's answers, those so far and those to come, to the app.
-export function adoptEarly() {
-  release(true);
-}
-
+// Hands the held worker's answers, those so far and those to come, to the
+// app, once it has begun a request (its own, or the adopted one); a worker
+// that failed to load is reported then.
 export function releaseEarly() {
-  release(false);
-}
-
-function release(adopted) {
   if (!held) return;
   const { worker, deliver, fail } = held;
   const E = globalThis.TRELLIS_EARLY;
@@ -69,7 +62,7 @@ function release(adopted) {
   worker.onmessage = (e) => deliver(e.data);
   worker.onerror = fail;
   for (const m of E.messages.splice(0)) deliver(m);
-  if (adopted && E.failed) deliver({ type: "error", text: "the compiler stopped: " + E.failed });
+  if (E.failed) deliver({ type: "error", text: "the compiler stopped: " + E.failed });
 }
 
 export function postToWorker(worker, request, bytes) {

@@ -330,13 +330,14 @@ fn send(
     recent: Option<PendingRecent>,
 ) {
     ensure_worker(st);
-    bridge::release_early();
     begin(st, what, recent);
     WORKER.with(|w| {
         let w = w.borrow();
         let bytes = bytes.map(|b| js_sys::Uint8Array::from(b.as_slice()));
         bridge::post_to_worker(&w.as_ref().unwrap().worker, &request.to_string(), bytes);
     });
+    // The worker index.html started (if it is this one) answers the app now.
+    bridge::release_early();
 }
 
 /// A request to the worker begins: the answers to come are its answers.
@@ -366,7 +367,7 @@ fn adopt(st: AppState, name: String, bytes: Vec<u8>) {
         bytes: Some(bytes),
     };
     begin(st, name, Some(recent));
-    bridge::adopt_early();
+    bridge::release_early();
 }
 
 thread_local! {
@@ -570,7 +571,6 @@ fn start(st: AppState) {
                 }
                 Ok(b) => open_bytes(st, name, js_sys::Uint8Array::new(&b).to_vec()),
                 Err(e) => {
-                    bridge::release_early();
                     st.busy.set(None);
                     st.error.set(Some(format!(
                         "could not download {url}: {}",

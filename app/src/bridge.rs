@@ -15,8 +15,6 @@ extern "C" {
     pub fn terminate_worker(worker: &JsValue);
     #[wasm_bindgen(js_name = earlySent)]
     pub fn early_sent(url: &str) -> bool;
-    #[wasm_bindgen(js_name = adoptEarly)]
-    pub fn adopt_early();
     #[wasm_bindgen(js_name = releaseEarly)]
     pub fn release_early();
     #[wasm_bindgen(js_name = readFileList, catch)]
