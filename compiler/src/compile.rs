@@ -1783,7 +1783,12 @@ impl State<'_> {
             unit_tests::FIXTURE_TEMPLATE.to_string(),
             unit_tests::FIXTURE_SOURCE.to_string(),
         );
-        let sources = self.sources_arc();
+        // The table moves into the environment: every template is in it now,
+        // and copying tens of thousands of them would be wasted.
+        let sources = Arc::new(jinja::TemplateSources {
+            texts: std::mem::take(&mut self.sources),
+            line_offsets: std::mem::take(&mut self.line_offsets),
+        });
         self.env = Some(Arc::new(jinja::environment(sources.clone())));
         self.shared_sources = Some(sources);
     }
