@@ -498,12 +498,29 @@ impl NodeCtx {
         if macro_name.contains('.') {
             return Err(err(format!("In adapter.dispatch, got a macro name of \"{macro_name}\", but \".\" is not a valid macro name component.")));
         }
-        let search: Vec<Option<String>> = match &namespace {
+        match self.dispatch_target(&macro_name, namespace.as_deref()) {
+            Ok(def) => Ok(MacroCall::value(def, self.clone())),
+            Err(attempts) => Err(err(format!(
+                "In dispatch: No macro named '{macro_name}' found within namespace: '{}'\n    Searched for: {}",
+                namespace.as_deref().unwrap_or("None"),
+                attempts.join(", ")
+            ))),
+        }
+    }
+
+    /// The macro `adapter.dispatch(macro_name, namespace)` calls for this
+    /// node, or the names it looked for.
+    fn dispatch_target(
+        &self,
+        macro_name: &str,
+        namespace: Option<&str>,
+    ) -> Result<Arc<MacroDef>, Vec<String>> {
+        let search: Vec<Option<String>> = match namespace {
             None => vec![None],
             Some(ns) => match self.shared.dispatch.get(ns) {
                 Some(order) => order.iter().cloned().map(Some).collect(),
-                None if self.shared.dependencies.contains(ns) => {
-                    vec![Some(self.shared.root_project.clone()), Some(ns.clone())]
+                None if self.shared.dependencies.iter().any(|d| d == ns) => {
+                    vec![Some(self.shared.root_project.clone()), Some(ns.to_string())]
                 }
                 None => vec![None],
             },
@@ -521,15 +538,40 @@ impl NodeCtx {
                     Some(p) => format!("'{p}.{candidate}'"),
                 });
                 if let Some(def) = found {
-                    return Ok(MacroCall::value(def, self.clone()));
+                    return Ok(def);
                 }
             }
         }
-        Err(err(format!(
-            "In dispatch: No macro named '{macro_name}' found within namespace: '{}'\n    Searched for: {}",
-            namespace.as_deref().unwrap_or("None"),
-            attempts.join(", ")
-        )))
+        Err(attempts)
+    }
+
+    /// Whether `get_where_subquery(relation)` returns `relation` itself for
+    /// this node: its `get_where_subquery` is dbt's own and no `where` is
+    /// configured. A generic test's `model` argument then needs no macro
+    /// call; the macro's id is given for [`NodeCtx::record_call`].
+    pub fn plain_where_subquery(&self) -> Option<String> {
+        let def = self.lookup_macro("get_where_subquery")?;
+        let builtin = |d: &MacroDef| d.package == "dbt";
+        if !builtin(&def)
+            || !self
+                .dispatch_target("get_where_subquery", Some("dbt"))
+                .is_ok_and(|d| builtin(&d) && d.name == "default__get_where_subquery")
+        {
+            return None;
+        }
+        match self.config_get("where") {
+            None | Some(serde_json::Value::Null) => Some(def.unique_id.clone()),
+            Some(serde_json::Value::String(w)) if w.is_empty() => Some(def.unique_id.clone()),
+            Some(_) => None,
+        }
+    }
+
+    /// Records a call of a macro from the node itself, as calling it does.
+    pub fn record_call(&self, unique_id: &str) {
+        let mut rec = lock(&self.rec);
+        if rec.depth == 0 && !rec.macros.iter().any(|m| m == unique_id) {
+            rec.macros.push(unique_id.to_string());
+        }
     }
 
     fn model_value(&self) -> Value {
@@ -1074,11 +1116,9 @@ impl Object for MacroCall {
     }
 
     fn call(self: &Arc<Self>, state: &mut State<'_, '_>, args: &[Value]) -> Result<Value, Error> {
+        self.ctx.record_call(&self.def.unique_id);
         {
             let mut rec = lock(&self.ctx.rec);
-            if rec.depth == 0 && !rec.macros.contains(&self.def.unique_id) {
-                rec.macros.push(self.def.unique_id.clone());
-            }
             if rec.depth >= MAX_MACRO_DEPTH {
                 return Err(err(format!(
                     "macro calls nested deeper than {MAX_MACRO_DEPTH} levels (runaway recursion in '{}'?)",

@@ -158,6 +158,37 @@ pub fn render_test_kwargs(
     Ok(())
 }
 
+/// `x` of an expression that is exactly `get_where_subquery(x)`, where `x`
+/// is one `ref(..)` or `source(..)` call.
+fn where_subquery_arg(expr: &str) -> Option<&str> {
+    let arg = expr
+        .strip_prefix("get_where_subquery(")?
+        .strip_suffix(')')?
+        .trim();
+    if !(arg.starts_with("ref(") || arg.starts_with("source(")) || !arg.ends_with(')') {
+        return None;
+    }
+    // The call's own parentheses close only at the end (quotes aside).
+    let mut depth = 0i32;
+    let mut quote: Option<char> = None;
+    for (i, c) in arg.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '(') => depth += 1,
+            (None, ')') => {
+                depth -= 1;
+                if depth == 0 && i + 1 != arg.len() {
+                    return None;
+                }
+            }
+            _ => {}
+        }
+    }
+    (depth == 0 && quote.is_none()).then_some(arg)
+}
+
 fn looks_like_call(s: &str) -> bool {
     let t = s.trim();
     ["env_var", "ref", "var", "source", "doc"].iter().any(|f| {
@@ -209,10 +240,28 @@ fn render_native(
             let single =
                 t.starts_with("{{") && t.ends_with("}}") && !t[2..t.len() - 2].contains("}}");
             let res = if single {
-                env.compile_expression(
-                    t[2..t.len() - 2].trim_matches(|c: char| c == '-' || c.is_whitespace()),
-                )
-                .and_then(|e| e.eval(ctx.value()))
+                let expr = t[2..t.len() - 2].trim_matches(|c: char| c == '-' || c.is_whitespace());
+                // Most generic tests' `model`: what dbt's own macro returns,
+                // without calling it (see `plain_where_subquery`). The
+                // argument is evaluated first, as for the call; if it fails,
+                // the whole expression is, for the same error.
+                let plain = where_subquery_arg(expr)
+                    .zip(ctx.plain_where_subquery())
+                    .and_then(|(arg, id)| {
+                        let v = env
+                            .compile_expression(arg)
+                            .and_then(|e| e.eval(ctx.value()));
+                        v.ok().map(|v| (v, id))
+                    });
+                match plain {
+                    Some((v, id)) => {
+                        ctx.record_call(&id);
+                        Ok(v)
+                    }
+                    None => env
+                        .compile_expression(expr)
+                        .and_then(|e| e.eval(ctx.value())),
+                }
             } else {
                 env.render_str(&lexer::rewrite_literals(&s), ctx.value())
                     .map(native_literal)
@@ -298,4 +347,35 @@ pub fn to_diagnostic(e: &Error, sources: &Sources) -> Diagnostic {
         }
     }
     d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::where_subquery_arg;
+
+    #[test]
+    fn the_argument_of_a_lone_get_where_subquery_call() {
+        for (expr, arg) in [
+            ("get_where_subquery(ref('a'))", Some("ref('a')")),
+            (
+                "get_where_subquery(ref('p', 'a', v=2))",
+                Some("ref('p', 'a', v=2)"),
+            ),
+            (
+                "get_where_subquery(source('s', 't'))",
+                Some("source('s', 't')"),
+            ),
+            ("get_where_subquery(ref('a)'))", Some("ref('a)')")),
+            (
+                "get_where_subquery(ref('a')) ~ get_where_subquery(ref('b'))",
+                None,
+            ),
+            ("get_where_subquery(ref('a'), ref('b'))", None),
+            ("get_where_subquery(ref('a')).x", None),
+            ("get_where_subquery(this)", None),
+            ("other(ref('a'))", None),
+        ] {
+            assert_eq!(where_subquery_arg(expr), arg, "{expr}");
+        }
+    }
 }
