@@ -13,7 +13,7 @@ use serde_json::value::RawValue;
 use serde_json::Value;
 use trellis_compiler::compile::CompileOutput;
 use trellis_compiler::manifest::ManifestJson;
-use trellis_compiler::nodes::{Node, ResourceType, SourceTable};
+use trellis_compiler::nodes::{Column, Node, ResourceType, SourceTable};
 use trellis_compiler::parser::str_of;
 use trellis_compiler::ProjectInput;
 
@@ -228,11 +228,7 @@ fn node_head(n: &Node) -> NodeHead<'_> {
             .chain(n.hook_tag.iter())
             .map(String::as_str)
             .collect(),
-        columns: n
-            .columns
-            .iter()
-            .map(|(name, c)| (name.as_str(), c.description.as_str()))
-            .collect(),
+        columns: column_heads(&n.columns),
         code: Some(&n.raw_code),
         source_name: "",
     }
@@ -259,13 +255,17 @@ fn source_head(s: &SourceTable) -> NodeHead<'_> {
         column_name: None,
         ephemeral: false,
         tags: s.tags.iter().map(String::as_str).collect(),
-        columns: s
-            .columns
-            .iter()
-            .map(|(name, c)| (name.as_str(), c.description.as_str()))
-            .collect(),
+        columns: column_heads(&s.columns),
         code: None,
     }
+}
+
+/// Columns as (name, description).
+fn column_heads(columns: &indexmap::IndexMap<String, Column>) -> Vec<(&str, &str)> {
+    columns
+        .iter()
+        .map(|(name, c)| (name.as_str(), c.description.as_str()))
+        .collect()
 }
 
 /// The heads of every resource the app shows, in its order, serialized as

@@ -535,7 +535,7 @@ struct State<'a> {
     /// `vars_for` by package.
     vars_cache: std::sync::Mutex<BTreeMap<String, Arc<Map<String, Value>>>>,
     /// Whether dbt's own `generate_*_name` is in effect, by package and macro.
-    naming_builtin: HashMap<(String, &'static str), bool>,
+    naming_builtin: HashMap<String, HashMap<&'static str, bool>>,
     /// `project_configs` by resource type, package and the part of the fqn
     /// that `dbt_project.yml` configures.
     project_config_cache: std::sync::Mutex<
@@ -1924,12 +1924,18 @@ impl State<'_> {
         custom: Option<String>,
         n: &Node,
     ) -> String {
-        let key = (n.package_name.clone(), macro_name);
-        let builtin = match self.naming_builtin.get(&key) {
+        let known = self
+            .naming_builtin
+            .get(&n.package_name)
+            .and_then(|m| m.get(macro_name));
+        let builtin = match known {
             Some(b) => *b,
             None => {
                 let b = self.naming_is_builtin(macro_name, &n.package_name);
-                self.naming_builtin.insert(key, b);
+                self.naming_builtin
+                    .entry(n.package_name.clone())
+                    .or_default()
+                    .insert(macro_name, b);
                 b
             }
         };

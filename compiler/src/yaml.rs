@@ -133,6 +133,16 @@ mod plain {
         number(text)
     }
 
+    /// Words some YAML schema reads as something other than a string, in
+    /// any case; the last three also after a sign or a dot (`-inf`, `.nan`).
+    const SPECIAL: [&str; 12] = [
+        "null", "true", "false", "yes", "no", "on", "off", "y", "n", "nan", "inf", "infinity",
+    ];
+
+    fn special(text: &str, words: &[&str]) -> bool {
+        words.iter().any(|w| text.eq_ignore_ascii_case(w))
+    }
+
     /// A plain scalar that no YAML schema reads as anything but a string:
     /// it does not start like a number and is none of the special words.
     fn is_plain_string(text: &str) -> bool {
@@ -145,34 +155,15 @@ mod plain {
         // `+materialized` and `-x` are strings; `+1`, `-.5`, `.inf`, `+inf` not.
         if matches!(first, b'+' | b'-' | b'.') {
             let rest = &text[1..];
-            if !rest
+            let word = rest
                 .bytes()
                 .next()
-                .is_some_and(|c| c.is_ascii_alphabetic() || c == b'_')
-                || matches!(
-                    rest.to_ascii_lowercase().as_str(),
-                    "inf" | "infinity" | "nan"
-                )
-            {
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == b'_');
+            if !word || special(rest, &SPECIAL[9..]) {
                 return false;
             }
         }
-        text.len() > 8
-            || !matches!(
-                text.to_ascii_lowercase().as_str(),
-                "null"
-                    | "true"
-                    | "false"
-                    | "yes"
-                    | "no"
-                    | "on"
-                    | "off"
-                    | "y"
-                    | "n"
-                    | "nan"
-                    | "inf"
-                    | "infinity"
-            )
+        !special(text, &SPECIAL)
     }
 
     /// `-?(0|[1-9][0-9]*)` as an integer, or with `.[0-9]+` after it as a

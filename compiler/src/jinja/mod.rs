@@ -245,14 +245,13 @@ fn render_native(
                 // without calling it (see `plain_where_subquery`). The
                 // argument is evaluated first, as for the call; if it fails,
                 // the whole expression is, for the same error.
-                let plain = where_subquery_arg(expr)
-                    .zip(ctx.plain_where_subquery())
-                    .and_then(|(arg, id)| {
-                        let v = env
-                            .compile_expression(arg)
-                            .and_then(|e| e.eval(ctx.value()));
-                        v.ok().map(|v| (v, id))
-                    });
+                let plain = where_subquery_arg(expr).and_then(|arg| {
+                    let id = ctx.plain_where_subquery()?;
+                    let v = env
+                        .compile_expression(arg)
+                        .and_then(|e| e.eval(ctx.value()));
+                    v.ok().map(|v| (v, id))
+                });
                 match plain {
                     Some((v, id)) => {
                         ctx.record_call(&id);
