@@ -360,14 +360,19 @@ fn begin(st: AppState, what: String, recent: Option<PendingRecent>) {
 /// the app loaded: the same request the app would send, since its options
 /// are the defaults when it starts.
 fn adopt(st: AppState, name: String, bytes: Vec<u8>) {
-    let recent = PendingRecent {
-        name: name.clone(),
+    let recent = archive_recent(&name, bytes);
+    begin(st, name, Some(recent));
+    bridge::release_early();
+}
+
+/// An opened archive, to keep among the recent projects.
+fn archive_recent(name: &str, bytes: Vec<u8>) -> PendingRecent {
+    PendingRecent {
+        name: name.to_string(),
         kind: "archive",
         text: None,
         bytes: Some(bytes),
-    };
-    begin(st, name, Some(recent));
-    bridge::release_early();
+    }
 }
 
 thread_local! {
@@ -439,12 +444,7 @@ pub fn open_bytes(st: AppState, name: String, bytes: Vec<u8>) {
         open_manifest(st, name, text, true);
         return;
     }
-    let recent = PendingRecent {
-        name: name.clone(),
-        kind: "archive",
-        text: None,
-        bytes: Some(bytes.clone()),
-    };
+    let recent = archive_recent(&name, bytes.clone());
     send(
         st,
         name,
@@ -553,10 +553,11 @@ fn start(st: AppState) {
     }
     // The worker loads and warms up while the page waits for a project to
     // be picked or downloaded (a manifest.json needs no worker).
-    if !query_param("project").is_some_and(|u| u.ends_with(".json")) {
+    let project = query_param("project");
+    if !project.as_deref().is_some_and(|u| u.ends_with(".json")) {
         ensure_worker(st);
     }
-    if let Some(url) = query_param("project") {
+    if let Some(url) = project {
         let name = url.rsplit('/').next().unwrap_or(&url).to_string();
         st.busy.set(Some(Busy {
             what: name.clone(),

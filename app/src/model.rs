@@ -654,6 +654,7 @@ pub fn warm_up_answer(models: usize) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+    use trellis_compiler::select::graph_from_manifest;
 
     #[test]
     fn the_warm_up_answer_reads_as_a_parsed_project() {
@@ -670,7 +671,6 @@ mod tests {
         assert_eq!(p.resources[m].columns.len(), 4);
         assert!(!p.resources[m].depends_on.is_empty());
     }
-    use trellis_compiler::select::graph_from_manifest;
 
     fn result() -> CompileResult {
         serde_json::from_value(result_json()).unwrap()

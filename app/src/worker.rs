@@ -65,17 +65,12 @@ pub fn warm_up(step: u32) -> bool {
     let Ok(project) = session::from_files(example_files()) else {
         return false;
     };
-    match step {
-        0 => {
-            let _ = session::compile(&project, Options::default(), false, &mut |_| {});
-            true
-        }
-        1 => {
-            let _ = session::compile_staged(&project, Options::default(), &mut |_| {}, &mut |_| {});
-            false
-        }
-        _ => false,
+    if step == 0 {
+        let _ = session::compile(&project, Options::default(), false, &mut |_| {});
+    } else {
+        let _ = session::compile_staged(&project, Options::default(), &mut |_| {}, &mut |_| {});
     }
+    step == 0
 }
 
 /// Projects with more files than this are shown parsed first, then compiled.
