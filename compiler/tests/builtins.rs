@@ -114,6 +114,73 @@ fn projects_override_dispatched_macros() {
     assert!(!ids.iter().any(|id| id.starts_with("macro.dbt_postgres.")));
 }
 
+/// dbt's own `accepted_values` and `relationships` bodies only write SQL,
+/// which parsing throws away; a body that a project dispatches to instead
+/// is rendered at parse time, and what it calls counts.
+#[test]
+fn generic_test_bodies_at_parse_time() {
+    let project = |overrides: &str| {
+        let mut input = ProjectInput::default();
+        input.add_file(
+            "dbt_project.yml",
+            "name: t\nversion: '1.0'\nconfig-version: 2\nprofile: t\n",
+        );
+        for name in ["a", "b", "audit"] {
+            input.add_file(format!("models/{name}.sql"), "select 1 as id");
+        }
+        input.add_file(
+            "models/schema.yml",
+            "version: 2\nmodels:\n  - name: a\n    columns:\n      - name: id\n        data_tests:\n          - accepted_values:\n              values: [1, 2]\n              quote: false\n          - relationships:\n              to: ref('b')\n              field: id\n",
+        );
+        input.add_file("macros/overrides.sql", overrides);
+        let out = compile(&input);
+        let errors: Vec<_> = out
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .map(|d| d.one_line())
+            .collect();
+        assert!(errors.is_empty(), "{errors:#?}");
+        let test = |kind: &str| {
+            out.manifest
+                .nodes
+                .values()
+                .find(|n| n.unique_id.starts_with(&format!("test.t.{kind}_")))
+                .cloned()
+                .unwrap_or_else(|| panic!("no {kind} test"))
+        };
+        (test("accepted_values"), test("relationships"))
+    };
+
+    let (values, rel) = project("");
+    assert_eq!(
+        values.depends_on_macros,
+        ["macro.dbt.test_accepted_values", "macro.dbt.get_where_subquery"]
+    );
+    assert_eq!(values.depends_on_nodes, ["model.t.a"]);
+    assert_eq!(
+        rel.depends_on_macros,
+        ["macro.dbt.test_relationships", "macro.dbt.get_where_subquery"]
+    );
+    assert_eq!(rel.depends_on_nodes, ["model.t.b", "model.t.a"]);
+    assert!(rel
+        .compiled_code
+        .as_deref()
+        .is_some_and(|c| c.contains(".\"main\".\"b\"")));
+
+    let (values, rel) = project(
+        "{% macro default__test_accepted_values(model, column_name, values, quote=True) %}\
+         {{ config(severity='warn') }}select 1{% endmacro %}\n\
+         {% macro default__test_relationships(model, column_name, to, field) %}\
+         select * from {{ ref('audit') }}{% endmacro %}",
+    );
+    assert_eq!(values.config["severity"], "warn");
+    assert_eq!(
+        rel.depends_on_nodes,
+        ["model.t.b", "model.t.a", "model.t.audit"]
+    );
+}
+
 /// Model, template, and what dbt-core 1.11.16 with dbt-duckdb 1.11.1 compiles it to.
 const DUCKDB: &[(&str, &str, &str)] = &[
     (

@@ -1101,6 +1101,65 @@ impl Drop for DepthGuard<'_> {
     }
 }
 
+impl MacroCall {
+    /// Whether this is a generic test's own call of dbt's `accepted_values`
+    /// or `relationships` test at parse time, which may be skipped: after
+    /// dispatch to dbt's `default__` body, the call only writes SQL that
+    /// parsing throws away. That body calls no `ref`, `source`, `config`
+    /// or other recorded macro, and with every argument bound (no unknown
+    /// one, `values` a list) it cannot fail either.
+    fn parse_time_no_op(&self, args: &[Value]) -> bool {
+        let required: &[&str] = match self.def.name.as_str() {
+            "test_accepted_values" => &["model", "column_name", "values"],
+            "test_relationships" => &["model", "column_name", "to", "field"],
+            _ => return false,
+        };
+        if self.ctx.mode != Mode::Parse
+            || self.def.package != "dbt"
+            || self.ctx.node.resource_type != "test"
+            || lock(&self.ctx.rec).depth != 1
+        {
+            return false;
+        }
+        let body = format!("default__{}", self.def.name);
+        if !self
+            .ctx
+            .dispatch_target(&self.def.name, Some("dbt"))
+            .is_ok_and(|d| d.package == "dbt" && d.name == body)
+        {
+            return false;
+        }
+        let (pos, kw) = kwargs_of(args);
+        if pos.len() > self.def.arguments.len() {
+            return false;
+        }
+        let mut bound: Vec<(&str, Value)> = self
+            .def
+            .arguments
+            .iter()
+            .map(String::as_str)
+            .zip(pos.iter().cloned())
+            .collect();
+        if let Some(kw) = &kw {
+            for k in kw.args() {
+                let known = self.def.arguments.iter().any(|a| a == k);
+                if !known || bound.iter().any(|(n, _)| *n == k) {
+                    return false;
+                }
+                match kw.get::<Value>(k) {
+                    Ok(v) => bound.push((k, v)),
+                    Err(_) => return false,
+                }
+            }
+        }
+        let arg = |name: &str| bound.iter().find(|(n, _)| *n == name).map(|(_, v)| v);
+        required
+            .iter()
+            .all(|r| arg(r).is_some_and(|v| !v.is_undefined() && !v.is_none()))
+            && arg("values").is_none_or(|v| v.kind() == minijinja::value::ValueKind::Seq)
+    }
+}
+
 impl Object for MacroCall {
     /// Like any Python object (functions, macros, modules), it is true.
     fn is_true(self: &Arc<Self>) -> bool {
@@ -1128,6 +1187,9 @@ impl Object for MacroCall {
             rec.depth += 1;
         }
         let _guard = DepthGuard(&self.ctx);
+        if self.parse_time_no_op(args) {
+            return Ok(Value::from_safe_string(String::new()));
+        }
         // A `{% call %}` block's body belongs to the caller's template state,
         // which the callee cannot reach: render it here, hand over the text.
         let mut args_owned: Vec<Value> = args.to_vec();
