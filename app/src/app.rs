@@ -351,9 +351,6 @@ fn begin(st: AppState, what: String, recent: Option<PendingRecent>) {
         done: 0,
         total: 0,
     }));
-    if !WARMED.replace(true) {
-        warm_up(st, WARM_UP_TURNS);
-    }
 }
 
 /// Takes over the request index.html sent for a `?project=` archive before
@@ -373,36 +370,6 @@ fn archive_recent(name: &str, bytes: Vec<u8>) -> PendingRecent {
         text: None,
         bytes: Some(bytes),
     }
-}
-
-thread_local! {
-    /// Whether the page has begun warming up (see [`warm_up`]).
-    static WARMED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-const WARM_UP_TURNS: u32 = 10;
-
-/// While the worker compiles the first project, the page reads a small
-/// made-up answer a few times, in short turns with the page responsive in
-/// between: the browser compiles the module's functions lazily and
-/// optimizes the hot ones only after some use, so the page then reads the
-/// real answer with code that is ready. It stops once a project is shown.
-fn warm_up(st: AppState, turns: u32) {
-    if turns == 0 || st.project.get_untracked().is_some() {
-        return;
-    }
-    set_timeout(
-        move || {
-            let text = crate::model::warm_up_answer(300);
-            if let Ok(Answer { ok: Some(r), .. }) =
-                serde_json::from_slice::<Answer>(text.as_bytes())
-            {
-                drop(Project::new(r, String::new(), false));
-            }
-            warm_up(st, turns - 1);
-        },
-        std::time::Duration::from_millis(20),
-    );
 }
 
 fn options(st: AppState) -> Value {

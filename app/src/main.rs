@@ -21,6 +21,9 @@ mod pages;
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen::prelude::*;
 
+#[cfg(target_arch = "wasm32")]
+mod mem;
+
 /// Compiles in the worker: see [`worker::handle`]. Answers are JSON as UTF-8
 /// bytes, which the worker moves to the page without copying or decoding.
 #[cfg(target_arch = "wasm32")]

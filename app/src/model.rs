@@ -580,97 +580,11 @@ fn database_tree(resources: &[Resource]) -> Tree {
     tree
 }
 
-/// A made-up parsed project of `models` models, each with columns, tests
-/// and a source, as the worker would answer it (`{"ok": result}`). Reading
-/// one while the worker compiles has the browser compile the page's code
-/// for reading a real one before it arrives.
-pub fn warm_up_answer(models: usize) -> String {
-    let mut heads = Vec::new();
-    for i in 0..models {
-        let id = format!("model.warm.m{i}");
-        let parent = format!("model.warm.m{}", i / 2);
-        heads.push(ResourceHead {
-            id: id.clone(),
-            kind: "model".into(),
-            name: format!("m{i}"),
-            package: "warm".into(),
-            path: format!("models/d{}/m{i}.sql", i % 7),
-            database: "db".into(),
-            schema: "main".into(),
-            relation: format!("m{i}"),
-            description: format!("Model {i}, one row per thing."),
-            depends_on: vec![parent.clone(), format!("source.warm.s.t{i}")],
-            depends_on_macros: vec!["macro.dbt.is_incremental".into()],
-            tags: vec!["warm".into()],
-            columns: (0..4)
-                .map(|c| (format!("c{c}"), format!("Column {c}.")))
-                .collect(),
-            code: Some(format!("select * from {{{{ ref('m{}') }}}}", i / 2)),
-            ..ResourceHead::default()
-        });
-        heads.push(ResourceHead {
-            id: format!("test.warm.not_null_m{i}_c0.{i:010x}"),
-            kind: "test".into(),
-            name: format!("not_null_m{i}_c0"),
-            package: "warm".into(),
-            path: format!("models/d{}/_d.yml", i % 7),
-            database: "db".into(),
-            schema: "main_dbt_test__audit".into(),
-            relation: format!("not_null_m{i}_c0"),
-            depends_on: vec![id.clone()],
-            depends_on_macros: vec!["macro.dbt.test_not_null".into()],
-            attached_node: Some(id),
-            generic_test: true,
-            test_name: Some("not_null".into()),
-            column_name: Some("c0".into()),
-            code: Some("{{ test_not_null(**_dbt_generic_test_kwargs) }}".into()),
-            ..ResourceHead::default()
-        });
-        heads.push(ResourceHead {
-            id: format!("source.warm.s.t{i}"),
-            kind: "source".into(),
-            name: format!("t{i}"),
-            package: "warm".into(),
-            path: "models/_sources.yml".into(),
-            database: "raw".into(),
-            schema: "s".into(),
-            relation: format!("t{i}"),
-            source_name: "s".into(),
-            ..ResourceHead::default()
-        });
-    }
-    serde_json::json!({"ok": {
-        "name": "warm",
-        "manifest": {"metadata": {"project_name": "warm", "adapter_type": "duckdb"}},
-        "heads": heads,
-        "diagnostics": [],
-        "catalog": null,
-        "profile": {"type": "duckdb", "database": "db", "schema": "main"},
-    }})
-    .to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
     use trellis_compiler::select::graph_from_manifest;
-
-    #[test]
-    fn the_warm_up_answer_reads_as_a_parsed_project() {
-        let text = warm_up_answer(20);
-        let v: Value = serde_json::from_str(&text).unwrap();
-        let r: CompileResult = serde_json::from_value(v["ok"].clone()).unwrap();
-        let p = Project::new(r, "warm".into(), false);
-        assert_eq!(p.resources.len(), 60);
-        let m = p
-            .resources
-            .iter()
-            .position(|r| r.id == "model.warm.m3")
-            .unwrap();
-        assert_eq!(p.resources[m].columns.len(), 4);
-        assert!(!p.resources[m].depends_on.is_empty());
-    }
 
     fn result() -> CompileResult {
         serde_json::from_value(result_json()).unwrap()
