@@ -21,7 +21,6 @@ mod pages;
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen::prelude::*;
 
-#[cfg(target_arch = "wasm32")]
 mod mem;
 
 /// Compiles in the worker: see [`worker::handle`]. Answers are JSON as UTF-8
