@@ -271,6 +271,7 @@ fn run(
         for f in find_files(&input.files, p, &p.seed_paths, &[".csv"], &prefixes) {
             let mut n = parser::sql_node(ResourceType::Seed, p, &f, "");
             n.checksum = parser::file_checksum(&input.files[f.file]);
+            n.checksum_pending = false;
             nodes.push(n);
         }
         for f in find_files(&input.files, p, &p.snapshot_paths, &[".sql"], &prefixes) {
@@ -456,6 +457,7 @@ fn run(
         graph = parse_out.graph;
         state.swap_descriptions(&mut descriptions);
     }
+    state.take_checksums();
     if compile_nodes {
         state.compile_render(&graph, progress);
     }
@@ -518,6 +520,29 @@ struct Descriptions {
     sources: Vec<(String, String, String, Vec<ColumnEdit>)>,
     exposures: Vec<(String, String)>,
     diagnostics: Vec<Diagnostic>,
+}
+
+impl State<'_> {
+    /// Takes the checksums left for later (see `Node::checksum_pending`).
+    fn take_checksums(&mut self) {
+        let manifest = &mut self.manifest;
+        let pending: Vec<&mut Node> = manifest
+            .nodes
+            .values_mut()
+            .chain(manifest.disabled.values_mut())
+            .filter(|n| n.checksum_pending)
+            .collect();
+        let sums = crate::par::map(
+            &pending,
+            self.input.threads,
+            &|n: &&mut Node| parser::sha256_hex(n.raw_code.as_bytes()),
+            &mut |_| {},
+        );
+        for (n, sum) in pending.into_iter().zip(sums) {
+            n.checksum = sum;
+            n.checksum_pending = false;
+        }
+    }
 }
 
 struct State<'a> {

@@ -226,7 +226,11 @@ impl Serialize for NodeJson<'_> {
         map.serialize_entry("unique_id", &n.unique_id)?;
         map.serialize_entry("fqn", &n.fqn)?;
         map.serialize_entry("alias", &n.alias)?;
-        if n.checksum.is_empty() {
+        if n.checksum_pending {
+            // A parsed project handed over before its checksums are taken.
+            let sum = crate::parser::sha256_hex(n.raw_code.as_bytes());
+            map.serialize_entry("checksum", &json!({"name": "sha256", "checksum": sum}))?;
+        } else if n.checksum.is_empty() {
             map.serialize_entry("checksum", &json!({"name": "none", "checksum": ""}))?;
         } else {
             map.serialize_entry(

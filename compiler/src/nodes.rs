@@ -128,6 +128,12 @@ pub struct Node {
     pub file_key_name: Option<String>,
     pub patch_path: Option<String>,
     pub checksum: String,
+    /// The checksum is that of `raw_code` and not taken yet. It is taken
+    /// once the parsed project has been handed over (see `compile_staged`),
+    /// whose heads need none: in the browser, hashing 5,000 models' SQL was
+    /// about 0.05 s before the project could be shown. A manifest written of
+    /// the parsed project takes it then.
+    pub checksum_pending: bool,
     pub access: Option<String>,
     pub group: Option<String>,
     pub constraints: Vec<Value>,
@@ -202,6 +208,7 @@ impl Node {
             file_key_name: None,
             patch_path: None,
             checksum: String::new(),
+            checksum_pending: false,
             access: None,
             group: None,
             constraints: Vec::new(),

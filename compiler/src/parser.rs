@@ -209,7 +209,8 @@ pub fn sql_node(rt: ResourceType, project: &Project, f: &FoundFile<'_>, text: &s
     let stripped = text.trim();
     n.raw_code = stripped.to_string();
     n.raw_offset = text.len() - text.trim_start().len();
-    n.checksum = file_checksum(text);
+    // dbt's file checksum, `file_checksum(text)`, is that of `raw_code`.
+    n.checksum_pending = true;
     n
 }
 

@@ -155,12 +155,18 @@ fn generic_test_bodies_at_parse_time() {
     let (values, rel) = project("");
     assert_eq!(
         values.depends_on_macros,
-        ["macro.dbt.test_accepted_values", "macro.dbt.get_where_subquery"]
+        [
+            "macro.dbt.test_accepted_values",
+            "macro.dbt.get_where_subquery"
+        ]
     );
     assert_eq!(values.depends_on_nodes, ["model.t.a"]);
     assert_eq!(
         rel.depends_on_macros,
-        ["macro.dbt.test_relationships", "macro.dbt.get_where_subquery"]
+        [
+            "macro.dbt.test_relationships",
+            "macro.dbt.get_where_subquery"
+        ]
     );
     assert_eq!(rel.depends_on_nodes, ["model.t.b", "model.t.a"]);
     assert!(rel
