@@ -330,6 +330,7 @@ pub fn str_of(v: Option<&Value>) -> Option<String> {
 pub fn columns_of(v: Option<&Value>) -> indexmap::IndexMap<String, Column> {
     let mut out = indexmap::IndexMap::new();
     if let Some(Value::Array(cols)) = v {
+        out.reserve(cols.len());
         for c in cols {
             let Some(name) = c.get("name").and_then(|n| n.as_str()) else {
                 continue;

@@ -46,13 +46,19 @@ mod plain {
     use granit_parser::{Event, Parser, ScalarStyle};
     use serde_json::{Map, Number, Value};
 
+    /// A collection being read: where its items start on the scratch stacks,
+    /// and for a mapping, the key waiting for its value.
     enum Open {
-        Seq(Vec<Value>),
-        Map(Map<String, Value>, Option<String>),
+        Seq(usize),
+        Map(usize, Option<String>),
     }
 
     pub fn read(text: &str) -> Option<Value> {
         let mut stack: Vec<Open> = Vec::new();
+        // The items of every open collection, innermost last: each is built
+        // once complete, at its exact size, instead of growing as it is read.
+        let mut items: Vec<Value> = Vec::new();
+        let mut entries: Vec<(String, Value)> = Vec::new();
         let mut done: Option<Value> = None;
         let mut documents = 0;
         for event in Parser::new_from_str(text) {
@@ -67,11 +73,11 @@ mod plain {
                     continue;
                 }
                 Event::SequenceStart(_, 0, None) => {
-                    stack.push(Open::Seq(Vec::new()));
+                    stack.push(Open::Seq(items.len()));
                     continue;
                 }
                 Event::MappingStart(_, 0, None) => {
-                    stack.push(Open::Map(Map::new(), None));
+                    stack.push(Open::Map(entries.len(), None));
                     continue;
                 }
                 Event::Scalar(text, style, 0, None) => {
@@ -82,11 +88,19 @@ mod plain {
                     scalar(text.as_ref(), style)?
                 }
                 Event::SequenceEnd => match stack.pop()? {
-                    Open::Seq(items) => Value::Array(items),
+                    Open::Seq(start) => Value::Array(items.drain(start..).collect()),
                     Open::Map(..) => return None,
                 },
                 Event::MappingEnd => match stack.pop()? {
-                    Open::Map(map, None) => Value::Object(map),
+                    Open::Map(start, None) => {
+                        let mut map = Map::with_capacity(entries.len() - start);
+                        for (k, v) in entries.drain(start..) {
+                            if map.insert(k, v).is_some() {
+                                return None;
+                            }
+                        }
+                        Value::Object(map)
+                    }
                     Open::Map(_, Some(_)) | Open::Seq(_) => return None,
                 },
                 _ => return None,
@@ -94,12 +108,8 @@ mod plain {
             match stack.last_mut() {
                 None if done.is_none() => done = Some(value),
                 None => return None,
-                Some(Open::Seq(items)) => items.push(value),
-                Some(Open::Map(map, key)) => {
-                    if map.insert(key.take()?, value).is_some() {
-                        return None;
-                    }
-                }
+                Some(Open::Seq(_)) => items.push(value),
+                Some(Open::Map(_, key)) => entries.push((key.take()?, value)),
             }
         }
         if !stack.is_empty() || documents != 1 {
