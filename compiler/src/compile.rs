@@ -365,7 +365,7 @@ fn run(
     state.manifest.project_name = root.name.clone();
     state.manifest.adapter_type = adapter.type_name.to_string();
 
-    let mut nodes = state.apply_properties(nodes, &props, progress);
+    let mut nodes = state.apply_properties(nodes, props, progress);
     state.parse_render(&mut nodes, progress);
     progress(Progress {
         phase: "graph",
@@ -704,7 +704,7 @@ impl State<'_> {
     fn apply_properties(
         &mut self,
         mut nodes: Vec<Node>,
-        props: &[PropertiesFile],
+        props: Vec<PropertiesFile>,
         progress: &mut dyn FnMut(Progress),
     ) -> Vec<Node> {
         for n in nodes.iter_mut() {
@@ -723,21 +723,17 @@ impl State<'_> {
         }
         // Each file rendered, with the environment its generic tests render
         // their config in.
+        // Each file's values are moved, not copied, into its rendered form.
         let rendered: Vec<(PropertiesFile, minijinja::Environment<'static>)> = props
-            .iter()
+            .into_iter()
             .map(|pf| {
                 let renderer = crate::render::config_env(
                     self.input.env.clone(),
                     self.vars_for(&pf.project),
                     Some(&self.input.target),
                 );
-                let value = crate::render::render_properties(&renderer, pf.value.clone());
-                let pf = PropertiesFile {
-                    project: pf.project.clone(),
-                    file: pf.file.clone(),
-                    original_file_path: pf.original_file_path.clone(),
-                    value,
-                };
+                let value = crate::render::render_properties(&renderer, pf.value);
+                let pf = PropertiesFile { value, ..pf };
                 (pf, renderer)
             })
             .collect();
@@ -748,7 +744,7 @@ impl State<'_> {
             progress(Progress {
                 phase: "resources",
                 done,
-                total: props.len(),
+                total: rendered.len(),
             });
             for (key, rt) in [
                 ("models", ResourceType::Model),
