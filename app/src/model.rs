@@ -738,7 +738,7 @@ mod timings {
         crate::worker::handle(&request, &[], &mut |_| {}, &mut |p| {
             if parsed.is_none() {
                 eprintln!("worker parse + serialize: {:?}", t.elapsed());
-                parsed = Some(p);
+                parsed = Some(p.concat());
             }
         });
         let text = parsed.expect("a parsed result");

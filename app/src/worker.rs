@@ -78,12 +78,13 @@ pub const PARSE_FIRST_FILES: usize = 400;
 
 /// Handles one request; the answer is `{"ok": result}` or `{"error": message}`.
 /// A large project is parsed first and handed to `partial` (as
-/// `{"ok": result}`), so its pages show while its SQL compiles.
+/// `{"ok": result}`, in pieces to be joined), so its pages show while its
+/// SQL compiles.
 pub fn handle(
     request: &str,
     bytes: &[u8],
     progress: &mut dyn FnMut(String),
-    partial: &mut dyn FnMut(String),
+    partial: &mut dyn FnMut(&[&str]),
 ) -> String {
     let answer = (|| -> Result<String, String> {
         let mut req: Request =
@@ -108,7 +109,7 @@ pub fn handle(
             };
             if n > PARSE_FIRST_FILES {
                 return session::compile_staged(project, options, &mut report, &mut |parsed| {
-                    partial(format!("{{\"ok\":{parsed}}}"))
+                    partial(&["{\"ok\":", &parsed, "}"])
                 });
             }
             session::compile(project, options, true, &mut report)
@@ -174,7 +175,7 @@ mod tests {
         let request = json!({"kind": "files", "files": files}).to_string();
         let mut parsed = None;
         let out: Value = serde_json::from_str(&handle(&request, &[], &mut |_| {}, &mut |p| {
-            parsed = Some(p)
+            parsed = Some(p.concat())
         }))
         .unwrap();
         let parsed: Value = serde_json::from_str(&parsed.expect("a parsed result first")).unwrap();
