@@ -21,6 +21,7 @@ mod pages;
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen::prelude::*;
 
+#[cfg(any(target_arch = "wasm32", test))]
 mod mem;
 
 /// Compiles in the worker: see [`worker::handle`]. Answers are JSON as UTF-8

@@ -6,7 +6,8 @@
 //! `model.<project>.stg_<domain>__`: in a profile of a 5,000-model compile
 //! in wasm, byte-wise `memcmp` was 8% of the time. In the wasm build these
 //! definitions take the place of those weak ones at link time; elsewhere the
-//! C library's are kept, and only [`compare`] is built, for its tests.
+//! C library's are kept, and only [`compare`] is built, for its tests (the
+//! module is not built at all outside wasm and tests).
 //!
 //! Nothing here may compare slices or strings, which would call `memcmp`.
 

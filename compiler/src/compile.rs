@@ -721,9 +721,8 @@ impl State<'_> {
                 i,
             );
         }
-        // Each file rendered, with the environment its generic tests render
-        // their config in.
-        // Each file's values are moved, not copied, into its rendered form.
+        // Each file rendered (its values moved, not copied), with the
+        // environment its generic tests render their config in.
         let rendered: Vec<(PropertiesFile, minijinja::Environment<'static>)> = props
             .into_iter()
             .map(|pf| {
