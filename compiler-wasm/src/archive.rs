@@ -136,13 +136,20 @@ impl Budget {
         Ok(())
     }
 
-    /// Reads one file, never more than the limits allow, whatever its header says.
-    fn read(&mut self, path: &str, reader: &mut dyn Read) -> Result<Vec<u8>, ArchiveError> {
+    /// Reads one file, never more than the limits allow, whatever its header
+    /// says. The size the header gives (within the limits) is reserved at
+    /// once: growing the buffer as it fills copied most files several times.
+    fn read(
+        &mut self,
+        path: &str,
+        size: u64,
+        reader: &mut dyn Read,
+    ) -> Result<Vec<u8>, ArchiveError> {
         let cap = self
             .limits
             .max_file_bytes
             .min(self.limits.max_total_bytes - self.total);
-        let mut buf = Vec::new();
+        let mut buf = Vec::with_capacity(size.min(cap) as usize);
         reader
             .take(cap + 1)
             .read_to_end(&mut buf)
@@ -159,6 +166,8 @@ impl Budget {
             });
         }
         self.total += n;
+        // A header that claimed more than there was keeps no spare room.
+        buf.shrink_to_fit();
         Ok(buf)
     }
 }
@@ -191,7 +200,8 @@ fn read_zip(bytes: &[u8], limits: Limits) -> Result<RawFiles, ArchiveError> {
         if entry.is_dir() || path.is_empty() {
             continue;
         }
-        let data = budget.read(&path, &mut entry)?;
+        let size = entry.size();
+        let data = budget.read(&path, size, &mut entry)?;
         out.insert(path, data);
     }
     Ok(out)
@@ -220,7 +230,8 @@ fn read_tar(reader: impl Read, limits: Limits) -> Result<RawFiles, ArchiveError>
         if !kind.is_file() || path.is_empty() {
             continue;
         }
-        let data = budget.read(&path, &mut entry)?;
+        let size = entry.header().size().unwrap_or(0);
+        let data = budget.read(&path, size, &mut entry)?;
         out.insert(path, data);
     }
     Ok(out)

@@ -238,58 +238,61 @@ fn run(
         done: 0,
         total: projects.len(),
     });
-    let mut nodes: Vec<Node> = Vec::new();
+    let mut nodes: Vec<Box<Node>> = Vec::new();
     let mut props: Vec<PropertiesFile> = Vec::new();
     for p in &projects {
         for f in find_files(&input.files, p, &p.model_paths, &[".sql"], &prefixes) {
-            nodes.push(parser::sql_node(
+            nodes.push(Box::new(parser::sql_node(
                 ResourceType::Model,
                 p,
                 &f,
                 &input.files[f.file],
-            ));
+            )));
         }
         for f in find_files(&input.files, p, &p.analysis_paths, &[".sql"], &prefixes) {
-            nodes.push(parser::sql_node(
+            nodes.push(Box::new(parser::sql_node(
                 ResourceType::Analysis,
                 p,
                 &f,
                 &input.files[f.file],
-            ));
+            )));
         }
         for f in find_files(&input.files, p, &p.test_paths, &[".sql"], &prefixes) {
             if f.rel.starts_with("generic/") {
                 continue;
             }
-            nodes.push(parser::sql_node(
+            nodes.push(Box::new(parser::sql_node(
                 ResourceType::Test,
                 p,
                 &f,
                 &input.files[f.file],
-            ));
+            )));
         }
         for f in find_files(&input.files, p, &p.seed_paths, &[".csv"], &prefixes) {
-            let mut n = parser::sql_node(ResourceType::Seed, p, &f, "");
+            let mut n = Box::new(parser::sql_node(ResourceType::Seed, p, &f, ""));
             n.checksum = parser::file_checksum(&input.files[f.file]);
             n.checksum_pending = false;
             nodes.push(n);
         }
         for f in find_files(&input.files, p, &p.snapshot_paths, &[".sql"], &prefixes) {
-            nodes.extend(parser::snapshot_nodes(
-                p,
-                &f,
-                &input.files[f.file],
-                &mut out.diagnostics,
-            ));
+            nodes.extend(
+                parser::snapshot_nodes(p, &f, &input.files[f.file], &mut out.diagnostics)
+                    .into_iter()
+                    .map(Box::new),
+            );
         }
-        nodes.extend(parser::hook_nodes(
-            p,
-            input
-                .files
-                .get(&format!("{}dbt_project.yml", p.prefix))
-                .map(|t| t.as_ref())
-                .unwrap_or(""),
-        ));
+        nodes.extend(
+            parser::hook_nodes(
+                p,
+                input
+                    .files
+                    .get(&format!("{}dbt_project.yml", p.prefix))
+                    .map(|t| t.as_ref())
+                    .unwrap_or(""),
+            )
+            .into_iter()
+            .map(Box::new),
+        );
         let mut yaml_dirs: Vec<String> = Vec::new();
         for d in [
             &p.model_paths,
@@ -378,8 +381,8 @@ fn run(
     // leaves); of two with the same id, the first read wins.
     let mut order: Vec<usize> = (0..nodes.len()).collect();
     order.sort_by(|&a, &b| nodes[a].unique_id.cmp(&nodes[b].unique_id).then(a.cmp(&b)));
-    let mut slots: Vec<Option<Node>> = nodes.into_iter().map(Some).collect();
-    let mut enabled: Vec<(String, Node)> = Vec::with_capacity(slots.len());
+    let mut slots: Vec<Option<Box<Node>>> = nodes.into_iter().map(Some).collect();
+    let mut enabled: Vec<(String, Box<Node>)> = Vec::with_capacity(slots.len());
     for i in order {
         let Some(n) = slots[i].take() else { continue };
         if !n.enabled() {
@@ -530,6 +533,7 @@ impl State<'_> {
             .nodes
             .values_mut()
             .chain(manifest.disabled.values_mut())
+            .map(|n| &mut **n)
             .filter(|n| n.checksum_pending)
             .collect();
         let sums = crate::par::map(
@@ -703,10 +707,10 @@ impl State<'_> {
 
     fn apply_properties(
         &mut self,
-        mut nodes: Vec<Node>,
+        mut nodes: Vec<Box<Node>>,
         props: Vec<PropertiesFile>,
         progress: &mut dyn FnMut(Progress),
-    ) -> Vec<Node> {
+    ) -> Vec<Box<Node>> {
         for n in nodes.iter_mut() {
             n.config = self.project_config(n.resource_type, &n.package_name, &n.fqn);
         }
@@ -769,7 +773,7 @@ impl State<'_> {
                     if let (ResourceType::Snapshot, Some(relation)) =
                         (rt, entry.get("relation").and_then(|r| r.as_str()))
                     {
-                        let mut n = yaml_snapshot(pf, name, relation);
+                        let mut n = Box::new(yaml_snapshot(pf, name, relation));
                         n.checksum = parser::file_checksum(
                             self.input
                                 .files
@@ -928,8 +932,9 @@ impl State<'_> {
                 })
             }
         });
+        nodes.reserve(built.iter().map(|(tests, _)| tests.len()).sum());
         for (tests, diagnostics) in built {
-            nodes.extend(tests);
+            nodes.extend(tests.into_iter().map(Box::new));
             self.diagnostics.extend(diagnostics);
         }
         nodes
@@ -1599,7 +1604,7 @@ impl State<'_> {
         }
     }
 
-    fn parse_render(&mut self, nodes: &mut [Node], progress: &mut dyn FnMut(Progress)) {
+    fn parse_render(&mut self, nodes: &mut [Box<Node>], progress: &mut dyn FnMut(Progress)) {
         let total = nodes.len();
         self.ensure_env(nodes);
         let (env, sources) = self.env();
@@ -1615,20 +1620,20 @@ impl State<'_> {
         };
         // Each node to render is lent to its render, so that `model` is built
         // only if a template asks for it.
-        let lent: Vec<Option<Arc<Node>>> = nodes
+        let lent: Vec<Option<Arc<Box<Node>>>> = nodes
             .iter_mut()
             .map(|n| {
                 (n.resource_type != ResourceType::Seed && !shortcut(n)).then(|| {
                     Arc::new(std::mem::replace(
                         n,
-                        Node::new(ResourceType::Model, "", "", String::new()),
+                        Box::new(Node::new(ResourceType::Model, "", "", String::new())),
                     ))
                 })
             })
             .collect();
         // Renders are independent and may run on several threads; what they
         // record is applied below, in file order.
-        let render = |lent: &Option<Arc<Node>>| {
+        let render = |lent: &Option<Arc<Box<Node>>>| {
             let lent = lent.as_ref()?;
             if let Some(rec) = self.read_statically(lent) {
                 return Some((Ok(String::new()), rec));
@@ -1780,7 +1785,7 @@ impl State<'_> {
 
     /// Registers the templates of `nodes` and builds the one environment
     /// (and template sources) that every render of this run shares.
-    fn ensure_env(&mut self, nodes: &[Node]) {
+    fn ensure_env(&mut self, nodes: &[Box<Node>]) {
         if self.env.is_some() {
             return;
         }
@@ -2708,7 +2713,7 @@ impl State<'_> {
         let (env, sources) = self.env();
         // The nodes are shared with the resolver while they render, so that
         // `graph` and `model` are built only if a template asks for them.
-        let nodes: Arc<BTreeMap<String, Node>> = Arc::new(std::mem::take(&mut self.manifest.nodes));
+        let nodes: Arc<BTreeMap<String, Box<Node>>> = Arc::new(std::mem::take(&mut self.manifest.nodes));
         let relations: BTreeMap<String, Relation> = nodes
             .values()
             .map(|n| {
@@ -3365,7 +3370,7 @@ impl RefLookup {
         RefLookup::of_nodes(&m.nodes, root)
     }
 
-    fn of_nodes(nodes: &BTreeMap<String, Node>, root: &str) -> RefLookup {
+    fn of_nodes(nodes: &BTreeMap<String, Box<Node>>, root: &str) -> RefLookup {
         let mut by_name: BTreeMap<String, Vec<(String, String, Option<String>, bool)>> =
             BTreeMap::new();
         for n in nodes.values() {
@@ -3435,14 +3440,14 @@ struct CompileResolver {
     graph: OnceLock<JValue>,
     /// The `graph` context variable as JSON, built on first use from `nodes`.
     graph_json: OnceLock<Arc<Value>>,
-    nodes: std::sync::Mutex<Option<Arc<BTreeMap<String, Node>>>>,
+    nodes: std::sync::Mutex<Option<Arc<BTreeMap<String, Box<Node>>>>>,
     /// Sources as `graph` lists them.
     graph_sources: Map<String, Value>,
 }
 
 impl CompileResolver {
     fn new(
-        nodes: Arc<BTreeMap<String, Node>>,
+        nodes: Arc<BTreeMap<String, Box<Node>>>,
         m: &Manifest,
         root: &str,
         relations: BTreeMap<String, Relation>,

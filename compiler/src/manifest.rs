@@ -688,7 +688,7 @@ fn write_nodes<W: std::io::Write>(
     w: &mut W,
 ) -> serde_json::Result<()> {
     let io = serde_json::Error::io;
-    let nodes: Vec<&Node> = m.nodes.values().collect();
+    let nodes: Vec<&Node> = m.nodes.values().map(|n| &**n).collect();
     let chunks: Vec<&[&Node]> = nodes.chunks(chunk).collect();
     let serialize = |chunk: &&[&Node]| -> serde_json::Result<Vec<u8>> {
         let mut buf = Vec::with_capacity(chunk.len() * 4096);

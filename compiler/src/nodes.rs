@@ -345,7 +345,7 @@ pub struct Group {
 pub struct Manifest {
     pub project_name: String,
     pub adapter_type: String,
-    pub nodes: BTreeMap<String, Node>,
+    pub nodes: BTreeMap<String, Box<Node>>,
     pub sources: BTreeMap<String, SourceTable>,
     pub docs: BTreeMap<String, DocBlock>,
     pub exposures: BTreeMap<String, Exposure>,
@@ -360,5 +360,5 @@ pub struct Manifest {
     /// Disabled resources as dbt lists them (`uid -> [resource]`).
     pub disabled_json: Map<String, Value>,
     /// Disabled nodes, kept so that refs to them give a clear error.
-    pub disabled: BTreeMap<String, Node>,
+    pub disabled: BTreeMap<String, Box<Node>>,
 }
