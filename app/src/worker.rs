@@ -180,11 +180,12 @@ mod tests {
         .unwrap();
         let parsed: Value = serde_json::from_str(&parsed.expect("a parsed result first")).unwrap();
         // Parsed: the heads of the resources, no entries yet.
-        let heads = parsed["ok"]["heads"].as_array().unwrap();
-        let models = heads.iter().filter(|h| h["kind"] == "model").count();
+        let heads: Vec<trellis_compiler_wasm::heads::ResourceHead> =
+            serde_json::from_value(parsed["ok"]["heads"].clone()).unwrap();
+        let models = heads.iter().filter(|h| h.kind == "model").count();
         assert_eq!(models, PARSE_FIRST_FILES + 1);
-        let m7 = heads.iter().find(|h| h["id"] == "model.p.m7").unwrap();
-        assert_eq!(m7["code"], "select 7 as x");
+        let m7 = heads.iter().find(|h| h.id == "model.p.m7").unwrap();
+        assert_eq!(m7.code.as_deref(), Some("select 7 as x"));
         assert_eq!(parsed["ok"]["manifest"]["metadata"]["project_name"], "p");
         assert!(parsed["ok"]["manifest"].get("nodes").is_none());
         // Compiled: the whole manifest.

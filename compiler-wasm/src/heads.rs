@@ -18,64 +18,120 @@ use trellis_compiler::parser::str_of;
 use trellis_compiler::ProjectInput;
 
 /// What the app lists, links and searches of one resource.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+///
+/// A head crosses from the worker to the page as a JSON array of its
+/// fields in a fixed order ([`HeadRef`]), trailing empty ones left out:
+/// tens of thousands of them cross at once, and the field names were a
+/// fifth of the text and a good part of the time to read it.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResourceHead {
     pub id: String,
     /// `model`, `source`, `macro`, `doc`, `unit_test`, ...
     pub kind: String,
     pub name: String,
-    #[serde(skip_serializing_if = "String::is_empty")]
     pub package: String,
     /// `original_file_path`.
-    #[serde(skip_serializing_if = "String::is_empty")]
     pub path: String,
-    #[serde(skip_serializing_if = "String::is_empty")]
     pub database: String,
-    #[serde(skip_serializing_if = "String::is_empty")]
     pub schema: String,
     /// The relation name (identifier or alias) for warehouse objects.
-    #[serde(skip_serializing_if = "String::is_empty")]
     pub relation: String,
-    #[serde(skip_serializing_if = "String::is_empty")]
     pub description: String,
     /// `source_name`, for sources.
-    #[serde(skip_serializing_if = "String::is_empty")]
     pub source_name: String,
     /// `depends_on.nodes`.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub depends_on: Vec<String>,
     /// `depends_on.macros`.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub depends_on_macros: Vec<String>,
     /// The node a data test is attached to.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub attached_node: Option<String>,
     /// The model a unit test tests.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
     /// A generic data test (`test_metadata` set).
-    #[serde(skip_serializing_if = "is_false")]
     pub generic_test: bool,
     /// A generic data test's test (`test_metadata.name`) and column.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub test_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub column_name: Option<String>,
-    #[serde(skip_serializing_if = "is_false")]
     pub ephemeral: bool,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
     /// Columns as (name, description).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub columns: Vec<(String, String)>,
     /// The raw SQL, or a macro's SQL.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
 }
 
-fn is_false(b: &bool) -> bool {
-    !*b
+impl ResourceHead {
+    fn as_ref(&self) -> HeadRef<'_> {
+        HeadRef {
+            id: &self.id,
+            kind: &self.kind,
+            name: &self.name,
+            package: &self.package,
+            path: &self.path,
+            database: &self.database,
+            schema: &self.schema,
+            relation: &self.relation,
+            description: &self.description,
+            source_name: &self.source_name,
+            depends_on: &self.depends_on,
+            depends_on_macros: &self.depends_on_macros,
+            attached_node: self.attached_node.as_deref(),
+            model: self.model.as_deref(),
+            generic_test: self.generic_test,
+            test_name: self.test_name.as_deref(),
+            column_name: self.column_name.as_deref(),
+            ephemeral: self.ephemeral,
+            tags: self.tags.iter().map(String::as_str).collect(),
+            columns: self
+                .columns
+                .iter()
+                .map(|(n, d)| (n.as_str(), d.as_str()))
+                .collect(),
+            code: self.code.as_deref(),
+        }
+    }
+}
+
+impl Serialize for ResourceHead {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.as_ref().serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for ResourceHead {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = ResourceHead;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a resource head: an array of its fields")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<ResourceHead, A::Error> {
+                let mut h = ResourceHead::default();
+                // In `HeadRef`'s order; fields left out at the end keep
+                // their defaults.
+                macro_rules! read {
+                    ($($field:ident),*) => {
+                        $(
+                            match seq.next_element()? {
+                                Some(v) => h.$field = v,
+                                None => return Ok(h),
+                            }
+                        )*
+                    };
+                }
+                read!(
+                    id, kind, name, package, path, database, schema, relation,
+                    description, depends_on, depends_on_macros, code, columns, tags,
+                    attached_node, generic_test, test_name, column_name, ephemeral,
+                    source_name, model
+                );
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(h)
+            }
+        }
+        d.deserialize_seq(Fields)
+    }
 }
 
 /// The sections the app shows, in its order, with the kind of their entries
@@ -149,52 +205,90 @@ impl ResourceHead {
     }
 }
 
-/// A node's head, serialized straight from the node (what
-/// `ResourceHead::from_entry` reads of its entry) without copying it.
-#[derive(Serialize)]
-struct NodeHead<'a> {
+/// A head as it is written: borrowed from a node, a source table or a
+/// [`ResourceHead`], so that a node's head is serialized straight from the
+/// node (what `ResourceHead::from_entry` reads of its entry) without
+/// copying it.
+struct HeadRef<'a> {
     id: &'a str,
     kind: &'a str,
     name: &'a str,
-    #[serde(skip_serializing_if = "str::is_empty")]
     package: &'a str,
-    #[serde(skip_serializing_if = "str::is_empty")]
     path: &'a str,
-    #[serde(skip_serializing_if = "str::is_empty")]
     database: &'a str,
-    #[serde(skip_serializing_if = "str::is_empty")]
     schema: &'a str,
-    #[serde(skip_serializing_if = "str::is_empty")]
     relation: &'a str,
-    #[serde(skip_serializing_if = "str::is_empty")]
     description: &'a str,
-    #[serde(skip_serializing_if = "str::is_empty")]
     source_name: &'a str,
-    #[serde(skip_serializing_if = "<[String]>::is_empty")]
     depends_on: &'a [String],
-    #[serde(skip_serializing_if = "<[String]>::is_empty")]
     depends_on_macros: &'a [String],
-    #[serde(skip_serializing_if = "Option::is_none")]
     attached_node: Option<&'a str>,
-    #[serde(skip_serializing_if = "is_false")]
+    model: Option<&'a str>,
     generic_test: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
     test_name: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     column_name: Option<&'a str>,
-    #[serde(skip_serializing_if = "is_false")]
     ephemeral: bool,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     tags: Vec<&'a str>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     columns: Vec<(&'a str, &'a str)>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     code: Option<&'a str>,
 }
 
-fn node_head(n: &Node) -> NodeHead<'_> {
+impl Serialize for HeadRef<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        // The fields in order, and whether each is empty; the most often
+        // empty come last, and empty ones at the end are left out.
+        let empty = [
+            self.id.is_empty(),
+            self.kind.is_empty(),
+            self.name.is_empty(),
+            self.package.is_empty(),
+            self.path.is_empty(),
+            self.database.is_empty(),
+            self.schema.is_empty(),
+            self.relation.is_empty(),
+            self.description.is_empty(),
+            self.depends_on.is_empty(),
+            self.depends_on_macros.is_empty(),
+            self.code.is_none(),
+            self.columns.is_empty(),
+            self.tags.is_empty(),
+            self.attached_node.is_none(),
+            !self.generic_test,
+            self.test_name.is_none(),
+            self.column_name.is_none(),
+            !self.ephemeral,
+            self.source_name.is_empty(),
+            self.model.is_none(),
+        ];
+        let len = empty.iter().rposition(|e| !e).map_or(0, |i| i + 1);
+        let mut seq = s.serialize_seq(Some(len))?;
+        macro_rules! write {
+            ($($field:ident),*) => {{
+                let mut i = 0;
+                $(
+                    if i == len {
+                        return seq.end();
+                    }
+                    seq.serialize_element(&self.$field)?;
+                    i += 1;
+                )*
+                let _ = i;
+            }};
+        }
+        write!(
+            id, kind, name, package, path, database, schema, relation,
+            description, depends_on, depends_on_macros, code, columns, tags,
+            attached_node, generic_test, test_name, column_name, ephemeral,
+            source_name, model
+        );
+        seq.end()
+    }
+}
+
+fn node_head(n: &Node) -> HeadRef<'_> {
     let generic_test = n.resource_type == ResourceType::Test && n.test_metadata.is_some();
-    NodeHead {
+    HeadRef {
         id: &n.unique_id,
         kind: n.resource_type.as_str(),
         name: &n.name,
@@ -231,12 +325,13 @@ fn node_head(n: &Node) -> NodeHead<'_> {
         columns: column_heads(&n.columns),
         code: Some(&n.raw_code),
         source_name: "",
+        model: None,
     }
 }
 
 /// A source table's head, straight from the table, as [`node_head`].
-fn source_head(s: &SourceTable) -> NodeHead<'_> {
-    NodeHead {
+fn source_head(s: &SourceTable) -> HeadRef<'_> {
+    HeadRef {
         id: &s.unique_id,
         kind: "source",
         name: &s.name,
@@ -257,6 +352,7 @@ fn source_head(s: &SourceTable) -> NodeHead<'_> {
         tags: s.tags.iter().map(String::as_str).collect(),
         columns: column_heads(&s.columns),
         code: None,
+        model: None,
     }
 }
 
@@ -457,6 +553,37 @@ mod tests {
                 let rel = p.strip_prefix(root).unwrap().to_string_lossy().to_string();
                 files.insert(format!("p/{rel}"), text);
             }
+        }
+    }
+
+    #[test]
+    fn heads_cross_as_arrays_without_their_empty_tail() {
+        let empty = ResourceHead::default();
+        assert_eq!(serde_json::to_string(&empty).unwrap(), "[]");
+        let model = ResourceHead {
+            id: "model.p.m".into(),
+            kind: "model".into(),
+            name: "m".into(),
+            depends_on: vec!["model.p.n".into()],
+            code: Some(String::new()),
+            ..Default::default()
+        };
+        let text = serde_json::to_string(&model).unwrap();
+        assert_eq!(
+            text,
+            r#"["model.p.m","model","m","","","","","","",["model.p.n"],[],""]"#
+        );
+        let unit_test = ResourceHead {
+            id: "unit_test.p.m.t".into(),
+            model: Some("m".into()),
+            ephemeral: true,
+            columns: vec![("a".into(), "b".into())],
+            ..Default::default()
+        };
+        for h in [empty, model, unit_test] {
+            let back: ResourceHead =
+                serde_json::from_str(&serde_json::to_string(&h).unwrap()).unwrap();
+            assert_eq!(back, h);
         }
     }
 

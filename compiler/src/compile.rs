@@ -705,6 +705,9 @@ impl State<'_> {
         both
     }
 
+    // Nodes are boxed so that growing, sorting and lending them moves
+    // pointers, not 1.4 KB each.
+    #[allow(clippy::vec_box)]
     fn apply_properties(
         &mut self,
         mut nodes: Vec<Box<Node>>,
@@ -1457,14 +1460,21 @@ impl State<'_> {
         if short != full && !config.contains_key("alias") {
             config.insert("alias".into(), Value::String(short.clone()));
         }
+        // dbt hashes the name and the repr of the test's metadata; the
+        // arguments are lent to that mapping, not copied.
         let mut metadata = Map::new();
         metadata.insert("name".into(), Value::String(test_name.clone()));
-        metadata.insert("kwargs".into(), Value::Object(args.clone()));
+        metadata.insert("kwargs".into(), Value::Object(std::mem::take(&mut args)));
         metadata.insert(
             "namespace".into(),
             namespace.clone().map(Value::String).unwrap_or(Value::Null),
         );
-        let hash_src = format!("{full}{}", parser::hashable_repr(&Value::Object(metadata)));
+        let mut hash_src = full.clone();
+        let mut metadata = Value::Object(metadata);
+        parser::write_hashable_repr(&mut hash_src, &metadata);
+        if let Some(Value::Object(lent)) = metadata.get_mut("kwargs").map(Value::take) {
+            args = lent;
+        }
         let hash = parser::md5_hex(&hash_src);
         let hash = &hash[hash.len() - 10..];
         let package = target.package.clone();
@@ -1496,11 +1506,11 @@ impl State<'_> {
         );
         n.config = self.project_config(ResourceType::Test, &package, &n.fqn);
         n.merge_config(&config);
-        // What dbt-core's test builder passes as the test's config call.
-        n.unrendered_config = config.clone();
         let mut initial: BTreeSet<String> = extra_tags.iter().cloned().collect();
         initial.extend(tags_of(config.get("tags")));
         n.initial_tags = initial.into_iter().collect();
+        // What dbt-core's test builder passes as the test's config call.
+        n.unrendered_config = config;
         match &target.kind {
             TargetKind::Node => {
                 n.attached_ref = Some(crate::jinja::context::RefCall {
@@ -1689,7 +1699,8 @@ impl State<'_> {
             // dbt appends tags to a node as its config is built: first the
             // project's and `config()`'s, then those the properties add.
             let mut early = tags_of(
-                self.project_config_raw(n.resource_type, &n.package_name, &n.fqn)
+                self.project_configs(n.resource_type, &n.package_name, &n.fqn)
+                    .0
                     .get("tags"),
             );
             for c in &rec.configs {

@@ -457,26 +457,31 @@ pub fn python_repr(v: &Value) -> String {
 /// `python_repr(&hashable(v))`, without building the hashable copy.
 pub fn hashable_repr(v: &Value) -> String {
     let mut out = String::new();
-    write_repr(&mut out, v, true);
+    write_hashable_repr(&mut out, v);
     out
+}
+
+/// Appends `hashable_repr(v)` to `out`.
+pub fn write_hashable_repr(out: &mut String, v: &Value) {
+    write_repr(out, v, true);
 }
 
 /// Writes Python's `repr()` of `v`; with `hashable`, of `hashable(v)`.
 fn write_repr(out: &mut String, v: &Value, hashable: bool) {
     match v {
         Value::Object(m) => {
-            let mut keys: Vec<&String> = m.keys().collect();
+            let mut entries: Vec<(&String, &Value)> = m.iter().collect();
             if hashable {
-                keys.sort();
+                entries.sort_by(|a, b| a.0.cmp(b.0));
             }
             out.push('{');
-            for (i, k) in keys.into_iter().enumerate() {
+            for (i, (k, x)) in entries.into_iter().enumerate() {
                 if i > 0 {
                     out.push_str(", ");
                 }
                 write_py_str(out, k);
                 out.push_str(": ");
-                write_repr(out, &m[k.as_str()], hashable);
+                write_repr(out, x, hashable);
             }
             out.push('}');
         }
@@ -579,34 +584,41 @@ pub fn generic_test_names(
     target_name: &str,
     args: &Map<String, Value>,
 ) -> (String, String) {
-    let mut keys: Vec<&String> = args.keys().collect();
-    keys.sort();
-    let mut flat: Vec<String> = Vec::new();
-    for k in keys {
-        if k == "model" {
-            continue;
+    let mut keys: Vec<(&String, &Value)> = args.iter().filter(|(k, _)| *k != "model").collect();
+    keys.sort_by(|a, b| a.0.cmp(b.0));
+    // `{test_type}_{target_name}_` and the arguments' values, cleaned and
+    // joined by `__`.
+    let mut full = format!("{test_type}_{target_name}_");
+    let ident_len = full.len() - 1;
+    let mut first = true;
+    let mut push = |v: &Value| {
+        if !first {
+            full.push_str("__");
         }
-        match &args[k] {
-            Value::Object(m) => flat.extend(m.values().map(py_display)),
-            Value::Array(a) => flat.extend(a.iter().map(py_display)),
-            other => flat.push(py_display(other)),
+        first = false;
+        match v {
+            Value::String(s) => push_clean(&mut full, s),
+            other => push_clean(&mut full, &py_display(other)),
+        }
+    };
+    for (_, v) in keys {
+        match v {
+            Value::Object(m) => m.values().for_each(&mut push),
+            Value::Array(a) => a.iter().for_each(&mut push),
+            other => push(other),
         }
     }
-    let clean: Vec<String> = flat.iter().map(|a| clean_arg(a)).collect();
-    let unique = clean.join("__");
-    let ident = format!("{test_type}_{target_name}");
-    let full = format!("{ident}_{unique}");
     if full.chars().count() >= 64 {
-        let trunc: String = ident.chars().take(30).collect();
+        let trunc: String = full[..ident_len].chars().take(30).collect();
         (format!("{trunc}_{}", md5_hex(&full)), full)
     } else {
         (full.clone(), full)
     }
 }
 
-/// Replaces runs of characters outside `[0-9a-zA-Z_]` with one `_`.
-fn clean_arg(s: &str) -> String {
-    let mut out = String::new();
+/// Appends `s` with runs of characters outside `[0-9a-zA-Z_]` replaced by
+/// one `_`.
+fn push_clean(out: &mut String, s: &str) {
     let mut in_run = false;
     for c in s.chars() {
         if c.is_ascii_alphanumeric() || c == '_' {
@@ -617,7 +629,6 @@ fn clean_arg(s: &str) -> String {
             in_run = true;
         }
     }
-    out
 }
 
 #[cfg(test)]

@@ -10,59 +10,84 @@ use std::collections::BTreeMap;
 /// does: every string of every entry, except at the key paths dbt renders
 /// later or never (descriptions, tests, hooks, `loaded_at_query`, metric and
 /// saved query filters).
-pub fn render_properties(env: &Environment<'static>, v: Value) -> Value {
-    match v {
-        Value::Object(file) => Value::Object(
-            file.into_iter()
-                .map(|(section, entries)| {
-                    let rendered = match entries {
-                        Value::Array(list) => Value::Array(
-                            list.into_iter()
-                                .map(|e| render_at(env, e, &mut Vec::new(), &section))
-                                .collect(),
-                        ),
-                        other => other,
-                    };
-                    (section, rendered)
-                })
-                .collect(),
-        ),
-        other => other,
+pub fn render_properties(env: &Environment<'static>, mut v: Value) -> Value {
+    if let Value::Object(file) = &mut v {
+        for (section, entries) in file.iter_mut() {
+            if let Value::Array(list) = entries {
+                for e in list {
+                    render_at(env, e, &Path::ROOT, section);
+                }
+            }
+        }
     }
+    v
 }
 
 /// One step of a key path: a mapping key, or `None` for a list position.
-type Step = Option<String>;
+type Step<'a> = Option<&'a str>;
 
-fn render_at(env: &Environment<'static>, v: Value, path: &mut Vec<Step>, section: &str) -> Value {
+/// A key path within an entry, kept on the stack as the values are walked
+/// (each step borrows its key from the value being rendered in place).
+struct Path<'a> {
+    step: Step<'a>,
+    up: Option<&'a Path<'a>>,
+    len: usize,
+}
+
+impl<'a> Path<'a> {
+    const ROOT: Path<'static> = Path {
+        step: None,
+        up: None,
+        len: 0,
+    };
+
+    fn then(&'a self, step: Step<'a>) -> Path<'a> {
+        Path {
+            step,
+            up: Some(self),
+            len: self.len + 1,
+        }
+    }
+
+    /// The steps from the entry down.
+    fn steps(&self) -> Vec<Step<'a>> {
+        let mut out = vec![None; self.len];
+        let mut at = self;
+        while let Some(up) = at.up {
+            out[at.len - 1] = at.step;
+            at = up;
+        }
+        out
+    }
+}
+
+/// Renders the strings of `v` that dbt renders, in place.
+fn render_at(env: &Environment<'static>, v: &mut Value, path: &Path, section: &str) {
     match v {
-        Value::String(s) if should_render(section, path) => render_string(env, s),
-        Value::Array(a) => Value::Array(
-            a.into_iter()
-                .map(|x| {
-                    path.push(None);
-                    let r = render_at(env, x, path, section);
-                    path.pop();
-                    r
-                })
-                .collect(),
-        ),
-        Value::Object(o) => Value::Object(
-            o.into_iter()
-                .map(|(k, x)| {
-                    path.push(Some(k.clone()));
-                    let r = render_at(env, x, path, section);
-                    path.pop();
-                    (k, r)
-                })
-                .collect(),
-        ),
-        other => other,
+        Value::String(s) => {
+            // Only a string with a tag can change, or one with a trailing
+            // newline (a template drops one); its path is looked at then.
+            let tagged = s.contains("{{") || s.contains("{%");
+            if (tagged || s.ends_with('\n')) && should_render(section, &path.steps()) {
+                *v = render_string(env, std::mem::take(s));
+            }
+        }
+        Value::Array(a) => {
+            for x in a {
+                render_at(env, x, &path.then(None), section);
+            }
+        }
+        Value::Object(o) => {
+            for (k, x) in o.iter_mut() {
+                render_at(env, x, &path.then(Some(k)), section);
+            }
+        }
+        _ => {}
     }
 }
 
 fn key_is(path: &[Step], i: usize, names: &[&str]) -> bool {
-    matches!(path.get(i), Some(Some(k)) if names.contains(&k.as_str()))
+    matches!(path.get(i), Some(Some(k)) if names.contains(k))
 }
 
 /// Whether dbt renders the value at `path` of an entry of `section`.

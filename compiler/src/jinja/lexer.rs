@@ -281,8 +281,7 @@ pub fn rewrite_literals(src: &str) -> String {
                 }
                 let body_start = i + 2;
                 out.push_str(&src[copied..body_start]);
-                let (end, rewritten) = rewrite_expr(src, body_start, is_stmt, &mut arithmetic);
-                out.push_str(&rewritten);
+                let end = rewrite_expr(src, body_start, is_stmt, &mut arithmetic, &mut out);
                 copied = end;
                 i = end;
             }
@@ -298,12 +297,17 @@ pub fn rewrite_literals(src: &str) -> String {
     out
 }
 
-/// Rewrites one tag body from `start`; returns the offset where copying resumes
-/// (just after the closing delimiter) and the rewritten text up to it.
+/// Rewrites one tag body from `start` onto `out`; returns the offset where
+/// copying resumes (just after the closing delimiter).
 /// `arithmetic` is set when a `+` or `-` follows an operand.
-fn rewrite_expr(src: &str, start: usize, is_stmt: bool, arithmetic: &mut bool) -> (usize, String) {
+fn rewrite_expr(
+    src: &str,
+    start: usize,
+    is_stmt: bool,
+    arithmetic: &mut bool,
+    out: &mut String,
+) -> usize {
     let b = src.as_bytes();
-    let mut out = String::new();
     let mut stack: Vec<Open> = Vec::new();
     let mut operand = false;
     let mut i = start;
@@ -319,7 +323,7 @@ fn rewrite_expr(src: &str, start: usize, is_stmt: bool, arithmetic: &mut bool) -
             };
             if b[j] == closer && j + 1 < b.len() && b[j + 1] == b'}' {
                 out.push_str(&src[i..j + 2]);
-                return (j + 2, out);
+                return j + 2;
             }
         }
         match c {
@@ -390,8 +394,7 @@ fn rewrite_expr(src: &str, start: usize, is_stmt: bool, arithmetic: &mut bool) -
         }
         i += 1;
     }
-    out.push_str("");
-    (b.len(), out)
+    b.len()
 }
 
 #[cfg(test)]
