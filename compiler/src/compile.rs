@@ -108,6 +108,13 @@ pub fn compile_staged(
 /// A node's project-level config: the levels merged, then over the defaults.
 type ProjectConfigs = (Arc<Map<String, Value>>, Arc<Map<String, Value>>);
 
+/// `project_configs` by resource type and package, then by the fqn's
+/// configured part.
+type ConfigCache = Vec<(
+    (ResourceType, String),
+    std::collections::HashMap<Vec<String>, ProjectConfigs>,
+)>;
+
 fn run(
     input: &ProjectInput,
     compile_nodes: bool,
@@ -361,6 +368,7 @@ fn run(
         shared_sources: None,
         vars_cache: Default::default(),
         project_config_cache: Default::default(),
+        unrendered_cache: Default::default(),
         naming_builtin: Default::default(),
         diagnostics: std::mem::take(&mut out.diagnostics),
         manifest: std::mem::take(&mut out.manifest),
@@ -567,8 +575,16 @@ struct State<'a> {
     naming_builtin: HashMap<String, HashMap<&'static str, bool>>,
     /// `project_configs` by resource type, package and the part of the fqn
     /// that `dbt_project.yml` configures.
-    project_config_cache: std::sync::Mutex<
-        std::collections::HashMap<(ResourceType, String, Vec<String>), ProjectConfigs>,
+    /// (Looked up without allocating: tens of thousands of nodes ask.)
+    project_config_cache: std::sync::Mutex<ConfigCache>,
+    /// `unrendered_levels` by config keys and project, then by the fqn's
+    /// configured part.
+    #[allow(clippy::type_complexity)]
+    unrendered_cache: std::sync::Mutex<
+        Vec<(
+            (&'static [&'static str], String),
+            HashMap<Vec<String>, Arc<Map<String, Value>>>,
+        )>,
     >,
     /// Properties files with semantic-layer entries: (project, file, original path, content).
     semantic_files: Vec<(String, String, String, Value)>,
@@ -615,6 +631,39 @@ impl State<'_> {
         self.project_configs(rt, package, fqn).1
     }
 
+    /// A project's levels as written for an fqn, each a plain update of the
+    /// ones before (the outer parts of `unrendered_config`), cached as
+    /// `project_configs` is.
+    fn unrendered_levels(
+        &self,
+        p: &Project,
+        keys: &'static [&'static str],
+        fqn: &[String],
+    ) -> Arc<Map<String, Value>> {
+        let levels = &fqn[..configured_depth(&p.unrendered_configs, keys, fqn)];
+        let mut cache = lock(&self.unrendered_cache);
+        let by_levels = match cache
+            .iter()
+            .position(|((k, name), _)| *k == keys && *name == p.name)
+        {
+            Some(i) => &mut cache[i].1,
+            None => {
+                cache.push(((keys, p.name.clone()), Default::default()));
+                &mut cache.last_mut().expect("just pushed").1
+            }
+        };
+        if let Some(hit) = by_levels.get(levels) {
+            return hit.clone();
+        }
+        let mut merged = Map::new();
+        for l in levels_in(&p.unrendered_configs, keys, fqn) {
+            merged.extend(l);
+        }
+        let merged = Arc::new(merged);
+        by_levels.insert(levels.to_vec(), merged.clone());
+        merged
+    }
+
     /// The root project's levels for a package node, merged (empty for the
     /// root project's own nodes). They go into its config after properties
     /// and `config()`: the root project has the last word on installed
@@ -640,14 +689,13 @@ impl State<'_> {
             crate::config::merge_config_call(&mut call, c);
         }
         middle.extend(call);
-        layered_unrendered(
-            self.project(&n.package_name),
-            self.root,
-            &n.package_name,
-            project_keys(n.resource_type),
-            &n.fqn,
-            middle,
-        )
+        let keys = project_keys(n.resource_type);
+        let own = self
+            .project(&n.package_name)
+            .map(|p| self.unrendered_levels(p, keys, &n.fqn));
+        let root = (n.package_name != self.root.name)
+            .then(|| self.unrendered_levels(self.root, keys, &n.fqn));
+        layered_unrendered(own.as_deref(), root.as_deref(), middle)
     }
 
     /// Only the keys `dbt_project.yml` sets for this fqn.
@@ -668,40 +716,33 @@ impl State<'_> {
         // A package node gets its own project's levels here; the root
         // project's come last, after properties and `config()`
         // (`root_levels`), as dbt-core applies them.
-        let order: Vec<&Project> = match self.project(package) {
-            Some(p) if !p.is_root => vec![p],
-            _ => vec![self.root],
+        let p = match self.project(package) {
+            Some(p) if !p.is_root => p,
+            _ => self.root,
         };
-        // Only the fqn's parts that name a level of some config tree matter.
-        let mut depth = 0;
-        for p in &order {
-            for key in keys {
-                let mut level = p.configs.get(*key);
-                for (i, part) in fqn.iter().enumerate() {
-                    match level.and_then(|l| l.get(part)).filter(|l| l.is_object()) {
-                        Some(next) => {
-                            depth = depth.max(i + 1);
-                            level = Some(next);
-                        }
-                        None => break,
-                    }
-                }
+        let levels = &fqn[..configured_depth(&p.configs, keys, fqn)];
+        let mut cache = lock(&self.project_config_cache);
+        let by_levels = match cache
+            .iter()
+            .position(|((t, pkg), _)| *t == rt && pkg == package)
+        {
+            Some(i) => &mut cache[i].1,
+            None => {
+                cache.push(((rt, package.to_string()), Default::default()));
+                &mut cache.last_mut().expect("just pushed").1
             }
-        }
-        let cache_key = (rt, package.to_string(), fqn[..depth].to_vec());
-        if let Some(hit) = lock(&self.project_config_cache).get(&cache_key) {
+        };
+        if let Some(hit) = by_levels.get(levels) {
             return hit.clone();
         }
         let mut raw = Map::new();
-        for p in order {
-            for level in levels_in(&p.configs, keys, fqn) {
-                merge_into(&mut raw, &level);
-            }
+        for level in levels_in(&p.configs, keys, fqn) {
+            merge_into(&mut raw, &level);
         }
         let mut full = default_config(rt);
         merge_into(&mut full, &raw);
         let both = (Arc::new(raw), Arc::new(full));
-        lock(&self.project_config_cache).insert(cache_key, both.clone());
+        by_levels.insert(levels.to_vec(), both.clone());
         both
     }
 
@@ -1209,14 +1250,12 @@ impl State<'_> {
         if let Some(f) = freshness {
             own.insert("freshness".into(), f);
         }
-        layered_unrendered(
-            self.project(package),
-            self.root,
-            package,
-            &["sources"],
-            fqn,
-            own,
-        )
+        let keys = &["sources"];
+        let own_levels = self
+            .project(package)
+            .map(|p| self.unrendered_levels(p, keys, fqn));
+        let root = (package != self.root.name).then(|| self.unrendered_levels(self.root, keys, fqn));
+        layered_unrendered(own_levels.as_deref(), root.as_deref(), own)
     }
 }
 
@@ -2897,30 +2936,38 @@ fn levels_in(
         .collect()
 }
 
+/// How many of the fqn's parts name a level of some config tree under
+/// `keys`: only those matter for the levels a node gets.
+fn configured_depth(configs: &Map<String, Value>, keys: &[&str], fqn: &[String]) -> usize {
+    let mut depth = 0;
+    for key in keys {
+        let mut level = configs.get(*key);
+        for (i, part) in fqn.iter().enumerate() {
+            match level.and_then(|l| l.get(part)).filter(|l| l.is_object()) {
+                Some(next) => {
+                    depth = depth.max(i + 1);
+                    level = Some(next);
+                }
+                None => break,
+            }
+        }
+    }
+    depth
+}
+
 /// What dbt-core's `unrendered_config` is built from: the own project's
 /// levels as written, then `middle` (properties, calls, or a source's own
 /// keys), then the root project's levels for a package's node; each a plain
 /// update.
 fn layered_unrendered(
-    own: Option<&Project>,
-    root: &Project,
-    package: &str,
-    keys: &[&str],
-    fqn: &[String],
+    own: Option<&Map<String, Value>>,
+    root: Option<&Map<String, Value>>,
     middle: Map<String, Value>,
 ) -> Map<String, Value> {
-    let mut out = Map::new();
-    for l in own
-        .map(|p| levels_in(&p.unrendered_configs, keys, fqn))
-        .unwrap_or_default()
-    {
-        out.extend(l);
-    }
+    let mut out = own.cloned().unwrap_or_default();
     out.extend(middle);
-    if package != root.name {
-        for l in levels_in(&root.unrendered_configs, keys, fqn) {
-            out.extend(l);
-        }
+    if let Some(root) = root {
+        out.extend(root.iter().map(|(k, v)| (k.clone(), v.clone())));
     }
     out
 }

@@ -132,11 +132,10 @@ impl Shared {
             .clone()
     }
 
-    fn macro_prefixes(&self) -> Vec<&'static str> {
-        let mut v = vec![self.adapter.type_name];
-        v.extend(self.adapter.parents.iter().copied());
-        v.push("default");
-        v
+    fn macro_prefixes(&self) -> impl Iterator<Item = &'static str> + '_ {
+        std::iter::once(self.adapter.type_name)
+            .chain(self.adapter.parents.iter().copied())
+            .chain(std::iter::once("default"))
     }
 }
 
@@ -176,6 +175,9 @@ pub struct NodeCtx {
     /// Names added after creation (rendered generic test kwargs).
     pub late: Mutex<BTreeMap<String, Value>>,
     model_value: OnceLock<Value>,
+    /// What `ref` and `source` return while parsing (relations are
+    /// immutable values, so one serves every call).
+    placeholder: OnceLock<Value>,
 }
 
 impl fmt::Debug for NodeCtx {
@@ -273,6 +275,7 @@ impl NodeCtx {
             rec: Mutex::new(Recorded::default()),
             late: Mutex::new(BTreeMap::new()),
             model_value: OnceLock::new(),
+            placeholder: OnceLock::new(),
         })
     }
 
@@ -290,16 +293,24 @@ impl NodeCtx {
         }
     }
 
-    fn this_or_placeholder(&self) -> Relation {
-        self.node.this.clone().unwrap_or_else(|| {
-            Relation::new(
-                Some(self.shared.target.database.clone()),
-                Some(self.shared.target.schema.clone()),
-                Some(self.node.name.clone()),
-                self.shared.adapter.default_quoting,
-                self.shared.adapter.quote_char,
-            )
-        })
+    fn this_or_placeholder(&self) -> Value {
+        self.placeholder
+            .get_or_init(|| {
+                self.node
+                    .this
+                    .clone()
+                    .unwrap_or_else(|| {
+                        Relation::new(
+                            Some(self.shared.target.database.clone()),
+                            Some(self.shared.target.schema.clone()),
+                            Some(self.node.name.clone()),
+                            self.shared.adapter.default_quoting,
+                            self.shared.adapter.quote_char,
+                        )
+                    })
+                    .to_value()
+            })
+            .clone()
     }
 
     fn call_ref(&self, args: &[Value]) -> Result<Value, Error> {
@@ -313,26 +324,26 @@ impl NodeCtx {
             })
             .collect::<Result<_, _>>()?;
         let version = kw_str(&kw, "version")?.or(kw_str(&kw, "v")?);
-        let (package, name) = match strs.as_slice() {
-            [name] => (None, name.clone()),
-            [pkg, name] => (Some(pkg.clone()), name.clone()),
+        let given = strs.len();
+        let mut strs = strs.into_iter();
+        let (package, name) = match (strs.next(), strs.next(), strs.next()) {
+            (Some(name), None, _) => (None, name),
+            (Some(pkg), Some(name), None) => (Some(pkg), name),
             _ => {
                 return Err(err(format!(
-                    "ref() takes at most two arguments ({} given)",
-                    strs.len()
+                    "ref() takes at most two arguments ({given} given)"
                 )))
             }
-        };
-        let call = RefCall {
-            package: package.clone(),
-            name: name.clone(),
-            version: version.clone(),
         };
         match self.mode {
             Mode::Parse => {
                 // dbt records every call, repeats included.
-                lock(&self.rec).refs.push(call);
-                Ok(self.this_or_placeholder().to_value())
+                lock(&self.rec).refs.push(RefCall {
+                    package,
+                    name,
+                    version,
+                });
+                Ok(self.this_or_placeholder())
             }
             Mode::Compile => {
                 let resolver = self
@@ -381,7 +392,7 @@ impl NodeCtx {
         match self.mode {
             Mode::Parse => {
                 lock(&self.rec).sources.push((s, t));
-                Ok(self.this_or_placeholder().to_value())
+                Ok(self.this_or_placeholder())
             }
             Mode::Compile => {
                 let resolver = self
@@ -525,21 +536,30 @@ impl NodeCtx {
                 None => vec![None],
             },
         };
-        let mut attempts = Vec::new();
+        let mut candidate = String::new();
         for pkg in &search {
             for prefix in self.shared.macro_prefixes() {
-                let candidate = format!("{prefix}__{macro_name}");
+                candidate.clear();
+                candidate.push_str(prefix);
+                candidate.push_str("__");
+                candidate.push_str(macro_name);
                 let found = match pkg {
                     None => self.lookup_macro(&candidate),
                     Some(p) => self.shared.macros.lookup_in(p, &candidate),
                 };
-                attempts.push(match pkg {
-                    None => format!("'{candidate}'"),
-                    Some(p) => format!("'{p}.{candidate}'"),
-                });
                 if let Some(def) = found {
                     return Ok(def);
                 }
+            }
+        }
+        // What was looked for, in order, for the error.
+        let mut attempts = Vec::new();
+        for pkg in &search {
+            for prefix in self.shared.macro_prefixes() {
+                attempts.push(match pkg {
+                    None => format!("'{prefix}__{macro_name}'"),
+                    Some(p) => format!("'{p}.{prefix}__{macro_name}'"),
+                });
             }
         }
         Err(attempts)

@@ -102,11 +102,6 @@ impl Relation {
         }
     }
 
-    fn quote(&self, s: &str) -> String {
-        let q = self.quote_char;
-        format!("{q}{s}{q}")
-    }
-
     /// dbt's `render()`: included parts, quoted as the policy says, joined by dots.
     pub fn render(&self) -> String {
         let parts = [
@@ -126,13 +121,24 @@ impl Relation {
                 self.quote_policy.identifier,
             ),
         ];
-        let mut out = Vec::new();
+        let mut out = String::with_capacity(64);
+        let mut first = true;
         for (part, include, quote) in parts {
             if let (Some(p), true) = (part, include) {
-                out.push(if quote { self.quote(p) } else { p.clone() });
+                if !first {
+                    out.push('.');
+                }
+                first = false;
+                if quote {
+                    out.push(self.quote_char);
+                    out.push_str(p);
+                    out.push(self.quote_char);
+                } else {
+                    out.push_str(p);
+                }
             }
         }
-        out.join(".")
+        out
     }
 
     pub fn to_value(self) -> Value {
