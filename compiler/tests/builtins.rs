@@ -903,3 +903,95 @@ const POSTGRES: &[(&str, &str, &str)] = &[
  as b"#,
     ),
 ];
+
+/// dbt's own `unique` and `not_null` compile from one render per shape
+/// (`TestShapes`): each test still gets its own column and model, a
+/// `store_failures` test its own shape, a `where` its subquery, a ref to an
+/// ephemeral model its CTE, and a project's override of the macro its own
+/// render.
+#[test]
+fn builtin_tests_compile_from_their_shape() {
+    let project = |overrides: &str| {
+        let mut input = ProjectInput::default();
+        input.add_file(
+            "dbt_project.yml",
+            "name: t\nversion: '1.0'\nconfig-version: 2\nprofile: t\n",
+        );
+        input.add_file("models/a.sql", "select 1 as id, 2 as code");
+        input.add_file("models/b.sql", "select 1 as id");
+        input.add_file(
+            "models/e.sql",
+            "{{ config(materialized='ephemeral') }}select 1 as id",
+        );
+        input.add_file(
+            "models/schema.yml",
+            "version: 2\nmodels:\n  - name: a\n    columns:\n      - name: id\n        data_tests: [not_null, unique]\n      - name: code\n        data_tests:\n          - not_null:\n              config:\n                store_failures: true\n          - unique:\n              config:\n                where: \"id > 0\"\n  - name: b\n    columns:\n      - name: id\n        data_tests: [not_null]\n  - name: e\n    columns:\n      - name: id\n        data_tests: [not_null]\n",
+        );
+        input.add_file("macros/overrides.sql", overrides);
+        let out = compile(&input);
+        let errors: Vec<_> = out
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .map(|d| d.one_line())
+            .collect();
+        assert!(errors.is_empty(), "{errors:#?}");
+        move |name: &str| {
+            let n = out
+                .manifest
+                .nodes
+                .values()
+                .find(|n| n.name == name)
+                .unwrap_or_else(|| panic!("no test {name}"));
+            (
+                n.compiled_code.clone().unwrap_or_default(),
+                n.depends_on_macros.clone(),
+            )
+        }
+    };
+    let squash = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+
+    let test = project("");
+    let (sql, macros) = test("not_null_a_id");
+    assert_eq!(
+        squash(&sql),
+        r#"select id from "dev"."main"."a" where id is null"#
+    );
+    assert_eq!(
+        macros,
+        ["macro.dbt.test_not_null", "macro.dbt.get_where_subquery"]
+    );
+    assert_eq!(
+        squash(&test("not_null_b_id").0),
+        r#"select id from "dev"."main"."b" where id is null"#
+    );
+    assert_eq!(
+        squash(&test("not_null_a_code").0),
+        r#"select * from "dev"."main"."a" where code is null"#
+    );
+    assert_eq!(
+        squash(&test("unique_a_id").0),
+        r#"select id as unique_field, count(*) as n_records from "dev"."main"."a" where id is not null group by id having count(*) > 1"#
+    );
+    assert_eq!(
+        squash(&test("unique_a_code").0),
+        r#"select code as unique_field, count(*) as n_records from (select * from "dev"."main"."a" where id > 0) dbt_subquery where code is not null group by code having count(*) > 1"#
+    );
+    let (ephemeral, _) = test("not_null_e_id");
+    assert!(
+        squash(&ephemeral).starts_with("with __dbt__cte__e as ("),
+        "{ephemeral}"
+    );
+    assert!(
+        squash(&ephemeral).ends_with("select id from __dbt__cte__e where id is null"),
+        "{ephemeral}"
+    );
+
+    let overridden = project(
+        "{% macro default__test_not_null(model, column_name) %}select '{{ column_name }}' as overridden from {{ model }}{% endmacro %}",
+    );
+    assert_eq!(
+        squash(&overridden("not_null_b_id").0),
+        r#"select 'id' as overridden from "dev"."main"."b""#
+    );
+}

@@ -521,7 +521,7 @@ impl NodeCtx {
 
     /// The macro `adapter.dispatch(macro_name, namespace)` calls for this
     /// node, or the names it looked for.
-    fn dispatch_target(
+    pub(crate) fn dispatch_target(
         &self,
         macro_name: &str,
         namespace: Option<&str>,
