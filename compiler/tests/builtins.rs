@@ -117,30 +117,46 @@ fn projects_override_dispatched_macros() {
 /// dbt's own `accepted_values` and `relationships` bodies only write SQL,
 /// which parsing throws away; a body that a project dispatches to instead
 /// is rendered at parse time, and what it calls counts.
+/// A project `t` of the given models (name, SQL), one properties file and
+/// one macros file, compiled; no errors allowed.
+fn compile_project(
+    models: &[(&str, &str)],
+    schema_yml: &str,
+    macros: &str,
+) -> trellis_compiler::compile::CompileOutput {
+    let mut input = ProjectInput::default();
+    input.add_file(
+        "dbt_project.yml",
+        "name: t\nversion: '1.0'\nconfig-version: 2\nprofile: t\n",
+    );
+    for (name, sql) in models {
+        input.add_file(format!("models/{name}.sql"), *sql);
+    }
+    input.add_file("models/schema.yml", schema_yml);
+    input.add_file("macros/overrides.sql", macros);
+    let out = compile(&input);
+    let errors: Vec<_> = out
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .map(|d| d.one_line())
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    out
+}
+
 #[test]
 fn generic_test_bodies_at_parse_time() {
     let project = |overrides: &str| {
-        let mut input = ProjectInput::default();
-        input.add_file(
-            "dbt_project.yml",
-            "name: t\nversion: '1.0'\nconfig-version: 2\nprofile: t\n",
-        );
-        for name in ["a", "b", "audit"] {
-            input.add_file(format!("models/{name}.sql"), "select 1 as id");
-        }
-        input.add_file(
-            "models/schema.yml",
+        let out = compile_project(
+            &[
+                ("a", "select 1 as id"),
+                ("b", "select 1 as id"),
+                ("audit", "select 1 as id"),
+            ],
             "version: 2\nmodels:\n  - name: a\n    columns:\n      - name: id\n        data_tests:\n          - accepted_values:\n              values: [1, 2]\n              quote: false\n          - relationships:\n              to: ref('b')\n              field: id\n",
+            overrides,
         );
-        input.add_file("macros/overrides.sql", overrides);
-        let out = compile(&input);
-        let errors: Vec<_> = out
-            .diagnostics
-            .iter()
-            .filter(|d| d.severity == Severity::Error)
-            .map(|d| d.one_line())
-            .collect();
-        assert!(errors.is_empty(), "{errors:#?}");
         let test = |kind: &str| {
             out.manifest
                 .nodes
@@ -912,30 +928,15 @@ const POSTGRES: &[(&str, &str, &str)] = &[
 #[test]
 fn builtin_tests_compile_from_their_shape() {
     let project = |overrides: &str| {
-        let mut input = ProjectInput::default();
-        input.add_file(
-            "dbt_project.yml",
-            "name: t\nversion: '1.0'\nconfig-version: 2\nprofile: t\n",
-        );
-        input.add_file("models/a.sql", "select 1 as id, 2 as code");
-        input.add_file("models/b.sql", "select 1 as id");
-        input.add_file(
-            "models/e.sql",
-            "{{ config(materialized='ephemeral') }}select 1 as id",
-        );
-        input.add_file(
-            "models/schema.yml",
+        let out = compile_project(
+            &[
+                ("a", "select 1 as id, 2 as code"),
+                ("b", "select 1 as id"),
+                ("e", "{{ config(materialized='ephemeral') }}select 1 as id"),
+            ],
             "version: 2\nmodels:\n  - name: a\n    columns:\n      - name: id\n        data_tests: [not_null, unique]\n      - name: code\n        data_tests:\n          - not_null:\n              config:\n                store_failures: true\n          - unique:\n              config:\n                where: \"id > 0\"\n  - name: b\n    columns:\n      - name: id\n        data_tests: [not_null]\n  - name: e\n    columns:\n      - name: id\n        data_tests: [not_null]\n",
+            overrides,
         );
-        input.add_file("macros/overrides.sql", overrides);
-        let out = compile(&input);
-        let errors: Vec<_> = out
-            .diagnostics
-            .iter()
-            .filter(|d| d.severity == Severity::Error)
-            .map(|d| d.one_line())
-            .collect();
-        assert!(errors.is_empty(), "{errors:#?}");
         move |name: &str| {
             let n = out
                 .manifest
