@@ -17,10 +17,75 @@ use trellis_compiler::nodes::{Column, Node, ResourceType, SourceTable};
 use trellis_compiler::parser::str_of;
 use trellis_compiler::ProjectInput;
 
+/// The fields of a head in the order they cross (see [`ResourceHead`]):
+/// the most often empty come last. `$m` is called with the list.
+macro_rules! head_fields {
+    ($m:ident) => {
+        $m!(
+            id,
+            kind,
+            name,
+            package,
+            path,
+            database,
+            schema,
+            relation,
+            description,
+            depends_on,
+            depends_on_macros,
+            code,
+            columns,
+            tags,
+            attached_node,
+            generic_test,
+            test_name,
+            column_name,
+            ephemeral,
+            source_name,
+            model
+        )
+    };
+}
+
+/// Whether a head's field holds its default, which need not cross.
+trait Blank {
+    fn blank(&self) -> bool;
+}
+
+impl Blank for &str {
+    fn blank(&self) -> bool {
+        self.is_empty()
+    }
+}
+
+impl<T> Blank for &[T] {
+    fn blank(&self) -> bool {
+        self.is_empty()
+    }
+}
+
+impl<T> Blank for Vec<T> {
+    fn blank(&self) -> bool {
+        self.is_empty()
+    }
+}
+
+impl<T> Blank for Option<T> {
+    fn blank(&self) -> bool {
+        self.is_none()
+    }
+}
+
+impl Blank for bool {
+    fn blank(&self) -> bool {
+        !*self
+    }
+}
+
 /// What the app lists, links and searches of one resource.
 ///
 /// A head crosses from the worker to the page as a JSON array of its
-/// fields in a fixed order ([`HeadRef`]), trailing empty ones left out:
+/// fields in a fixed order (`head_fields!`), trailing empty ones left out:
 /// tens of thousands of them cross at once, and the field names were a
 /// fifth of the text and a good part of the time to read it.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -106,9 +171,12 @@ impl<'de> Deserialize<'de> for ResourceHead {
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                 f.write_str("a resource head: an array of its fields")
             }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<ResourceHead, A::Error> {
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<ResourceHead, A::Error> {
                 let mut h = ResourceHead::default();
-                // In `HeadRef`'s order; fields left out at the end keep
+                // In `head_fields!` order; fields left out at the end keep
                 // their defaults.
                 macro_rules! read {
                     ($($field:ident),*) => {
@@ -120,12 +188,7 @@ impl<'de> Deserialize<'de> for ResourceHead {
                         )*
                     };
                 }
-                read!(
-                    id, kind, name, package, path, database, schema, relation,
-                    description, depends_on, depends_on_macros, code, columns, tags,
-                    attached_node, generic_test, test_name, column_name, ephemeral,
-                    source_name, model
-                );
+                head_fields!(read);
                 while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
                 Ok(h)
             }
@@ -236,31 +299,13 @@ struct HeadRef<'a> {
 impl Serialize for HeadRef<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeSeq;
-        // The fields in order, and whether each is empty; the most often
-        // empty come last, and empty ones at the end are left out.
-        let empty = [
-            self.id.is_empty(),
-            self.kind.is_empty(),
-            self.name.is_empty(),
-            self.package.is_empty(),
-            self.path.is_empty(),
-            self.database.is_empty(),
-            self.schema.is_empty(),
-            self.relation.is_empty(),
-            self.description.is_empty(),
-            self.depends_on.is_empty(),
-            self.depends_on_macros.is_empty(),
-            self.code.is_none(),
-            self.columns.is_empty(),
-            self.tags.is_empty(),
-            self.attached_node.is_none(),
-            !self.generic_test,
-            self.test_name.is_none(),
-            self.column_name.is_none(),
-            !self.ephemeral,
-            self.source_name.is_empty(),
-            self.model.is_none(),
-        ];
+        // Empty fields at the end are left out.
+        macro_rules! blanks {
+            ($($field:ident),*) => {
+                [$(Blank::blank(&self.$field)),*]
+            };
+        }
+        let empty = head_fields!(blanks);
         let len = empty.iter().rposition(|e| !e).map_or(0, |i| i + 1);
         let mut seq = s.serialize_seq(Some(len))?;
         macro_rules! write {
@@ -276,12 +321,7 @@ impl Serialize for HeadRef<'_> {
                 let _ = i;
             }};
         }
-        write!(
-            id, kind, name, package, path, database, schema, relation,
-            description, depends_on, depends_on_macros, code, columns, tags,
-            attached_node, generic_test, test_name, column_name, ephemeral,
-            source_name, model
-        );
+        head_fields!(write);
         seq.end()
     }
 }

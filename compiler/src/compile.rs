@@ -108,12 +108,41 @@ pub fn compile_staged(
 /// A node's project-level config: the levels merged, then over the defaults.
 type ProjectConfigs = (Arc<Map<String, Value>>, Arc<Map<String, Value>>);
 
-/// `project_configs` by resource type and package, then by the fqn's
-/// configured part.
-type ConfigCache = Vec<(
-    (ResourceType, String),
-    std::collections::HashMap<Vec<String>, ProjectConfigs>,
-)>;
+/// Values cached by a key (a few: resource types, packages), then by the
+/// part of an fqn that a project's config trees name; looked up without
+/// allocating, as tens of thousands of nodes ask.
+struct LevelCache<K, V>(std::sync::Mutex<Vec<(K, HashMap<Vec<String>, V>)>>);
+
+impl<K, V> Default for LevelCache<K, V> {
+    fn default() -> Self {
+        LevelCache(Default::default())
+    }
+}
+
+impl<K, V: Clone> LevelCache<K, V> {
+    fn get_or(
+        &self,
+        is_key: impl Fn(&K) -> bool,
+        key: impl FnOnce() -> K,
+        levels: &[String],
+        compute: impl FnOnce() -> V,
+    ) -> V {
+        let mut cache = lock(&self.0);
+        let by_levels = match cache.iter().position(|(k, _)| is_key(k)) {
+            Some(i) => &mut cache[i].1,
+            None => {
+                cache.push((key(), HashMap::new()));
+                &mut cache.last_mut().expect("just pushed").1
+            }
+        };
+        if let Some(hit) = by_levels.get(levels) {
+            return hit.clone();
+        }
+        let value = compute();
+        by_levels.insert(levels.to_vec(), value.clone());
+        value
+    }
+}
 
 fn run(
     input: &ProjectInput,
@@ -575,17 +604,10 @@ struct State<'a> {
     naming_builtin: HashMap<String, HashMap<&'static str, bool>>,
     /// `project_configs` by resource type, package and the part of the fqn
     /// that `dbt_project.yml` configures.
-    /// (Looked up without allocating: tens of thousands of nodes ask.)
-    project_config_cache: std::sync::Mutex<ConfigCache>,
+    project_config_cache: LevelCache<(ResourceType, String), ProjectConfigs>,
     /// `unrendered_levels` by config keys and project, then by the fqn's
     /// configured part.
-    #[allow(clippy::type_complexity)]
-    unrendered_cache: std::sync::Mutex<
-        Vec<(
-            (&'static [&'static str], String),
-            HashMap<Vec<String>, Arc<Map<String, Value>>>,
-        )>,
-    >,
+    unrendered_cache: LevelCache<(&'static [&'static str], String), Arc<Map<String, Value>>>,
     /// Properties files with semantic-layer entries: (project, file, original path, content).
     semantic_files: Vec<(String, String, String, Value)>,
     /// Exposures and groups from properties files: (key, project, file, original path, entry).
@@ -641,27 +663,18 @@ impl State<'_> {
         fqn: &[String],
     ) -> Arc<Map<String, Value>> {
         let levels = &fqn[..configured_depth(&p.unrendered_configs, keys, fqn)];
-        let mut cache = lock(&self.unrendered_cache);
-        let by_levels = match cache
-            .iter()
-            .position(|((k, name), _)| *k == keys && *name == p.name)
-        {
-            Some(i) => &mut cache[i].1,
-            None => {
-                cache.push(((keys, p.name.clone()), Default::default()));
-                &mut cache.last_mut().expect("just pushed").1
-            }
-        };
-        if let Some(hit) = by_levels.get(levels) {
-            return hit.clone();
-        }
-        let mut merged = Map::new();
-        for l in levels_in(&p.unrendered_configs, keys, fqn) {
-            merged.extend(l);
-        }
-        let merged = Arc::new(merged);
-        by_levels.insert(levels.to_vec(), merged.clone());
-        merged
+        self.unrendered_cache.get_or(
+            |(k, name)| *k == keys && *name == p.name,
+            || (keys, p.name.clone()),
+            levels,
+            || {
+                let mut merged = Map::new();
+                for l in levels_in(&p.unrendered_configs, keys, fqn) {
+                    merged.extend(l);
+                }
+                Arc::new(merged)
+            },
+        )
     }
 
     /// The root project's levels for a package node, merged (empty for the
@@ -721,29 +734,20 @@ impl State<'_> {
             _ => self.root,
         };
         let levels = &fqn[..configured_depth(&p.configs, keys, fqn)];
-        let mut cache = lock(&self.project_config_cache);
-        let by_levels = match cache
-            .iter()
-            .position(|((t, pkg), _)| *t == rt && pkg == package)
-        {
-            Some(i) => &mut cache[i].1,
-            None => {
-                cache.push(((rt, package.to_string()), Default::default()));
-                &mut cache.last_mut().expect("just pushed").1
-            }
-        };
-        if let Some(hit) = by_levels.get(levels) {
-            return hit.clone();
-        }
-        let mut raw = Map::new();
-        for level in levels_in(&p.configs, keys, fqn) {
-            merge_into(&mut raw, &level);
-        }
-        let mut full = default_config(rt);
-        merge_into(&mut full, &raw);
-        let both = (Arc::new(raw), Arc::new(full));
-        by_levels.insert(levels.to_vec(), both.clone());
-        both
+        self.project_config_cache.get_or(
+            |(t, pkg)| *t == rt && pkg == package,
+            || (rt, package.to_string()),
+            levels,
+            || {
+                let mut raw = Map::new();
+                for level in levels_in(&p.configs, keys, fqn) {
+                    merge_into(&mut raw, &level);
+                }
+                let mut full = default_config(rt);
+                merge_into(&mut full, &raw);
+                (Arc::new(raw), Arc::new(full))
+            },
+        )
     }
 
     // Nodes are boxed so that growing, sorting and lending them moves
@@ -1254,7 +1258,8 @@ impl State<'_> {
         let own_levels = self
             .project(package)
             .map(|p| self.unrendered_levels(p, keys, fqn));
-        let root = (package != self.root.name).then(|| self.unrendered_levels(self.root, keys, fqn));
+        let root =
+            (package != self.root.name).then(|| self.unrendered_levels(self.root, keys, fqn));
         layered_unrendered(own_levels.as_deref(), root.as_deref(), own)
     }
 }
@@ -2850,7 +2855,8 @@ impl State<'_> {
         let (env, sources) = self.env();
         // The nodes are shared with the resolver while they render, so that
         // `graph` and `model` are built only if a template asks for them.
-        let nodes: Arc<BTreeMap<String, Box<Node>>> = Arc::new(std::mem::take(&mut self.manifest.nodes));
+        let nodes: Arc<BTreeMap<String, Box<Node>>> =
+            Arc::new(std::mem::take(&mut self.manifest.nodes));
         let relations: BTreeMap<String, Relation> = nodes
             .values()
             .map(|n| {
