@@ -405,8 +405,8 @@ fn run(
     state.manifest.project_name = root.name.clone();
     state.manifest.adapter_type = adapter.type_name.to_string();
 
-    let mut nodes = state.apply_properties(nodes, props, progress);
-    state.parse_render(&mut nodes, progress);
+    let nodes = state.apply_properties(nodes, props, progress);
+    let nodes = state.parse_render(nodes, progress);
     progress(Progress {
         phase: "graph",
         done: 0,
@@ -1658,154 +1658,184 @@ impl State<'_> {
         }
     }
 
-    fn parse_render(&mut self, nodes: &mut [Box<Node>], progress: &mut dyn FnMut(Progress)) {
+    // Boxed nodes, as everywhere (see `apply_properties`).
+    #[allow(clippy::vec_box)]
+    fn parse_render(
+        &mut self,
+        nodes: Vec<Box<Node>>,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Vec<Box<Node>> {
         let total = nodes.len();
-        self.ensure_env(nodes);
+        self.ensure_env(&nodes);
+        self.know_naming_macros();
         let (env, sources) = self.env();
+        let state = &*self;
         // dbt's shortcut for its own `unique` and `not_null` tests: nothing is
         // rendered at parse time; the test refers to its target directly.
         let shortcut = |n: &Node| {
             n.test_metadata.as_ref().is_some_and(|tm| {
-                self.test_macro(&n.package_name, tm).is_some_and(|m| {
+                state.test_macro(&n.package_name, tm).is_some_and(|m| {
                     m.unique_id == "macro.dbt.test_not_null"
                         || m.unique_id == "macro.dbt.test_unique"
                 })
             })
         };
-        // Each node to render is lent to its render, so that `model` is built
-        // only if a template asks for it.
-        let lent: Vec<Option<Arc<Box<Node>>>> = nodes
-            .iter_mut()
-            .map(|n| {
-                (n.resource_type != ResourceType::Seed && !shortcut(n)).then(|| {
-                    Arc::new(std::mem::replace(
-                        n,
-                        Box::new(Node::new(ResourceType::Model, "", "", String::new())),
-                    ))
-                })
-            })
+        // Each node goes to one render, and is lent to it so that `model` is
+        // built only if a template asks for it; what the render recorded is
+        // settled into the node on the same thread.
+        let slots: Vec<std::sync::Mutex<Option<Box<Node>>>> = nodes
+            .into_iter()
+            .map(|n| std::sync::Mutex::new(Some(n)))
             .collect();
-        // Renders are independent and may run on several threads; what they
-        // record is applied below, in file order.
-        let render = |lent: &Option<Arc<Box<Node>>>| {
-            let lent = lent.as_ref()?;
-            if let Some(rec) = self.read_statically(lent) {
-                return Some((Ok(String::new()), rec));
+        let render = |lent: &Arc<Box<Node>>| {
+            if let Some(rec) = state.read_statically(lent) {
+                return (Ok(String::new()), rec);
             }
             let tname = format!("node:{}#{}", lent.file, lent.unique_id);
             let snapshot = lent.clone();
-            let facts = self.facts(
+            let facts = state.facts(
                 lent,
                 None,
                 Arc::new(move || JValue::from(minijinja::value::Serde(model_json(&snapshot)))),
             );
-            let ctx = NodeCtx::new(self.shared.clone(), None, Mode::Parse, facts);
-            Some(render_node(
+            let ctx = NodeCtx::new(state.shared.clone(), None, Mode::Parse, facts);
+            render_node(
                 &env,
                 &sources,
                 &tname,
                 lent.test_metadata.as_ref(),
                 &ctx,
-            ))
+            )
         };
-        let rendered = crate::par::map(
-            &lent,
+        let work = |slot: &std::sync::Mutex<Option<Box<Node>>>| {
+            let mut n = lock(slot).take().expect("each node is handed out once");
+            let mut diagnostics = Vec::new();
+            let rendered = if n.resource_type != ResourceType::Seed && !shortcut(&n) {
+                let lent = Arc::new(n);
+                let rendered = render(&lent);
+                n = Arc::try_unwrap(lent).unwrap_or_else(|shared| (*shared).clone());
+                Some(rendered)
+            } else {
+                None
+            };
+            state.settle_parsed(&mut n, rendered, &env, &sources, &mut diagnostics);
+            (n, diagnostics)
+        };
+        // Renders are independent and may run on several threads; their
+        // nodes and diagnostics come back in file order.
+        let done = crate::par::map(
+            &slots,
             self.input.threads,
-            &render,
+            &work,
             &mut every_64("parse", total, progress),
         );
-        for ((n, lent), rendered) in nodes.iter_mut().zip(lent).zip(rendered) {
-            let (Some(lent), Some((result, rec))) = (lent, rendered) else {
-                if n.test_metadata.is_some() {
-                    match (&n.attached_ref, &n.attached_source) {
-                        (Some(r), _) => n.refs = vec![r.clone()],
-                        (None, Some(src)) => n.sources = vec![src.clone()],
-                        _ => {}
-                    }
+        let mut nodes = Vec::with_capacity(done.len());
+        for (n, diagnostics) in done {
+            nodes.push(n);
+            self.diagnostics.extend(diagnostics);
+        }
+        nodes
+    }
+
+    /// Settles a parse render (`None`: a node not rendered) into its node:
+    /// refs, sources, macros, config, tags, hooks, then names.
+    fn settle_parsed(
+        &self,
+        n: &mut Node,
+        rendered: Option<(Result<String, Diagnostic>, crate::jinja::context::Recorded)>,
+        env: &minijinja::Environment<'static>,
+        sources: &Sources,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) {
+        let Some((result, rec)) = rendered else {
+            if n.test_metadata.is_some() {
+                match (&n.attached_ref, &n.attached_source) {
+                    (Some(r), _) => n.refs = vec![r.clone()],
+                    (None, Some(src)) => n.sources = vec![src.clone()],
+                    _ => {}
                 }
-                // Seeds and generic tests are not rendered, but their hooks
-                // are stored as every node's are.
-                n.unrendered_config = self.unrendered_config(n, &[]);
-                let root_levels = self.root_levels(n);
-                n.merge_config(&root_levels);
-                normalize_hooks(n);
-                self.finish_naming(n);
-                continue;
-            };
-            *n = Arc::try_unwrap(lent).unwrap_or_else(|shared| (*shared).clone());
-            if let Err(d) = result {
-                n.has_error = true;
-                self.diagnostics.push(d);
             }
-            n.refs = rec.refs;
-            n.sources = rec.sources;
-            n.depends_on_macros = rec.macros;
-            // dbt appends tags to a node as its config is built: first the
-            // project's and `config()`'s, then those the properties add.
-            let mut early = tags_of(
-                self.project_configs(n.resource_type, &n.package_name, &n.fqn)
-                    .0
-                    .get("tags"),
-            );
-            for c in &rec.configs {
-                early.extend(tags_of(c.get("tags")));
-            }
+            // Seeds and generic tests are not rendered, but their hooks
+            // are stored as every node's are.
+            n.unrendered_config = self.unrendered_config(n, &[]);
             let root_levels = self.root_levels(n);
-            early.extend(tags_of(root_levels.get("tags")));
-            for t in early {
-                if !n.initial_tags.contains(&t) {
-                    n.initial_tags.push(t);
-                }
-            }
-            // A properties entry's config, if any (dbt-core recomputes the
-            // unrendered config only when the entry sets one).
-            let patched = !n.unrendered_config.is_empty();
-            n.unrendered_config = self.unrendered_config(n, &rec.configs);
-            // dbt-core then lays the static parser's values over it as
-            // written, unless a properties config builds it again.
-            if rec.static_read && !patched {
-                for c in &rec.configs {
-                    n.unrendered_config.extend(c.clone());
-                }
-            }
-            for c in rec.configs {
-                n.merge_config(&c);
-            }
             n.merge_config(&root_levels);
             normalize_hooks(n);
-            // dbt renders hooks while parsing, so the macros they call are dependencies too.
-            let hooks: Vec<String> = ["pre-hook", "post-hook"]
-                .iter()
-                .filter_map(|k| n.config.get(*k).and_then(|v| v.as_array()).cloned())
-                .flatten()
-                .filter_map(|h| h.get("sql").and_then(|s| s.as_str()).map(str::to_string))
-                .collect();
-            if hooks.is_empty() {
-                self.finish_naming(n);
-                continue;
-            }
-            let facts = self.facts(n, None, fixed(model_json(n)));
-            let ctx = NodeCtx::new(self.shared.clone(), None, Mode::Parse, facts);
-            for sql in hooks {
-                let r = env.render_str(&crate::jinja::lexer::rewrite_literals(&sql), ctx.value());
-                if let Err(e) = r {
-                    if crate::jinja::context::return_value(&e).is_none() {
-                        self.diagnostics.push(
-                            jinja::to_diagnostic(&e, &sources)
-                                .in_file(n.file.clone())
-                                .for_node(n.unique_id.clone()),
-                        );
-                    }
-                }
-            }
-            let rec = std::mem::take(&mut *ctx.rec.lock().unwrap_or_else(|e| e.into_inner()));
-            for m in rec.macros {
-                if !n.depends_on_macros.contains(&m) {
-                    n.depends_on_macros.push(m);
-                }
-            }
-            self.finish_naming(n);
+            self.finish_naming(n, diagnostics);
+            return;
+        };
+        if let Err(d) = result {
+            n.has_error = true;
+            diagnostics.push(d);
         }
+        n.refs = rec.refs;
+        n.sources = rec.sources;
+        n.depends_on_macros = rec.macros;
+        // dbt appends tags to a node as its config is built: first the
+        // project's and `config()`'s, then those the properties add.
+        let mut early = tags_of(
+            self.project_configs(n.resource_type, &n.package_name, &n.fqn)
+                .0
+                .get("tags"),
+        );
+        for c in &rec.configs {
+            early.extend(tags_of(c.get("tags")));
+        }
+        let root_levels = self.root_levels(n);
+        early.extend(tags_of(root_levels.get("tags")));
+        for t in early {
+            if !n.initial_tags.contains(&t) {
+                n.initial_tags.push(t);
+            }
+        }
+        // A properties entry's config, if any (dbt-core recomputes the
+        // unrendered config only when the entry sets one).
+        let patched = !n.unrendered_config.is_empty();
+        n.unrendered_config = self.unrendered_config(n, &rec.configs);
+        // dbt-core then lays the static parser's values over it as
+        // written, unless a properties config builds it again.
+        if rec.static_read && !patched {
+            for c in &rec.configs {
+                n.unrendered_config.extend(c.clone());
+            }
+        }
+        for c in rec.configs {
+            n.merge_config(&c);
+        }
+        n.merge_config(&root_levels);
+        normalize_hooks(n);
+        // dbt renders hooks while parsing, so the macros they call are dependencies too.
+        let hooks: Vec<String> = ["pre-hook", "post-hook"]
+            .iter()
+            .filter_map(|k| n.config.get(*k).and_then(|v| v.as_array()).cloned())
+            .flatten()
+            .filter_map(|h| h.get("sql").and_then(|s| s.as_str()).map(str::to_string))
+            .collect();
+        if hooks.is_empty() {
+            self.finish_naming(n, diagnostics);
+            return;
+        }
+        let facts = self.facts(n, None, fixed(model_json(n)));
+        let ctx = NodeCtx::new(self.shared.clone(), None, Mode::Parse, facts);
+        for sql in hooks {
+            let r = env.render_str(&crate::jinja::lexer::rewrite_literals(&sql), ctx.value());
+            if let Err(e) = r {
+                if crate::jinja::context::return_value(&e).is_none() {
+                    diagnostics.push(
+                        jinja::to_diagnostic(&e, &sources)
+                            .in_file(n.file.clone())
+                            .for_node(n.unique_id.clone()),
+                    );
+                }
+            }
+        }
+        let rec = std::mem::take(&mut *ctx.rec.lock().unwrap_or_else(|e| e.into_inner()));
+        for m in rec.macros {
+            if !n.depends_on_macros.contains(&m) {
+                n.depends_on_macros.push(m);
+            }
+        }
+        self.finish_naming(n, diagnostics);
     }
 
     /// What dbt-core's static parser reads from a simple SQL model, which
@@ -1849,11 +1879,7 @@ impl State<'_> {
                 self.template_for(n);
             }
         }
-        for macro_name in [
-            "generate_schema_name",
-            "generate_alias_name",
-            "generate_database_name",
-        ] {
+        for macro_name in NAMING_MACROS {
             self.sources.insert(
                 format!("__naming__{macro_name}"),
                 format!("{{{{ {macro_name}(__custom, __node) }}}}"),
@@ -1884,7 +1910,7 @@ impl State<'_> {
     }
 
     /// Tags, database, schema, alias and relation name from the final config.
-    fn finish_naming(&mut self, n: &mut Node) {
+    fn finish_naming(&self, n: &mut Node, diagnostics: &mut Vec<Diagnostic>) {
         finalize_config(n);
         // `config.tags` keeps every appended tag, repeats included, as
         // dbt-core's append merge does; the node's own `tags` are a set.
@@ -1918,9 +1944,9 @@ impl State<'_> {
             .get("database")
             .and_then(|v| v.as_str())
             .map(str::to_string);
-        n.schema = self.naming_macro("generate_schema_name", custom_schema, n);
-        n.alias = self.naming_macro("generate_alias_name", custom_alias, n);
-        let db = self.naming_macro("generate_database_name", custom_db, n);
+        n.schema = self.naming_macro("generate_schema_name", custom_schema, n, diagnostics);
+        n.alias = self.naming_macro("generate_alias_name", custom_alias, n, diagnostics);
+        let db = self.naming_macro("generate_database_name", custom_db, n, diagnostics);
         n.database = Some(db);
         // Snapshots keep the legacy `target_database`/`target_schema`,
         // which win over the naming macros' results.
@@ -1974,6 +2000,20 @@ impl State<'_> {
         r
     }
 
+    /// Works out, for every package, which naming macros are dbt's own, so
+    /// that nodes can be named on several threads.
+    fn know_naming_macros(&mut self) {
+        for p in self.projects {
+            for macro_name in NAMING_MACROS {
+                let builtin = self.naming_is_builtin(macro_name, &p.name);
+                self.naming_builtin
+                    .entry(p.name.clone())
+                    .or_default()
+                    .insert(macro_name, builtin);
+            }
+        }
+    }
+
     /// Whether `macro_name` (and what it dispatches to) is dbt's own for a
     /// node of `package`.
     fn naming_is_builtin(&self, macro_name: &str, package: &str) -> bool {
@@ -1999,26 +2039,18 @@ impl State<'_> {
 
     /// Calls `generate_*_name`: natively when the builtin is in effect, else through Jinja.
     fn naming_macro(
-        &mut self,
+        &self,
         macro_name: &'static str,
         custom: Option<String>,
         n: &Node,
+        diagnostics: &mut Vec<Diagnostic>,
     ) -> String {
-        let known = self
+        let builtin = self
             .naming_builtin
             .get(&n.package_name)
-            .and_then(|m| m.get(macro_name));
-        let builtin = match known {
-            Some(b) => *b,
-            None => {
-                let b = self.naming_is_builtin(macro_name, &n.package_name);
-                self.naming_builtin
-                    .entry(n.package_name.clone())
-                    .or_default()
-                    .insert(macro_name, b);
-                b
-            }
-        };
+            .and_then(|m| m.get(macro_name))
+            .copied()
+            .unwrap_or_else(|| self.naming_is_builtin(macro_name, &n.package_name));
         let target = &self.input.target;
         if builtin {
             return match macro_name {
@@ -2054,7 +2086,7 @@ impl State<'_> {
         match jinja::render(&env, &sources, &call_tmpl, &ctx) {
             Ok(s) => s.trim().to_string(),
             Err(d) => {
-                self.diagnostics.push(d.for_node(n.unique_id.clone()));
+                diagnostics.push(d.for_node(n.unique_id.clone()));
                 custom.unwrap_or_default()
             }
         }
@@ -2857,23 +2889,33 @@ impl State<'_> {
         // `graph` and `model` are built only if a template asks for them.
         let nodes: Arc<BTreeMap<String, Box<Node>>> =
             Arc::new(std::mem::take(&mut self.manifest.nodes));
-        let relations: BTreeMap<String, Relation> = nodes
+        // Relations of the nodes a `ref` can name (tests, the most numerous,
+        // get theirs as they render), worked out on the render threads.
+        let refable: Vec<&Node> = nodes
             .values()
-            .map(|n| {
-                let rel = if n.is_ephemeral() {
-                    Relation::ephemeral(&n.alias, self.shared.adapter.quote_char)
-                } else {
-                    let policy = self.quote_policy(
-                        n.config
-                            .get("quoting")
-                            .and_then(|q| q.as_object())
-                            .unwrap_or(&Map::new()),
-                    );
-                    self.relation(n, policy)
-                };
-                (n.unique_id.clone(), rel)
-            })
+            .map(|n| &**n)
+            .filter(|n| is_refable(n.resource_type))
             .collect();
+        let relation_of = |n: &&Node| {
+            let rel = if n.is_ephemeral() {
+                Relation::ephemeral(&n.alias, self.shared.adapter.quote_char)
+            } else {
+                let policy = self.quote_policy(
+                    n.config
+                        .get("quoting")
+                        .and_then(|q| q.as_object())
+                        .unwrap_or(&Map::new()),
+                );
+                self.relation(n, policy)
+            };
+            (n.unique_id.clone(), (rel, n.alias.clone()))
+        };
+        // In id order, as the nodes are: the map is built in one pass.
+        let relations: BTreeMap<String, (Relation, String)> =
+            crate::par::map(&refable, self.input.threads, &relation_of, &mut |_| {})
+                .into_iter()
+                .collect();
+        drop(refable);
         let resolver: Arc<CompileResolver> = Arc::new(CompileResolver::new(
             nodes.clone(),
             &self.manifest,
@@ -3591,10 +3633,7 @@ impl RefLookup {
         let mut by_name: BTreeMap<String, Vec<(String, String, Option<String>, bool)>> =
             BTreeMap::new();
         for n in nodes.values() {
-            if matches!(
-                n.resource_type,
-                ResourceType::Model | ResourceType::Seed | ResourceType::Snapshot
-            ) {
+            if is_refable(n.resource_type) {
                 let v = n.version.as_ref().map(crate::parser::py_display);
                 let latest = match (&n.version, &n.latest_version) {
                     (None, _) => true,
@@ -3648,6 +3687,21 @@ impl RefLookup {
     }
 }
 
+/// dbt's macros that name a node's relation.
+const NAMING_MACROS: [&str; 3] = [
+    "generate_schema_name",
+    "generate_alias_name",
+    "generate_database_name",
+];
+
+/// Whether `ref` can name a node of this type.
+fn is_refable(rt: ResourceType) -> bool {
+    matches!(
+        rt,
+        ResourceType::Model | ResourceType::Seed | ResourceType::Snapshot
+    )
+}
+
 /// `ref`/`source` during the compile pass.
 struct CompileResolver {
     lookup: RefLookup,
@@ -3667,19 +3721,11 @@ impl CompileResolver {
         nodes: Arc<BTreeMap<String, Box<Node>>>,
         m: &Manifest,
         root: &str,
-        relations: BTreeMap<String, Relation>,
+        relations: BTreeMap<String, (Relation, String)>,
         quote_char: char,
         default_quoting: Policy,
         project_quoting: &Map<String, Value>,
     ) -> CompileResolver {
-        let node_relations = nodes
-            .values()
-            .filter_map(|n| {
-                relations
-                    .get(&n.unique_id)
-                    .map(|r| (n.unique_id.clone(), (r.clone(), n.alias.clone())))
-            })
-            .collect();
         let mut sources = BTreeMap::new();
         for s in m.sources.values() {
             let pick = |key: &str, default: bool| {
@@ -3709,7 +3755,7 @@ impl CompileResolver {
         let graph_sources = m.sources.values().map(|s| (s.unique_id.clone(), json!({"unique_id": s.unique_id, "name": s.name, "source_name": s.source_name, "resource_type": "source", "package_name": s.package_name, "database": s.database, "schema": s.schema, "identifier": s.identifier, "relation_name": s.relation_name}))).collect::<Map<String, Value>>();
         CompileResolver {
             lookup: RefLookup::of_nodes(&nodes, root),
-            relations: node_relations,
+            relations,
             sources,
             graph: OnceLock::new(),
             graph_json: OnceLock::new(),
