@@ -262,6 +262,24 @@ fn show(st: AppState, result: CompileResult, origin: String, from_manifest: bool
     st.selection.set(None);
     let project = Arc::new(project);
     st.project.set(Some(project.clone()));
+    // Time to interactive ends once the project is painted: the next frame
+    // lays out and paints what the update above built, and a task queued
+    // from that frame runs after it (and before the search index below).
+    request_animation_frame(move || {
+        set_timeout(
+            move || {
+                if let Some(perf) = web_sys::window().and_then(|w| w.performance()) {
+                    if perf.get_entries_by_name("trellis-interactive").length() == 0 {
+                        let _ = perf.mark("trellis-interactive");
+                    }
+                    if !compiling {
+                        let _ = perf.mark("trellis-compiled");
+                    }
+                }
+            },
+            std::time::Duration::ZERO,
+        )
+    });
     // The search index is built once the project is on screen, unless a
     // search asks for it first.
     request_animation_frame(move || {
@@ -274,14 +292,6 @@ fn show(st: AppState, result: CompileResult, origin: String, from_manifest: bool
     });
     if matches!(st.route.get_untracked(), Route::Open) {
         navigate("#/");
-    }
-    if let Some(perf) = web_sys::window().and_then(|w| w.performance()) {
-        if perf.get_entries_by_name("trellis-interactive").length() == 0 {
-            let _ = perf.mark("trellis-interactive");
-        }
-        if !compiling {
-            let _ = perf.mark("trellis-compiled");
-        }
     }
 }
 
