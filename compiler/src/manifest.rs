@@ -654,66 +654,74 @@ pub fn to_json(out: &CompileOutput, input: &ProjectInput) -> Value {
 }
 
 /// Writes `manifest.json` without building it in memory first. With
-/// `input.threads > 1` the nodes (most of the file) are serialized on that
-/// many threads, a window of chunks at a time; the bytes are the same.
+/// `input.threads > 1` its pieces (each section, and the nodes, most of the
+/// file, in chunks) are serialized on that many threads while the calling
+/// thread writes those done, in order; the bytes are the same.
 pub fn write_json<W: std::io::Write>(
     out: &CompileOutput,
     input: &ProjectInput,
     mut w: W,
 ) -> serde_json::Result<()> {
     let manifest = ManifestJson::new(out, input);
-    let io = serde_json::Error::io;
-    w.write_all(b"{").map_err(io)?;
+    let nodes: Vec<&Node> = out.manifest.nodes.values().map(|n| &**n).collect();
+    let mut pieces: Vec<Piece> = vec![Piece::Text("{")];
     for (i, key) in manifest.keys().enumerate() {
         if i > 0 {
-            w.write_all(b",").map_err(io)?;
+            pieces.push(Piece::Text(","));
         }
-        serde_json::to_writer(&mut w, key)?;
-        w.write_all(b":").map_err(io)?;
+        pieces.push(Piece::Key(key));
         if key == "nodes" && input.threads > 1 {
-            write_nodes(&out.manifest, input.threads, 256, &mut w)?;
+            pieces.push(Piece::Text("{"));
+            for (j, chunk) in nodes.chunks(256).enumerate() {
+                if j > 0 {
+                    pieces.push(Piece::Text(","));
+                }
+                pieces.push(Piece::Nodes(chunk));
+            }
+            pieces.push(Piece::Text("}"));
         } else {
-            serde_json::to_writer(&mut w, &manifest.section(key))?;
+            pieces.push(Piece::Section(key));
         }
     }
-    w.write_all(b"}").map_err(io)
+    pieces.push(Piece::Text("}"));
+    let serialize = |piece: &Piece| -> serde_json::Result<Vec<u8>> {
+        Ok(match piece {
+            Piece::Text(t) => t.as_bytes().to_vec(),
+            Piece::Key(key) => {
+                let mut buf = serde_json::to_vec(key)?;
+                buf.push(b':');
+                buf
+            }
+            Piece::Section(key) => serde_json::to_vec(&manifest.section(key))?,
+            Piece::Nodes(chunk) => {
+                let mut buf = Vec::with_capacity(chunk.len() * 4096);
+                for (i, n) in chunk.iter().enumerate() {
+                    if i > 0 {
+                        buf.push(b',');
+                    }
+                    serde_json::to_writer(&mut buf, &n.unique_id)?;
+                    buf.push(b':');
+                    serde_json::to_writer(&mut buf, &NodeJson(n))?;
+                }
+                buf
+            }
+        })
+    };
+    // A few pieces per thread ahead of the writer keep memory bounded.
+    let threads = input.threads;
+    crate::par::for_each_in_order(&pieces, threads, threads * 4, &serialize, &mut |bytes| {
+        w.write_all(&bytes?).map_err(serde_json::Error::io)
+    })
 }
 
-/// The `nodes` object, its entries serialized in chunks on `threads` threads
-/// and written in order.
-fn write_nodes<W: std::io::Write>(
-    m: &Manifest,
-    threads: usize,
-    chunk: usize,
-    w: &mut W,
-) -> serde_json::Result<()> {
-    let io = serde_json::Error::io;
-    let nodes: Vec<&Node> = m.nodes.values().map(|n| &**n).collect();
-    let chunks: Vec<&[&Node]> = nodes.chunks(chunk).collect();
-    let serialize = |chunk: &&[&Node]| -> serde_json::Result<Vec<u8>> {
-        let mut buf = Vec::with_capacity(chunk.len() * 4096);
-        for (i, n) in chunk.iter().enumerate() {
-            if i > 0 {
-                buf.push(b',');
-            }
-            serde_json::to_writer(&mut buf, &n.unique_id)?;
-            buf.push(b':');
-            serde_json::to_writer(&mut buf, &NodeJson(n))?;
-        }
-        Ok(buf)
-    };
-    w.write_all(b"{").map_err(io)?;
-    // A window of a few chunks per thread keeps memory bounded.
-    for (i, window) in chunks.chunks(threads * 4).enumerate() {
-        let parts = crate::par::map(window, threads, &serialize, &mut |_| {});
-        for (j, part) in parts.into_iter().enumerate() {
-            if i > 0 || j > 0 {
-                w.write_all(b",").map_err(io)?;
-            }
-            w.write_all(&part?).map_err(io)?;
-        }
-    }
-    w.write_all(b"}").map_err(io)
+/// A part of `manifest.json`, serialized on its own.
+enum Piece<'a> {
+    Text(&'static str),
+    /// A top-level key and its colon.
+    Key(&'static str),
+    Section(&'static str),
+    /// Entries of `nodes`, comma-separated.
+    Nodes(&'a [&'a Node]),
 }
 
 #[cfg(test)]
@@ -751,14 +759,6 @@ mod tests {
                 "threads = {threads}"
             );
         }
-        // Small chunks: several windows of several chunks each.
-        let nodes = serde_json::to_vec(&ManifestJson::new(&out, &input).section("nodes")).unwrap();
-        let mut written = Vec::new();
-        write_nodes(&out.manifest, 2, 7, &mut written).unwrap();
-        assert_eq!(
-            String::from_utf8_lossy(&written),
-            String::from_utf8_lossy(&nodes)
-        );
         let v: Value = serde_json::from_slice(&whole).unwrap();
         assert_eq!(
             v["nodes"].as_object().unwrap().len(),
