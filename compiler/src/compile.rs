@@ -1699,13 +1699,7 @@ impl State<'_> {
                 Arc::new(move || JValue::from(minijinja::value::Serde(model_json(&snapshot)))),
             );
             let ctx = NodeCtx::new(state.shared.clone(), None, Mode::Parse, facts);
-            render_node(
-                &env,
-                &sources,
-                &tname,
-                lent.test_metadata.as_ref(),
-                &ctx,
-            )
+            render_node(&env, &sources, &tname, lent.test_metadata.as_ref(), &ctx)
         };
         let work = |slot: &std::sync::Mutex<Option<Box<Node>>>| {
             let mut n = lock(slot).take().expect("each node is handed out once");
