@@ -3,7 +3,7 @@
 use crate::nodes::Manifest;
 use petgraph::algo::{tarjan_scc, toposort};
 use petgraph::graph::{DiGraph, NodeIndex};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Directed graph, parent -> child, over unique ids.
 #[derive(Debug, Default, Clone)]
@@ -14,9 +14,21 @@ pub struct Graph {
 
 impl Graph {
     pub fn build(m: &Manifest) -> Graph {
-        let mut g = Graph::default();
+        let mut graph: DiGraph<String, ()> = DiGraph::new();
+        // Ids are looked up by hash while the graph is built (tens of
+        // thousands of long ids with long common prefixes); the sorted index
+        // is made once, at the end.
+        let mut ids: HashMap<&str, NodeIndex> = HashMap::new();
+        fn add<'a>(
+            graph: &mut DiGraph<String, ()>,
+            ids: &mut HashMap<&'a str, NodeIndex>,
+            id: &'a str,
+        ) -> NodeIndex {
+            *ids.entry(id)
+                .or_insert_with(|| graph.add_node(id.to_string()))
+        }
         for id in m.sources.keys().chain(m.nodes.keys()) {
-            g.add(id);
+            add(&mut graph, &mut ids, id);
         }
         let deps = m
             .nodes
@@ -34,22 +46,14 @@ impl Graph {
             )
             .chain(m.semantic_dependencies.iter().map(|(id, deps)| (id, deps)));
         for (id, parents) in deps {
-            let child = g.add(id);
+            let child = add(&mut graph, &mut ids, id);
             for p in parents {
-                let parent = g.add(p);
-                g.graph.add_edge(parent, child, ());
+                let parent = add(&mut graph, &mut ids, p);
+                graph.add_edge(parent, child, ());
             }
         }
-        g
-    }
-
-    fn add(&mut self, id: &str) -> NodeIndex {
-        if let Some(i) = self.index.get(id) {
-            return *i;
-        }
-        let i = self.graph.add_node(id.to_string());
-        self.index.insert(id.to_string(), i);
-        i
+        let index = ids.into_iter().map(|(id, i)| (id.to_string(), i)).collect();
+        Graph { graph, index }
     }
 
     /// Every cycle, as a path of unique ids that ends where it starts.
