@@ -2621,7 +2621,12 @@ impl State<'_> {
                     .or_insert(d.unique_id.clone());
             }
         }
-        for n in self.manifest.nodes.values_mut() {
+        // Nodes resolve independently, on the caller's threads; their
+        // diagnostics are gathered in id order.
+        let files = &self.input.files;
+        let macros = &self.shared.macros;
+        let resolve = |n: &mut Node| {
+            let mut diags = Vec::new();
             let mut deps: Vec<String> = Vec::new();
             // dbt resolves sources before refs. (Taken out for the loops, so
             // that a test can be disabled on the way.)
@@ -2658,7 +2663,7 @@ impl State<'_> {
                         )
                         .in_file(n.file.clone())
                         .for_node(n.unique_id.clone());
-                        if let Some(src) = self.input.files.get(&n.file) {
+                        if let Some(src) = files.get(&n.file) {
                             if let Some(off) = find_ref_offset(src, t) {
                                 d = d.at_offset(src, off);
                             }
@@ -2708,7 +2713,7 @@ impl State<'_> {
                         )
                         .in_file(n.file.clone())
                         .for_node(n.unique_id.clone());
-                        if let Some(src) = self.input.files.get(&n.file) {
+                        if let Some(src) = files.get(&n.file) {
                             if let Some(off) = find_ref_offset(src, &r.name) {
                                 d = d.at_offset(src, off);
                             }
@@ -2719,11 +2724,26 @@ impl State<'_> {
             }
             n.sources = sources;
             n.refs = refs;
-            if let Some(d) = settle_generic_test(n, &lookup, &disabled_ids, &self.shared.macros) {
+            if let Some(d) = settle_generic_test(n, &lookup, &disabled_ids, macros) {
                 diags.push(d);
             }
             n.depends_on_nodes = deps;
-        }
+            diags
+        };
+        let slots: Vec<std::sync::Mutex<&mut Node>> = self
+            .manifest
+            .nodes
+            .values_mut()
+            .map(|n| std::sync::Mutex::new(&mut **n))
+            .collect();
+        let resolved = crate::par::map(
+            &slots,
+            self.input.threads,
+            &|slot: &std::sync::Mutex<&mut Node>| resolve(&mut lock(slot)),
+            &mut |_| {},
+        );
+        drop(slots);
+        diags.extend(resolved.into_iter().flatten());
         // dbt-core finds a disabled test's attached node and macros too.
         for n in self.manifest.disabled.values_mut() {
             settle_generic_test(n, &lookup, &disabled_ids, &self.shared.macros);
