@@ -399,6 +399,7 @@ fn run(
         project_config_cache: Default::default(),
         unrendered_cache: Default::default(),
         naming_builtin: Default::default(),
+        ref_lookup: None,
         diagnostics: std::mem::take(&mut out.diagnostics),
         manifest: std::mem::take(&mut out.manifest),
     };
@@ -602,6 +603,9 @@ struct State<'a> {
     vars_cache: std::sync::Mutex<BTreeMap<String, Arc<Map<String, Value>>>>,
     /// Whether dbt's own `generate_*_name` is in effect, by package and macro.
     naming_builtin: HashMap<String, HashMap<&'static str, bool>>,
+    /// What `ref` finds, made when dependencies are resolved and kept for
+    /// the compile (the refable nodes do not change in between).
+    ref_lookup: Option<Arc<RefLookup>>,
     /// `project_configs` by resource type, package and the part of the fqn
     /// that `dbt_project.yml` configures.
     project_config_cache: LevelCache<(ResourceType, String), ProjectConfigs>,
@@ -2602,7 +2606,8 @@ impl State<'_> {
     }
 
     fn resolve_dependencies(&mut self) {
-        let lookup = RefLookup::new(&self.manifest, &self.root.name);
+        let lookup = Arc::new(RefLookup::new(&self.manifest, &self.root.name));
+        self.ref_lookup = Some(lookup.clone());
         let mut diags = Vec::new();
         // The first source of each (source, table) name, in unique id order.
         let mut source_ids: BTreeMap<(&str, &str), &str> = BTreeMap::new();
@@ -2930,10 +2935,14 @@ impl State<'_> {
                 .into_iter()
                 .collect();
         drop(refable);
+        let lookup = match &self.ref_lookup {
+            Some(l) => l.clone(),
+            None => Arc::new(RefLookup::of_nodes(&nodes, &self.root.name)),
+        };
         let resolver: Arc<CompileResolver> = Arc::new(CompileResolver::new(
             nodes.clone(),
             &self.manifest,
-            &self.root.name,
+            lookup,
             relations,
             self.shared.adapter.quote_char,
             self.shared.adapter.default_quoting,
@@ -3718,7 +3727,7 @@ fn is_refable(rt: ResourceType) -> bool {
 
 /// `ref`/`source` during the compile pass.
 struct CompileResolver {
-    lookup: RefLookup,
+    lookup: Arc<RefLookup>,
     /// unique id -> (relation, alias)
     relations: BTreeMap<String, (Relation, String)>,
     sources: BTreeMap<(String, String), (Relation, String)>,
@@ -3734,7 +3743,7 @@ impl CompileResolver {
     fn new(
         nodes: Arc<BTreeMap<String, Box<Node>>>,
         m: &Manifest,
-        root: &str,
+        lookup: Arc<RefLookup>,
         relations: BTreeMap<String, (Relation, String)>,
         quote_char: char,
         default_quoting: Policy,
@@ -3768,7 +3777,7 @@ impl CompileResolver {
         }
         let graph_sources = m.sources.values().map(|s| (s.unique_id.clone(), json!({"unique_id": s.unique_id, "name": s.name, "source_name": s.source_name, "resource_type": "source", "package_name": s.package_name, "database": s.database, "schema": s.schema, "identifier": s.identifier, "relation_name": s.relation_name}))).collect::<Map<String, Value>>();
         CompileResolver {
-            lookup: RefLookup::of_nodes(&nodes, root),
+            lookup,
             relations,
             sources,
             graph: OnceLock::new(),
