@@ -52,7 +52,12 @@ impl Graph {
                 graph.add_edge(parent, child, ());
             }
         }
-        let index = ids.into_iter().map(|(id, i)| (id.to_string(), i)).collect();
+        // In the order added: sources, then nodes, each sorted already,
+        // which the map's sort takes as runs.
+        let index = graph
+            .node_indices()
+            .map(|i| (graph[i].clone(), i))
+            .collect();
         Graph { graph, index }
     }
 
