@@ -61,9 +61,16 @@ pub fn write_compiled(out: &CompileOutput, target_dir: &Path) -> Result<()> {
         .chain(unit_test_files(out))
         .map(|(rel, code)| (root.join(rel), code))
         .collect();
-    let dirs: std::collections::BTreeSet<&Path> =
-        files.iter().filter_map(|(p, _)| p.parent()).collect();
-    for dir in dirs {
+    // Directories as bytes: sorting 40,000 paths component by component
+    // took longer than creating the directories.
+    let mut dirs: Vec<&std::ffi::OsStr> = files
+        .iter()
+        .filter_map(|(p, _)| p.parent())
+        .map(Path::as_os_str)
+        .collect();
+    dirs.sort_unstable();
+    dirs.dedup();
+    for dir in dirs.into_iter().map(Path::new) {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
     let threads = std::thread::available_parallelism()

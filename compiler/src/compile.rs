@@ -418,7 +418,8 @@ fn run(
     // of thousands of large nodes one by one shifts them around the map's
     // leaves); of two with the same id, the first read wins.
     let mut order: Vec<usize> = (0..nodes.len()).collect();
-    order.sort_by(|&a, &b| nodes[a].unique_id.cmp(&nodes[b].unique_id).then(a.cmp(&b)));
+    // Ties go to the first read, so an unstable sort gives the same order.
+    order.sort_unstable_by(|&a, &b| nodes[a].unique_id.cmp(&nodes[b].unique_id).then(a.cmp(&b)));
     let mut slots: Vec<Option<Box<Node>>> = nodes.into_iter().map(Some).collect();
     let mut enabled: Vec<(String, Box<Node>)> = Vec::with_capacity(slots.len());
     for i in order {
