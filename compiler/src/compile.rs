@@ -111,7 +111,13 @@ type ProjectConfigs = (Arc<Map<String, Value>>, Arc<Map<String, Value>>);
 /// Values cached by a key (a few: resource types, packages), then by the
 /// part of an fqn that a project's config trees name; looked up without
 /// allocating, as tens of thousands of nodes ask.
-struct LevelCache<K, V>(std::sync::Mutex<Vec<(K, HashMap<Vec<String>, V>)>>);
+struct LevelCache<K, V>(std::sync::Mutex<Vec<(K, ByLevels<V>)>>);
+
+/// Values by the configured part of an fqn.
+type ByLevels<V> = HashMap<Vec<String>, V>;
+
+/// Config keys of a resource type and a project's name.
+type KeysOfProject = (&'static [&'static str], String);
 
 impl<K, V> Default for LevelCache<K, V> {
     fn default() -> Self {
@@ -612,7 +618,7 @@ struct State<'a> {
     project_config_cache: LevelCache<(ResourceType, String), ProjectConfigs>,
     /// `unrendered_levels` by config keys and project, then by the fqn's
     /// configured part.
-    unrendered_cache: LevelCache<(&'static [&'static str], String), Arc<Map<String, Value>>>,
+    unrendered_cache: LevelCache<KeysOfProject, Arc<Map<String, Value>>>,
     /// Properties files with semantic-layer entries: (project, file, original path, content).
     semantic_files: Vec<(String, String, String, Value)>,
     /// Exposures and groups from properties files: (key, project, file, original path, entry).
@@ -1688,10 +1694,7 @@ impl State<'_> {
         // Each node goes to one render, and is lent to it so that `model` is
         // built only if a template asks for it; what the render recorded is
         // settled into the node on the same thread.
-        let slots: Vec<std::sync::Mutex<Option<Box<Node>>>> = nodes
-            .into_iter()
-            .map(|n| std::sync::Mutex::new(Some(n)))
-            .collect();
+        let mut slots: Vec<Option<Box<Node>>> = nodes.into_iter().map(Some).collect();
         let render = |lent: &Arc<Box<Node>>| {
             if let Some(rec) = state.read_statically(lent) {
                 return (Ok(String::new()), rec);
@@ -1706,8 +1709,8 @@ impl State<'_> {
             let ctx = NodeCtx::new(state.shared.clone(), None, Mode::Parse, facts);
             render_node(&env, &sources, &tname, lent.test_metadata.as_ref(), &ctx)
         };
-        let work = |slot: &std::sync::Mutex<Option<Box<Node>>>| {
-            let mut n = lock(slot).take().expect("each node is handed out once");
+        let work = |slot: &mut Option<Box<Node>>| {
+            let mut n = slot.take().expect("each node is handed out once");
             let mut diagnostics = Vec::new();
             let rendered = if n.resource_type != ResourceType::Seed && !shortcut(&n) {
                 let lent = Arc::new(n);
@@ -1722,8 +1725,8 @@ impl State<'_> {
         };
         // Renders are independent and may run on several threads; their
         // nodes and diagnostics come back in file order.
-        let done = crate::par::map(
-            &slots,
+        let done = crate::par::map_mut(
+            &mut slots,
             self.input.threads,
             &work,
             &mut every_64("parse", total, progress),
@@ -1821,7 +1824,7 @@ impl State<'_> {
             if let Err(e) = r {
                 if crate::jinja::context::return_value(&e).is_none() {
                     diagnostics.push(
-                        jinja::to_diagnostic(&e, &sources)
+                        jinja::to_diagnostic(&e, sources)
                             .in_file(n.file.clone())
                             .for_node(n.unique_id.clone()),
                     );
@@ -1964,26 +1967,27 @@ impl State<'_> {
                 n.schema = schema;
             }
         }
-        let policy = self.quote_policy(
-            n.config
-                .get("quoting")
-                .and_then(|q| q.as_object())
-                .unwrap_or(&Map::new()),
-        );
         let stores_failures = n
             .config
             .get("store_failures")
             .and_then(|v| v.as_bool())
             .unwrap_or(false);
         n.relation_name = match n.resource_type {
-            ResourceType::Model if !n.is_ephemeral() => Some(self.relation(n, policy).render()),
-            ResourceType::Seed | ResourceType::Snapshot => Some(self.relation(n, policy).render()),
-            ResourceType::Test if stores_failures => Some(self.relation(n, policy).render()),
+            ResourceType::Model if !n.is_ephemeral() => Some(self.relation(n).render()),
+            ResourceType::Seed | ResourceType::Snapshot => Some(self.relation(n).render()),
+            ResourceType::Test if stores_failures => Some(self.relation(n).render()),
             _ => None,
         };
     }
 
-    fn relation(&self, n: &Node, policy: Policy) -> Relation {
+    /// The node's relation, quoted as its `quoting` config says.
+    fn relation(&self, n: &Node) -> Relation {
+        let policy = self.quote_policy(
+            n.config
+                .get("quoting")
+                .and_then(|q| q.as_object())
+                .unwrap_or(&Map::new()),
+        );
         let mut r = Relation::new(
             n.database.clone(),
             Some(n.schema.clone()),
@@ -2736,19 +2740,15 @@ impl State<'_> {
             n.depends_on_nodes = deps;
             diags
         };
-        let slots: Vec<std::sync::Mutex<&mut Node>> = self
-            .manifest
-            .nodes
-            .values_mut()
-            .map(|n| std::sync::Mutex::new(&mut **n))
-            .collect();
-        let resolved = crate::par::map(
-            &slots,
+        let mut nodes: Vec<&mut Node> =
+            self.manifest.nodes.values_mut().map(|n| &mut **n).collect();
+        let resolved = crate::par::map_mut(
+            &mut nodes,
             self.input.threads,
-            &|slot: &std::sync::Mutex<&mut Node>| resolve(&mut lock(slot)),
+            &|n: &mut &mut Node| resolve(n),
             &mut |_| {},
         );
-        drop(slots);
+        drop(nodes);
         diags.extend(resolved.into_iter().flatten());
         // dbt-core finds a disabled test's attached node and macros too.
         for n in self.manifest.disabled.values_mut() {
@@ -2920,13 +2920,7 @@ impl State<'_> {
             let rel = if n.is_ephemeral() {
                 Relation::ephemeral(&n.alias, self.shared.adapter.quote_char)
             } else {
-                let policy = self.quote_policy(
-                    n.config
-                        .get("quoting")
-                        .and_then(|q| q.as_object())
-                        .unwrap_or(&Map::new()),
-                );
-                self.relation(n, policy)
+                self.relation(n)
             };
             (n.unique_id.clone(), (rel, n.alias.clone()))
         };
@@ -2963,24 +2957,16 @@ impl State<'_> {
             // for an "ephemeral" node that is not a model: it has a relation.
             let this = match resolver.relations.get(uid) {
                 Some((r, _)) if n.resource_type == ResourceType::Model || !n.is_ephemeral() => {
-                    Some(r.clone())
+                    r.clone()
                 }
-                _ => {
-                    let policy = self.quote_policy(
-                        n.config
-                            .get("quoting")
-                            .and_then(|q| q.as_object())
-                            .unwrap_or(&Map::new()),
-                    );
-                    Some(self.relation(n, policy))
-                }
+                _ => self.relation(n),
             };
             let tname = format!("node:{}#{}", n.file, n.unique_id);
             // `model` is this node's entry of `graph`, built only if a template asks.
             let (r, id) = (resolver.clone(), n.unique_id.clone());
             let facts = self.facts(
                 n,
-                this,
+                Some(this),
                 Arc::new(move || {
                     r.graph_json()
                         .get("nodes")

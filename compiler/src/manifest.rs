@@ -660,6 +660,16 @@ pub fn to_json(out: &CompileOutput, input: &ProjectInput) -> Value {
 pub fn write_json<W: std::io::Write>(
     out: &CompileOutput,
     input: &ProjectInput,
+    w: W,
+) -> serde_json::Result<()> {
+    write_json_in_chunks(out, input, 256, w)
+}
+
+/// `write_json` with the nodes serialized `chunk` at a time.
+fn write_json_in_chunks<W: std::io::Write>(
+    out: &CompileOutput,
+    input: &ProjectInput,
+    chunk: usize,
     mut w: W,
 ) -> serde_json::Result<()> {
     let manifest = ManifestJson::new(out, input);
@@ -672,11 +682,11 @@ pub fn write_json<W: std::io::Write>(
         pieces.push(Piece::Key(key));
         if key == "nodes" && input.threads > 1 {
             pieces.push(Piece::Text("{"));
-            for (j, chunk) in nodes.chunks(256).enumerate() {
+            for (j, part) in nodes.chunks(chunk).enumerate() {
                 if j > 0 {
                     pieces.push(Piece::Text(","));
                 }
-                pieces.push(Piece::Nodes(chunk));
+                pieces.push(Piece::Nodes(part));
             }
             pieces.push(Piece::Text("}"));
         } else {
@@ -759,6 +769,15 @@ mod tests {
                 "threads = {threads}"
             );
         }
+        // Small chunks: many more pieces than the writer lets the helpers
+        // work ahead of it.
+        input.threads = 2;
+        let mut written = Vec::new();
+        write_json_in_chunks(&out, &input, 7, &mut written).unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&written),
+            String::from_utf8_lossy(&whole)
+        );
         let v: Value = serde_json::from_slice(&whole).unwrap();
         assert_eq!(
             v["nodes"].as_object().unwrap().len(),

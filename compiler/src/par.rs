@@ -66,6 +66,23 @@ pub fn map<T: Sync, R: Send>(
         .collect()
 }
 
+/// [`map`] over items that `f` changes: each is lent to one call of `f`.
+pub fn map_mut<T: Send, R: Send>(
+    items: &mut [T],
+    threads: usize,
+    f: &(dyn Fn(&mut T) -> R + Sync),
+    tick: &mut dyn FnMut(usize),
+) -> Vec<R> {
+    let slots: Vec<std::sync::Mutex<&mut T>> =
+        items.iter_mut().map(std::sync::Mutex::new).collect();
+    map(
+        &slots,
+        threads,
+        &|slot| f(&mut slot.lock().unwrap_or_else(|e| e.into_inner())),
+        tick,
+    )
+}
+
 /// `f` applied to each of `items` on `threads` helper threads, each result
 /// handed to `sink` on the calling thread, in the items' order, as soon as
 /// it and those before it are done: the caller can write while the helpers
@@ -181,6 +198,25 @@ mod tests {
         }
         assert_eq!(one[999], 999 * 999);
         assert!(map(&[] as &[u64], 4, &slow_square, &mut |_| {}).is_empty());
+    }
+
+    #[test]
+    fn items_lent_to_the_work_come_back_changed_in_order() {
+        for threads in [1, 2, 5] {
+            let mut items: Vec<u64> = (0..300).collect();
+            let was = map_mut(
+                &mut items,
+                threads,
+                &|x: &mut u64| std::mem::replace(x, *x * 2),
+                &mut |_| {},
+            );
+            assert_eq!(was, (0..300).collect::<Vec<_>>(), "{threads}");
+            assert_eq!(
+                items,
+                (0..300).map(|x| x * 2).collect::<Vec<_>>(),
+                "{threads}"
+            );
+        }
     }
 
     #[test]

@@ -114,9 +114,6 @@ fn projects_override_dispatched_macros() {
     assert!(!ids.iter().any(|id| id.starts_with("macro.dbt_postgres.")));
 }
 
-/// dbt's own `accepted_values` and `relationships` bodies only write SQL,
-/// which parsing throws away; a body that a project dispatches to instead
-/// is rendered at parse time, and what it calls counts.
 /// A project `t` of the given models (name, SQL), one properties file and
 /// one macros file, compiled; no errors allowed.
 fn compile_project(
@@ -145,6 +142,23 @@ fn compile_project(
     out
 }
 
+/// The one node of `out` that `is` picks out, for `what` in a failure.
+fn node_where(
+    out: &trellis_compiler::compile::CompileOutput,
+    what: &str,
+    is: impl Fn(&trellis_compiler::nodes::Node) -> bool,
+) -> trellis_compiler::nodes::Node {
+    out.manifest
+        .nodes
+        .values()
+        .find(|n| is(n))
+        .map(|n| (**n).clone())
+        .unwrap_or_else(|| panic!("no {what}"))
+}
+
+/// dbt's own `accepted_values` and `relationships` bodies only write SQL,
+/// which parsing throws away; a body that a project dispatches to instead
+/// is rendered at parse time, and what it calls counts.
 #[test]
 fn generic_test_bodies_at_parse_time() {
     let project = |overrides: &str| {
@@ -158,12 +172,10 @@ fn generic_test_bodies_at_parse_time() {
             overrides,
         );
         let test = |kind: &str| {
-            out.manifest
-                .nodes
-                .values()
-                .find(|n| n.unique_id.starts_with(&format!("test.t.{kind}_")))
-                .cloned()
-                .unwrap_or_else(|| panic!("no {kind} test"))
+            let prefix = format!("test.t.{kind}_");
+            node_where(&out, &format!("{kind} test"), |n| {
+                n.unique_id.starts_with(&prefix)
+            })
         };
         (test("accepted_values"), test("relationships"))
     };
@@ -938,16 +950,8 @@ fn builtin_tests_compile_from_their_shape() {
             overrides,
         );
         move |name: &str| {
-            let n = out
-                .manifest
-                .nodes
-                .values()
-                .find(|n| n.name == name)
-                .unwrap_or_else(|| panic!("no test {name}"));
-            (
-                n.compiled_code.clone().unwrap_or_default(),
-                n.depends_on_macros.clone(),
-            )
+            let n = node_where(&out, &format!("test {name}"), |n| n.name == name);
+            (n.compiled_code.unwrap_or_default(), n.depends_on_macros)
         }
     };
     let squash = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
