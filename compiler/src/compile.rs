@@ -993,7 +993,7 @@ impl State<'_> {
         });
         nodes.reserve(built.iter().map(|(tests, _)| tests.len()).sum());
         for (tests, diagnostics) in built {
-            nodes.extend(tests.into_iter().map(Box::new));
+            nodes.extend(tests);
             self.diagnostics.extend(diagnostics);
         }
         nodes
@@ -1343,8 +1343,7 @@ impl State<'_> {
         target: &TestTarget,
         entry: &Value,
         yaml_key: &str,
-    ) -> (Vec<Node>, Vec<Diagnostic>) {
-        let mut out = Vec::new();
+    ) -> (Vec<Box<Node>>, Vec<Diagnostic>) {
         let mut diagnostics = Vec::new();
         let mut specs: Vec<(Option<String>, Vec<String>, &Value)> = Vec::new();
         let base_tags = &target.tags;
@@ -1376,9 +1375,12 @@ impl State<'_> {
                 specs.extend(ts.iter().map(|t| (None, base_tags.clone(), t)));
             }
         }
+        // Boxed as they are built: a node is over a kilobyte, and each move
+        // of tens of thousands of them (a growing list, then into boxes) showed.
+        let mut out = Vec::with_capacity(specs.len());
         for (column, tags, spec) in specs {
             match self.generic_test(env, target, column, &tags, spec, yaml_key) {
-                Ok(n) => out.push(n),
+                Ok(n) => out.push(Box::new(n)),
                 Err(d) => diagnostics.push(d),
             }
         }
@@ -1440,25 +1442,14 @@ impl State<'_> {
             None => (None, full_test_name.clone()),
         };
         let mut config = Map::new();
-        for key in [
-            "severity",
-            "tags",
-            "enabled",
-            "where",
-            "limit",
-            "warn_if",
-            "error_if",
-            "fail_calc",
-            "store_failures",
-            "store_failures_as",
-            "meta",
-            "database",
-            "schema",
-            "alias",
-        ] {
-            if let Some(v) = args.remove(key) {
-                if !v.is_null() {
-                    config.insert(key.into(), v);
+        // Most tests set none of these: then the arguments are not searched
+        // for each of them.
+        if args.keys().any(|k| TEST_CONFIG_ARGS.contains(&k.as_str())) {
+            for key in TEST_CONFIG_ARGS {
+                if let Some(v) = args.remove(key) {
+                    if !v.is_null() {
+                        config.insert(key.into(), v);
+                    }
                 }
             }
         }
@@ -3353,15 +3344,39 @@ fn csv_rows(text: &str) -> Result<Value, String> {
 
 /// dbt's fqn for a resource defined in a YAML file: the package, the file's
 /// directories below its resource directory, then `names`.
+/// Config a generic test may take as a plain argument, in the order dbt-core
+/// moves them into its config.
+const TEST_CONFIG_ARGS: [&str; 14] = [
+    "severity",
+    "tags",
+    "enabled",
+    "where",
+    "limit",
+    "warn_if",
+    "error_if",
+    "fail_calc",
+    "store_failures",
+    "store_failures_as",
+    "meta",
+    "database",
+    "schema",
+    "alias",
+];
+
 fn yaml_fqn(package: &str, original_file_path: &str, names: &[&str]) -> Vec<String> {
     let rel_path = original_file_path
         .split_once('/')
         .map(|x| x.1)
         .unwrap_or(original_file_path);
-    let mut fqn = vec![package.to_string()];
-    let mut dirs: Vec<String> = rel_path.split('/').map(str::to_string).collect();
-    dirs.pop();
-    fqn.extend(dirs);
+    // The folders of the file, without its name.
+    let dirs = rel_path.rsplit_once('/').map(|(d, _)| d);
+    let mut fqn = Vec::with_capacity(2 + names.len() + rel_path.matches('/').count());
+    fqn.push(package.to_string());
+    fqn.extend(
+        dirs.into_iter()
+            .flat_map(|d| d.split('/'))
+            .map(str::to_string),
+    );
     fqn.extend(names.iter().map(|n| n.to_string()));
     fqn
 }

@@ -332,41 +332,50 @@ pub fn columns_of(v: Option<&Value>) -> indexmap::IndexMap<String, Column> {
     if let Some(Value::Array(cols)) = v {
         out.reserve(cols.len());
         for c in cols {
-            let Some(name) = c.get("name").and_then(|n| n.as_str()) else {
+            let Some(fields) = c.as_object() else {
                 continue;
             };
-            let col = Column {
-                name: name.to_string(),
-                description: str_of(c.get("description")).unwrap_or_default(),
-                meta: c
-                    .get("meta")
-                    .and_then(|m| m.as_object())
-                    .cloned()
-                    .unwrap_or_default(),
-                data_type: str_of(c.get("data_type")),
-                constraints: c
-                    .get("constraints")
-                    .and_then(|m| m.as_array())
-                    .map(|a| a.iter().map(|x| normalize_constraint(x, false)).collect())
-                    .unwrap_or_default(),
-                quote: c.get("quote").and_then(|q| q.as_bool()),
-                config: c
-                    .get("config")
-                    .and_then(|m| m.as_object())
-                    .cloned()
-                    .unwrap_or_default(),
-                tags: match c.get("tags") {
-                    Some(Value::Array(a)) => a
-                        .iter()
-                        .filter_map(|t| t.as_str().map(str::to_string))
-                        .collect(),
-                    Some(Value::String(s)) => vec![s.clone()],
-                    _ => Vec::new(),
-                },
-                granularity: str_of(c.get("granularity")),
-                doc_blocks: Vec::new(),
-            };
-            out.insert(name.to_string(), col);
+            let mut col = Column::default();
+            let mut named = false;
+            // One pass over the entry's few keys, rather than a hashed lookup
+            // for each field (tens of thousands of columns are read).
+            for (k, v) in fields {
+                match k.as_str() {
+                    "name" => match v.as_str() {
+                        Some(n) => {
+                            col.name = n.to_string();
+                            named = true;
+                        }
+                        None => break,
+                    },
+                    "description" => col.description = str_of(Some(v)).unwrap_or_default(),
+                    "meta" => col.meta = v.as_object().cloned().unwrap_or_default(),
+                    "data_type" => col.data_type = str_of(Some(v)),
+                    "constraints" => {
+                        col.constraints = v
+                            .as_array()
+                            .map(|a| a.iter().map(|x| normalize_constraint(x, false)).collect())
+                            .unwrap_or_default()
+                    }
+                    "quote" => col.quote = v.as_bool(),
+                    "config" => col.config = v.as_object().cloned().unwrap_or_default(),
+                    "tags" => {
+                        col.tags = match v {
+                            Value::Array(a) => a
+                                .iter()
+                                .filter_map(|t| t.as_str().map(str::to_string))
+                                .collect(),
+                            Value::String(s) => vec![s.clone()],
+                            _ => Vec::new(),
+                        }
+                    }
+                    "granularity" => col.granularity = str_of(Some(v)),
+                    _ => {}
+                }
+            }
+            if named {
+                out.insert(col.name.clone(), col);
+            }
         }
     }
     out
