@@ -534,6 +534,19 @@ fn start(st: AppState) {
     if !project.as_deref().is_some_and(|u| u.ends_with(".json")) {
         ensure_worker(st);
     }
+    if project.as_deref().is_some_and(|u| !u.ends_with(".json")) {
+        // While the worker compiles the archive, the page takes in a
+        // made-up project, so that the code which takes in the real one
+        // is compiled and optimized by then (see `model::warm_up`).
+        set_timeout(
+            || {
+                mark("trellis-page-warm-up");
+                crate::model::warm_up(2000);
+                mark("trellis-page-warmed");
+            },
+            std::time::Duration::ZERO,
+        );
+    }
     if let Some(url) = project {
         let name = url.rsplit('/').next().unwrap_or(&url).to_string();
         st.busy.set(Some(Busy {

@@ -580,11 +580,88 @@ fn database_tree(resources: &[Resource]) -> Tree {
     tree
 }
 
+/// Takes a made-up project of `models` models (with a few tests each) in,
+/// as the page takes in a parsed project from the worker (its JSON read into
+/// heads, its view built), and drops it; returns how many resources it had.
+///
+/// The browser compiles a module's functions when they are first called and
+/// optimizes them only once they have run a while. Called while the page
+/// waits for the worker, this moves that work off the moment the project
+/// arrives.
+pub fn warm_up(models: usize) -> usize {
+    let mut heads = Vec::with_capacity(models * 4);
+    for i in 0..models {
+        let id = format!("model.warm.m{i}");
+        let path = format!("models/d{}/m{i}.sql", i % 16);
+        heads.push(ResourceHead {
+            id: id.clone(),
+            kind: "model".into(),
+            name: format!("m{i}"),
+            package: "warm".into(),
+            path: path.clone(),
+            database: "db".into(),
+            schema: format!("s{}", i % 4),
+            relation: format!("m{i}"),
+            description: "A made-up model, one row per \"thing\".".into(),
+            depends_on: (i.saturating_sub(2)..i)
+                .map(|p| format!("model.warm.m{p}"))
+                .collect(),
+            depends_on_macros: vec!["macro.dbt.is_incremental".into()],
+            tags: vec!["warm".into()],
+            columns: vec![
+                ("id".into(), "The key.".into()),
+                ("amount".into(), "In dollars.".into()),
+            ],
+            code: Some(format!("select * from {{{{ ref('m{}') }}}}\n", i / 2)),
+            ..Default::default()
+        });
+        for test in ["unique", "not_null", "accepted_values"] {
+            heads.push(ResourceHead {
+                id: format!("test.warm.{test}_m{i}_id.0123456789"),
+                kind: "test".into(),
+                name: format!("{test}_m{i}_id"),
+                package: "warm".into(),
+                path: format!("models/d{}/_d.yml", i % 16),
+                database: "db".into(),
+                schema: "s_dbt_test__audit".into(),
+                relation: format!("{test}_m{i}_id"),
+                depends_on: vec![id.clone()],
+                depends_on_macros: vec![format!("macro.dbt.test_{test}")],
+                attached_node: Some(id.clone()),
+                generic_test: true,
+                test_name: Some(test.into()),
+                column_name: Some("id".into()),
+                code: Some(format!("{{{{ test_{test}(**_dbt_generic_test_kwargs) }}}}")),
+                ..Default::default()
+            });
+        }
+    }
+    let result = serde_json::json!({
+        "name": "warm",
+        "manifest": {"metadata": {"project_name": "warm", "adapter_type": "duckdb"}},
+        "heads": heads,
+        "diagnostics": [],
+        "catalog": null,
+        "profile": {},
+    });
+    // Read from bytes, as the worker's answers are.
+    let text = serde_json::to_vec(&result).unwrap_or_default();
+    match serde_json::from_slice::<CompileResult>(&text) {
+        Ok(r) => Project::new(r, String::new(), false).resources.len(),
+        Err(_) => 0,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
     use trellis_compiler::select::graph_from_manifest;
+
+    #[test]
+    fn warming_up_takes_in_a_whole_made_up_project() {
+        assert_eq!(warm_up(50), 200);
+    }
 
     fn result() -> CompileResult {
         serde_json::from_value(result_json()).unwrap()
