@@ -11,7 +11,7 @@ use crate::jinja::macros::{MacroDef, MacroTable};
 use crate::jinja::relation::{Policy, Relation};
 use crate::jinja::{self, Sources};
 use crate::nodes::*;
-use crate::parser::{self, find_files, PropertiesFile};
+use crate::parser::{self, find_files, FoundFile, PropertiesFile};
 use crate::project::{package_prefixes, Project};
 use minijinja::Value as JValue;
 use serde_json::{json, Map, Value};
@@ -284,52 +284,42 @@ fn run(
     let mut props: Vec<PropertiesFile> = Vec::new();
     for p in &projects {
         for f in find_files(&input.files, p, &p.model_paths, &[".sql"], &prefixes) {
-            nodes.push(Box::new(parser::sql_node(
-                ResourceType::Model,
-                p,
-                &f,
-                &input.files[f.file],
-            )));
+            nodes.push(sql_node(input, ResourceType::Model, p, &f));
         }
         for f in find_files(&input.files, p, &p.analysis_paths, &[".sql"], &prefixes) {
-            nodes.push(Box::new(parser::sql_node(
-                ResourceType::Analysis,
-                p,
-                &f,
-                &input.files[f.file],
-            )));
+            nodes.push(sql_node(input, ResourceType::Analysis, p, &f));
         }
         for f in find_files(&input.files, p, &p.test_paths, &[".sql"], &prefixes) {
             if f.rel.starts_with("generic/") {
                 continue;
             }
-            nodes.push(Box::new(parser::sql_node(
-                ResourceType::Test,
-                p,
-                &f,
-                &input.files[f.file],
-            )));
+            nodes.push(sql_node(input, ResourceType::Test, p, &f));
         }
         for f in find_files(&input.files, p, &p.seed_paths, &[".csv"], &prefixes) {
             let mut n = Box::new(parser::sql_node(ResourceType::Seed, p, &f, ""));
-            n.checksum = parser::file_checksum(&input.files[f.file]);
+            n.checksum = parser::file_checksum(input.as_written(f.file).unwrap_or(""));
             n.checksum_pending = false;
             nodes.push(n);
         }
         for f in find_files(&input.files, p, &p.snapshot_paths, &[".sql"], &prefixes) {
-            nodes.extend(
-                parser::snapshot_nodes(p, &f, &input.files[f.file], &mut out.diagnostics)
-                    .into_iter()
-                    .map(Box::new),
-            );
+            let mut snapshots =
+                parser::snapshot_nodes(p, &f, &input.files[f.file], &mut out.diagnostics);
+            if let Some(written) = input.written.get(f.file) {
+                for n in &mut snapshots {
+                    let end = n.raw_offset + n.raw_code.len();
+                    if let Some(code) = input.written_span(f.file, n.raw_offset, end) {
+                        n.raw_code = code.to_string();
+                    }
+                    n.checksum = parser::file_checksum(written);
+                }
+            }
+            nodes.extend(snapshots.into_iter().map(Box::new));
         }
         nodes.extend(
             parser::hook_nodes(
                 p,
                 input
-                    .files
-                    .get(&format!("{}dbt_project.yml", p.prefix))
-                    .map(|t| t.as_ref())
+                    .as_written(&format!("{}dbt_project.yml", p.prefix))
                     .unwrap_or(""),
             )
             .into_iter()
@@ -356,7 +346,7 @@ fn run(
         let parsed = crate::par::map(
             &files,
             input.threads,
-            &|f| crate::yaml::parse(f.file, &input.files[f.file]),
+            &|f| crate::yaml::parse_file(f.file, &input.files[f.file]),
             &mut every_64("properties", files.len(), progress),
         );
         for (f, yaml) in files.iter().zip(parsed) {
@@ -833,13 +823,8 @@ impl State<'_> {
                         (rt, entry.get("relation").and_then(|r| r.as_str()))
                     {
                         let mut n = Box::new(yaml_snapshot(pf, name, relation));
-                        n.checksum = parser::file_checksum(
-                            self.input
-                                .files
-                                .get(&pf.file)
-                                .map(|t| t.as_ref())
-                                .unwrap_or(""),
-                        );
+                        n.checksum =
+                            parser::file_checksum(self.input.as_written(&pf.file).unwrap_or(""));
                         n.config = self.project_config(ResourceType::Snapshot, &pf.project, &n.fqn);
                         Self::patch_node(&mut n, entry, None, pf);
                         index.insert(
@@ -1028,7 +1013,9 @@ impl State<'_> {
                 .and_then(|c| c.as_object())
                 .cloned()
                 .unwrap_or_default();
-            for k in ["tags", "meta", "docs", "access", "group"] {
+            // dbt-core moves these top-level keys into `config`; a top-level
+            // `tags` it does not read at all.
+            for k in ["meta", "docs", "group", "contract", "access"] {
                 if let Some(v) = e.get(k) {
                     if !cfg.contains_key(k) {
                         cfg.insert(k.into(), v.clone());
@@ -1336,7 +1323,8 @@ impl State<'_> {
 
     /// Generic tests declared on a model/source entry and its columns, and
     /// the errors of those that could not be built. `env` renders their
-    /// config strings.
+    /// config strings. Boxed, as the project's nodes are: see below.
+    #[allow(clippy::vec_box)]
     fn generic_tests(
         &self,
         env: &minijinja::Environment<'static>,
@@ -1441,19 +1429,26 @@ impl State<'_> {
             Some((ns, n)) => (Some(ns.to_string()), n.to_string()),
             None => (None, full_test_name.clone()),
         };
+        // Config given as plain arguments, or under `config:`, is taken in
+        // dbt-core's order: each of `TEST_CONFIG_ARGS` in turn (a falsy plain
+        // argument gives way to the one under `config:`), then the rest of
+        // `config:`. Most tests give none, and are not searched for each.
         let mut config = Map::new();
-        // Most tests set none of these: then the arguments are not searched
-        // for each of them.
-        if args.keys().any(|k| TEST_CONFIG_ARGS.contains(&k.as_str())) {
+        let nested = matches!(args.get("config"), Some(Value::Object(_)));
+        if nested || args.keys().any(|k| TEST_CONFIG_ARGS.contains(&k.as_str())) {
             for key in TEST_CONFIG_ARGS {
-                if let Some(v) = args.remove(key) {
-                    if !v.is_null() {
-                        config.insert(key.into(), v);
+                let mut value = args.shift_remove(key);
+                if nested && !parser::py_truthy(value.as_ref()) {
+                    if let Some(Value::Object(c)) = args.get_mut("config") {
+                        value = c.shift_remove(key);
                     }
+                }
+                if let Some(v) = value.filter(|v| !v.is_null()) {
+                    config.insert(key.into(), v);
                 }
             }
         }
-        if let Some(Value::Object(c)) = args.remove("config") {
+        if let Some(Value::Object(c)) = args.shift_remove("config") {
             for (k, v) in c {
                 config.insert(k, v);
             }
@@ -1597,10 +1592,10 @@ impl State<'_> {
                     self.line_offsets.insert(name.clone(), line as u32);
                 }
             }
-            self.sources.insert(
-                name.clone(),
-                crate::jinja::lexer::rewrite_literals(&n.raw_code),
-            );
+            // `raw_code` keeps a file's `\r\n`; Jinja renders `\n`.
+            let code = crate::input::translate_line_endings(&n.raw_code);
+            self.sources
+                .insert(name.clone(), crate::jinja::lexer::rewrite_literals(&code));
         }
         name
     }
@@ -2932,7 +2927,6 @@ impl State<'_> {
             relations,
             self.shared.adapter.quote_char,
             self.shared.adapter.default_quoting,
-            &self.root.quoting,
         ));
         let dyn_resolver: Arc<dyn Resolver> = resolver.clone();
         let shapes = TestShapes::default();
@@ -3344,6 +3338,16 @@ fn csv_rows(text: &str) -> Result<Value, String> {
 
 /// dbt's fqn for a resource defined in a YAML file: the package, the file's
 /// directories below its resource directory, then `names`.
+/// The node of a SQL file (model, analysis, singular test). Its `raw_code`
+/// keeps the file's own line endings, as dbt-core's does.
+fn sql_node(input: &ProjectInput, rt: ResourceType, p: &Project, f: &FoundFile<'_>) -> Box<Node> {
+    let mut n = parser::sql_node(rt, p, f, &input.files[f.file]);
+    if let Some(written) = input.written.get(f.file) {
+        n.raw_code = written.trim().to_string();
+    }
+    Box::new(n)
+}
+
 /// Config a generic test may take as a plain argument, in the order dbt-core
 /// moves them into its config.
 const TEST_CONFIG_ARGS: [&str; 14] = [
@@ -3749,15 +3753,16 @@ impl CompileResolver {
         relations: BTreeMap<String, (Relation, String)>,
         quote_char: char,
         default_quoting: Policy,
-        project_quoting: &Map<String, Value>,
     ) -> CompileResolver {
         let mut sources = BTreeMap::new();
         for s in m.sources.values() {
+            // `source()` quotes as the adapter does unless the source says
+            // otherwise: dbt-core leaves the project's `quoting:` out here
+            // (it does apply it to the manifest's `relation_name`).
             let pick = |key: &str, default: bool| {
                 s.quoting
                     .get(key)
                     .and_then(|v| v.as_bool())
-                    .or_else(|| project_quoting.get(key).and_then(|v| v.as_bool()))
                     .unwrap_or(default)
             };
             let policy = Policy {

@@ -10,7 +10,12 @@ use std::sync::Arc;
 /// with forward slashes (`models/stg/orders.sql`, `dbt_packages/utils/macros/x.sql`).
 #[derive(Debug, Clone, Default)]
 pub struct ProjectInput {
+    /// Files as the compiler reads them, line endings translated to `\n`
+    /// (see [`ProjectInput::add_file`]).
     pub files: BTreeMap<String, Arc<str>>,
+    /// The files whose line endings were translated, as written: checksums,
+    /// `raw_code` and `macro_sql` keep `\r\n` as dbt-core does.
+    pub written: BTreeMap<String, Arc<str>>,
     pub target: Target,
     /// `--vars`, already parsed (YAML or JSON object).
     pub cli_vars: serde_json::Map<String, serde_json::Value>,
@@ -27,17 +32,65 @@ pub struct ProjectInput {
 }
 
 impl ProjectInput {
-    /// Adds a file, with line endings translated to `\n` as Python's text
-    /// mode (and so dbt) reads them.
+    /// Adds a file, with line endings translated to `\n`, as Jinja's lexer
+    /// and the YAML reader see them. dbt-core reads files in binary, so what
+    /// it records of the file itself (checksums, `raw_code`, `macro_sql`)
+    /// keeps them: such a file is also kept as written.
     pub fn add_file(&mut self, path: impl Into<String>, content: impl Into<Arc<str>>) {
+        let path = normalize_path(&path.into());
         let content: Arc<str> = content.into();
-        let content: Arc<str> = if content.contains('\r') {
-            content.replace("\r\n", "\n").replace('\r', "\n").into()
+        if content.contains('\r') {
+            let translated: Arc<str> = translate_line_endings(&content).into();
+            self.files.insert(path.clone(), translated);
+            self.written.insert(path, content);
         } else {
-            content
-        };
-        self.files.insert(normalize_path(&path.into()), content);
+            self.written.remove(&path);
+            self.files.insert(path, content);
+        }
     }
+
+    /// A file as written (line endings untranslated).
+    pub fn as_written(&self, path: &str) -> Option<&str> {
+        self.written
+            .get(path)
+            .or_else(|| self.files.get(path))
+            .map(|t| &**t)
+    }
+
+    /// What `files[path][start..end]` was as written: the same text, with
+    /// the line endings it had.
+    pub fn written_span(&self, path: &str, start: usize, end: usize) -> Option<&str> {
+        let Some(written) = self.written.get(path) else {
+            return self.files.get(path).and_then(|t| t.get(start..end));
+        };
+        let (a, b) = (written_offset(written, start), written_offset(written, end));
+        written.get(a..b)
+    }
+}
+
+/// `text` with `\r\n` and lone `\r` line endings made `\n`, as Jinja's
+/// lexer and the YAML reader read them.
+pub fn translate_line_endings(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains('\r') {
+        text.replace("\r\n", "\n").replace('\r', "\n").into()
+    } else {
+        text.into()
+    }
+}
+
+/// The offset in `written` of what is at `offset` once its line endings
+/// are translated (`\r\n` and a lone `\r` each became one `\n`).
+fn written_offset(written: &str, offset: usize) -> usize {
+    let bytes = written.as_bytes();
+    let (mut at, mut translated) = (0, 0);
+    while translated < offset && at < bytes.len() {
+        if bytes[at] == b'\r' && bytes.get(at + 1) == Some(&b'\n') {
+            at += 1;
+        }
+        at += 1;
+        translated += 1;
+    }
+    at
 }
 
 /// Top-level directories that are never part of a project's sources.
@@ -240,4 +293,30 @@ pub fn load_profile(
         })?;
     Target::from_profile_output(profile_name, &target_name, output)
         .map_err(|m| crate::Diagnostic::error("bad-target", m).in_file(path))
+}
+
+#[cfg(test)]
+mod written_tests {
+    use super::*;
+
+    #[test]
+    fn a_file_with_crlf_is_read_translated_and_kept_as_written() {
+        let mut input = ProjectInput::default();
+        input.add_file("m.sql", "a\r\nb\rc\r\n\r\nd");
+        input.add_file("n.sql", "plain\n");
+        assert_eq!(&*input.files["m.sql"], "a\nb\nc\n\nd");
+        assert_eq!(input.as_written("m.sql"), Some("a\r\nb\rc\r\n\r\nd"));
+        assert_eq!(input.as_written("n.sql"), Some("plain\n"));
+        assert!(!input.written.contains_key("n.sql"));
+        // "b\nc" is translated 2..5.
+        assert_eq!(input.written_span("m.sql", 2, 5), Some("b\rc"));
+        assert_eq!(
+            input.written_span("m.sql", 0, 9),
+            Some("a\r\nb\rc\r\n\r\nd")
+        );
+        assert_eq!(input.written_span("n.sql", 0, 5), Some("plain"));
+        // Adding it again without CRLF forgets the old text.
+        input.add_file("m.sql", "x");
+        assert_eq!(input.as_written("m.sql"), Some("x"));
+    }
 }

@@ -388,6 +388,13 @@ fn exposure_json(e: &Exposure) -> Value {
             .cloned()
             .unwrap_or_default(),
     );
+    // dbt-core keeps them as a sorted set.
+    let mut tags: Vec<String> = tags
+        .iter()
+        .filter_map(|t| t.as_str().map(str::to_string))
+        .collect();
+    tags.sort();
+    tags.dedup();
     let mut meta = e
         .raw
         .get("meta")
@@ -408,13 +415,9 @@ fn exposure_json(e: &Exposure) -> Value {
         .unwrap_or_default();
     owner.entry("email").or_insert(Value::Null);
     owner.entry("name").or_insert(Value::Null);
-    let mut unrendered = Map::new();
-    if !tags.is_empty() {
-        unrendered.insert("tags".into(), json!(tags));
-    }
-    if !meta.is_empty() {
-        unrendered.insert("meta".into(), json!(meta));
-    }
+    // What the entry's `config:` says, as written: its top-level `tags` and
+    // `meta` join the config only after dbt-core records this.
+    let unrendered = cfg.clone();
     json!({
         "name": e.name, "resource_type": "exposure", "package_name": e.package_name, "path": e.path,
         "original_file_path": e.original_file_path, "unique_id": e.unique_id, "fqn": e.fqn,

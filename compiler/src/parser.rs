@@ -214,6 +214,18 @@ pub fn sql_node(rt: ResourceType, project: &Project, f: &FoundFile<'_>, text: &s
     n
 }
 
+/// Python truthiness of a JSON value (`None` for a missing one).
+pub fn py_truthy(v: Option<&Value>) -> bool {
+    match v {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(Value::Number(n)) => n.as_f64().is_some_and(|f| f != 0.0),
+        Some(Value::String(s)) => !s.is_empty(),
+        Some(Value::Array(a)) => !a.is_empty(),
+        Some(Value::Object(o)) => !o.is_empty(),
+    }
+}
+
 /// dbt's file checksum: SHA-256 of the contents with surrounding whitespace stripped.
 pub fn file_checksum(text: &str) -> String {
     sha256_hex(text.trim().as_bytes())

@@ -68,7 +68,7 @@ impl Project {
             )
             .in_file(path.clone())
         })?;
-        let raw = yaml::parse(&path, text)?;
+        let raw = yaml::parse_file(&path, text)?;
         let unrendered = raw.clone();
         let raw = crate::render::render_project_yaml(raw, input);
         let obj = raw.as_object().cloned().unwrap_or_default();

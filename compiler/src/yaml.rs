@@ -23,6 +23,49 @@ pub fn parse(path: &str, text: &str) -> Result<Value, Diagnostic> {
     }
 }
 
+/// Parses a project's YAML file as dbt-core reads one: with the whitespace
+/// around the whole file stripped first (a block scalar at the very end of a
+/// file so loses its last line break). Positions stay those of the file.
+pub fn parse_file(path: &str, text: &str) -> Result<Value, Diagnostic> {
+    let body = text.trim();
+    let lead = text.len() - text.trim_start().len();
+    let parsed = parse(path, body).map(|mut v| {
+        // A block scalar that ends the stripped file has no line break left
+        // to keep; PyYAML then reads none, while the parser used here still
+        // ends it with one. Only a block scalar can be a string ending in a
+        // line break without a closing quote or bracket at the end of the
+        // file (block scalars cannot be inside brackets).
+        let last_line = body.rsplit('\n').next().unwrap_or(body);
+        if !body.ends_with(['"', '\'', ']', '}']) && !last_line.trim_start().starts_with('#') {
+            if let Some(Value::String(s)) = last_scalar(&mut v) {
+                s.truncate(s.trim_end_matches('\n').len());
+            }
+        }
+        v
+    });
+    parsed.map_err(|mut d| {
+        if let Some(p) = d.position.as_mut() {
+            let skipped = &text[..lead];
+            let lines = skipped.matches('\n').count();
+            if p.line == 1 {
+                // The first line lost what came before it on its line.
+                p.column += (skipped.len() - skipped.rfind('\n').map_or(0, |i| i + 1)) as u32;
+            }
+            p.line += lines as u32;
+        }
+        d
+    })
+}
+
+/// The value read last: the last item of the last collection, in order.
+fn last_scalar(v: &mut Value) -> Option<&mut Value> {
+    match v {
+        Value::Object(m) => m.values_mut().next_back().and_then(last_scalar),
+        Value::Array(a) => a.last_mut().and_then(last_scalar),
+        other => Some(other),
+    }
+}
+
 /// Closest to PyYAML, which dbt uses: `y`/`n` are strings, duplicate keys
 /// take the last value. (PyYAML also reads `yes`/`no`/`on`/`off` as booleans;
 /// here they stay strings.) The default budget guards against alias bombs.
@@ -211,6 +254,33 @@ pub fn to_string(v: &Value) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_is_read_stripped_with_its_own_positions() {
+        // The last block scalar of a file loses its line break, as in dbt.
+        let v = parse_file("a.yml", "\n\na: |\n  text\n\n").unwrap();
+        assert_eq!(v, serde_json::json!({"a": "text"}));
+        assert_eq!(parse("a.yml", "a: |\n  text\n").unwrap()["a"], "text\n");
+        let v = parse_file("a.yml", "a: [x, {b: \"one\\n\"}]").unwrap();
+        assert_eq!(v["a"][1]["b"], "one\n", "inside brackets");
+        let v = parse_file("a.yml", "a:\n  - |\n    one\n\n    two\n\n").unwrap();
+        assert_eq!(v["a"][0], "one\n\ntwo");
+        // A quoted string keeps its escaped line break; so does a block
+        // scalar followed by a comment.
+        assert_eq!(parse_file("a.yml", "a: \"x\\n\"\n").unwrap()["a"], "x\n");
+        assert_eq!(
+            parse_file("a.yml", "a: |\n  x\n# end\n").unwrap()["a"],
+            "x\n"
+        );
+        // An error is placed in the file as it is, not as stripped.
+        let d = parse_file("a.yml", "\n\n  a: [1\n").unwrap_err();
+        let p = d.position.expect("a position");
+        let plain = parse("a.yml", "a: [1\n").unwrap_err().position.unwrap();
+        assert_eq!(p.line, plain.line + 2);
+        if plain.line == 1 {
+            assert_eq!(p.column, plain.column + 2);
+        }
+    }
 
     #[test]
     fn parses_mapping() {

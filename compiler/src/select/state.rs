@@ -334,18 +334,6 @@ fn same_config(new: &SelectNode, old: &SelectNode) -> bool {
     }
 }
 
-/// Python truthiness of a JSON value.
-fn truthy(v: Option<&Value>) -> bool {
-    match v {
-        None | Some(Value::Null) => false,
-        Some(Value::Bool(b)) => *b,
-        Some(Value::Number(n)) => n.as_f64().is_some_and(|f| f != 0.0),
-        Some(Value::String(s)) => !s.is_empty(),
-        Some(Value::Array(a)) => !a.is_empty(),
-        Some(Value::Object(o)) => !o.is_empty(),
-    }
-}
-
 /// `same_persisted_description`: only descriptions that are persisted to
 /// the database matter.
 fn same_persisted_description(new: &SelectNode, old: &SelectNode) -> bool {
@@ -354,10 +342,12 @@ fn same_persisted_description(new: &SelectNode, old: &SelectNode) -> bool {
         return true;
     }
     let persist = new.config.get("persist_docs");
-    if truthy(persist.and_then(|p| p.get("relation"))) && new.description != old.description {
+    if crate::parser::py_truthy(persist.and_then(|p| p.get("relation")))
+        && new.description != old.description
+    {
         return false;
     }
-    if truthy(persist.and_then(|p| p.get("columns"))) {
+    if crate::parser::py_truthy(persist.and_then(|p| p.get("columns"))) {
         let descriptions = |n: &SelectNode| -> Vec<(String, String)> {
             n.columns
                 .iter()
