@@ -1,0 +1,6 @@
+-- written with Windows line endings: raw_code and the checksum keep them,
+-- the compiled SQL has plain line breaks
+select
+    10 as top_n,
+    'a
+b' as two_lines
