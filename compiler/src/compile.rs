@@ -678,6 +678,17 @@ impl State<'_> {
         )
     }
 
+    /// Whether a node is enabled by the projects' configs, before properties
+    /// and `config()` have their say (the root project's word on a package's
+    /// node included).
+    fn enabled_before_patches(&self, n: &Node) -> bool {
+        let root = self.root_levels(n);
+        root.get("enabled")
+            .or_else(|| n.config.get("enabled"))
+            .and_then(Value::as_bool)
+            .unwrap_or(true)
+    }
+
     /// The root project's levels for a package node, merged (empty for the
     /// root project's own nodes). They go into its config after properties
     /// and `config()`: the root project has the last word on installed
@@ -901,11 +912,36 @@ impl State<'_> {
                         }
                         continue;
                     }
-                    let Some(&i) = index.get(&(
-                        rt.as_str().to_string(),
-                        pf.project.clone(),
-                        name.to_string(),
-                    )) else {
+                    let own = index
+                        .get(&(
+                            rt.as_str().to_string(),
+                            pf.project.clone(),
+                            name.to_string(),
+                        ))
+                        .copied();
+                    // As dbt-core looks a patch up: an enabled node of this
+                    // name in the file's package, else an enabled one in any
+                    // package (a root project's seed can take the patch of a
+                    // package's disabled seed), else the disabled one.
+                    let found = match own {
+                        Some(i) if self.enabled_before_patches(&nodes[i]) => Some(i),
+                        _ if matches!(
+                            rt,
+                            ResourceType::Model | ResourceType::Seed | ResourceType::Snapshot
+                        ) =>
+                        {
+                            nodes
+                                .iter()
+                                .position(|n| {
+                                    n.resource_type == rt
+                                        && n.name == name
+                                        && self.enabled_before_patches(n)
+                                })
+                                .or(own)
+                        }
+                        _ => own,
+                    };
+                    let Some(i) = found else {
                         self.diagnostics.push(
                             Diagnostic::warning(
                                 "unknown-patch",

@@ -274,7 +274,13 @@ fn collect(e: Expr, out: &mut Extraction) -> Option<()> {
             }
             match name.as_str() {
                 "ref" => out.refs.push(read_ref(args)?),
-                "source" => out.sources.push(read_source(args)?),
+                // dbt-core's static parser gives sources as a set: each once.
+                "source" => {
+                    let source = read_source(args)?;
+                    if !out.sources.contains(&source) {
+                        out.sources.push(source);
+                    }
+                }
                 "config" => {
                     if args.is_empty() {
                         return None;
@@ -386,6 +392,19 @@ fn config_value(e: Expr) -> Option<Value> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_source_named_twice_is_listed_once() {
+        let e = extract(
+            "select * from {{ source('s', 't') }} join {{ source('s', 'u') }} \
+             join {{ source('s', 't') }}",
+        )
+        .unwrap();
+        assert_eq!(
+            e.sources,
+            vec![("s".into(), "t".into()), ("s".into(), "u".into())]
+        );
+    }
 
     fn configs(src: &str) -> Option<Vec<Value>> {
         extract(src).map(|e| e.configs.into_iter().map(Value::Object).collect())
