@@ -919,7 +919,7 @@ impl Object for NodeCtx {
                 let a = positional(args);
                 let s = a.first().map(|v| v.to_string()).unwrap_or_default();
                 match serde_json::from_str::<serde_json::Value>(&s) {
-                    Ok(v) => Ok(Value::from(minijinja::value::Serde(&v))),
+                    Ok(v) => Ok(super::containers::from_json(&v)),
                     Err(e) => a
                         .get(1)
                         .cloned()
@@ -944,7 +944,7 @@ impl Object for NodeCtx {
                 let a = positional(args);
                 let s = a.first().map(|v| v.to_string()).unwrap_or_default();
                 match crate::yaml::parse("<fromyaml>", &s) {
-                    Ok(v) => Ok(Value::from(minijinja::value::Serde(&v))),
+                    Ok(v) => Ok(super::containers::from_json(&v)),
                     Err(e) => a
                         .get(1)
                         .cloned()

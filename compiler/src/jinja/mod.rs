@@ -9,6 +9,7 @@ pub mod context;
 pub mod extract;
 pub mod lexer;
 pub mod macros;
+pub mod methods;
 pub mod modules;
 pub mod relation;
 
@@ -43,12 +44,23 @@ pub fn environment(sources: Sources) -> Environment<'static> {
     env.set_auto_escape_callback(|_| AutoEscape::None);
     env.set_fuel(Some(FUEL_PER_RENDER));
     env.set_recursion_limit(200);
-    env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
+    env.set_unknown_method_callback(methods::unknown_method);
     env.set_loader(move |name| Ok(sources.get(name).cloned()));
     env.add_filter("as_bool", |v: minijinja::Value| v);
     env.add_filter("as_native", |v: minijinja::Value| v);
     env.add_filter("as_number", |v: minijinja::Value| v);
     env.add_filter("as_text", |v: minijinja::Value| v.to_string());
+    // Python lists: what `list` and `sort` return can be changed in place
+    // (`{% do (names | list).pop() %}`).
+    env.add_filter("list", |state: &minijinja::State, v: minijinja::Value| {
+        containers::to_list(minijinja::filters::list(state, v)?)
+    });
+    env.add_filter(
+        "sort",
+        |state: &minijinja::State, v: minijinja::Value, kwargs: minijinja::value::Kwargs| {
+            containers::to_list(minijinja::filters::sort(state, v, kwargs)?)
+        },
+    );
     // Jinja2's undefined has length 0 (a macro returning an unset variable
     // is counted as empty), and its `int` gives the default for text that
     // is no number instead of failing.
