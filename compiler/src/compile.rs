@@ -1729,7 +1729,19 @@ impl State<'_> {
                 Arc::new(move || JValue::from(minijinja::value::Serde(model_json(&snapshot)))),
             );
             let ctx = NodeCtx::new(state.shared.clone(), None, Mode::Parse, facts);
-            render_node(&env, &sources, &tname, lent.test_metadata.as_ref(), &ctx)
+            let props = lent
+                .test_metadata
+                .as_ref()
+                .and_then(|_| state.input.files.get(&lent.file))
+                .map(|f| &**f);
+            render_node(
+                &env,
+                &sources,
+                &tname,
+                lent.test_metadata.as_ref(),
+                props,
+                &ctx,
+            )
         };
         let work = |slot: &mut Option<Box<Node>>| {
             let mut n = slot.take().expect("each node is handed out once");
@@ -2871,7 +2883,8 @@ impl State<'_> {
             return None;
         }
         let take = |result| (result, std::mem::take(&mut *lock(&ctx.rec)));
-        if let Err(d) = jinja::render_test_kwargs(env, sources, &tm.kwargs, ctx) {
+        let props = self.input.files.get(&n.file).map(|f| &**f);
+        if let Err(d) = jinja::render_test_kwargs(env, sources, &tm.kwargs, ctx, props) {
             return Some(take(Err(d)));
         }
         let model = lock(&ctx.late)
@@ -3005,11 +3018,17 @@ impl State<'_> {
             if let Some(done) = self.builtin_test(&env, &sources, &tname, n, &ctx, &shapes) {
                 return Some(done);
             }
+            let props = n
+                .test_metadata
+                .as_ref()
+                .and_then(|_| self.input.files.get(&n.file))
+                .map(|f| &**f);
             Some(render_node(
                 &env,
                 &sources,
                 &tname,
                 n.test_metadata.as_ref(),
+                props,
                 &ctx,
             ))
         };
@@ -3292,15 +3311,18 @@ impl TestShape {
     }
 }
 
+/// Renders a node; a test's arguments first. `props` is the text of the
+/// file a test was declared in.
 fn render_node(
     env: &minijinja::Environment<'static>,
     sources: &Sources,
     template: &str,
     test: Option<&TestMetadata>,
+    props: Option<&str>,
     ctx: &Arc<NodeCtx>,
 ) -> (Result<String, Diagnostic>, crate::jinja::context::Recorded) {
     let result = match test {
-        Some(tm) => jinja::render_test_kwargs(env, sources, &tm.kwargs, ctx),
+        Some(tm) => jinja::render_test_kwargs(env, sources, &tm.kwargs, ctx, props),
         None => Ok(()),
     }
     .and_then(|_| jinja::render_once(env, sources, template, ctx));

@@ -159,7 +159,7 @@ pub fn config_env(
     e.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
     e.set_fuel(Some(100_000));
     // Python's string and dict methods (`target.database.replace(..)`).
-    e.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
+    e.set_unknown_method_callback(crate::jinja::methods::unknown_method);
     e.add_function(
         "env_var",
         move |args: Rest<JValue>| -> Result<JValue, Error> {

@@ -95,11 +95,7 @@ impl Object for MutList {
                 items.remove(at);
                 Ok(Value::from(()))
             }
-            ("index", [v]) => items
-                .iter()
-                .position(|x| x == v)
-                .map(Value::from)
-                .ok_or_else(|| invalid("value is not in list")),
+            ("index", args) => super::methods::list_index(&items, args),
             ("count", [v]) => Ok(Value::from(items.iter().filter(|x| *x == v).count())),
             ("reverse", []) => {
                 items.reverse();
@@ -211,6 +207,22 @@ impl Object for MutDict {
             }
             _ => Err(Error::from(ErrorKind::UnknownMethod)),
         }
+    }
+}
+
+/// A parsed JSON or YAML document as Python has it after `json.loads` or
+/// `yaml.safe_load`: lists and dicts that can be changed in place.
+pub fn from_json(v: &serde_json::Value) -> Value {
+    match v {
+        serde_json::Value::Array(items) => {
+            MutList::new_value(items.iter().map(from_json).collect())
+        }
+        serde_json::Value::Object(map) => MutDict::new_value(
+            map.iter()
+                .map(|(k, x)| (Value::from(k.as_str()), from_json(x)))
+                .collect(),
+        ),
+        leaf => Value::from(minijinja::value::Serde(leaf)),
     }
 }
 

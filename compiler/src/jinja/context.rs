@@ -919,7 +919,7 @@ impl Object for NodeCtx {
                 let a = positional(args);
                 let s = a.first().map(|v| v.to_string()).unwrap_or_default();
                 match serde_json::from_str::<serde_json::Value>(&s) {
-                    Ok(v) => Ok(Value::from(minijinja::value::Serde(&v))),
+                    Ok(v) => Ok(super::containers::from_json(&v)),
                     Err(e) => a
                         .get(1)
                         .cloned()
@@ -944,7 +944,7 @@ impl Object for NodeCtx {
                 let a = positional(args);
                 let s = a.first().map(|v| v.to_string()).unwrap_or_default();
                 match crate::yaml::parse("<fromyaml>", &s) {
-                    Ok(v) => Ok(Value::from(minijinja::value::Serde(&v))),
+                    Ok(v) => Ok(super::containers::from_json(&v)),
                     Err(e) => a
                         .get(1)
                         .cloned()
@@ -1762,7 +1762,9 @@ impl Object for ExceptionsObj {
 }
 
 /// `{% call statement(name, fetch_result=True) %}...{% endcall %}`: nothing is
-/// executed offline; `load_result(name)` then gives an empty table.
+/// executed offline; `load_result(name)` then gives an empty table. As dbt's
+/// macro, it counts as a macro the node calls, and renders its body only
+/// while compiling.
 #[derive(Debug)]
 struct StatementObj(Arc<NodeCtx>);
 
@@ -1779,10 +1781,15 @@ impl Object for StatementObj {
             .and_then(|v| v.as_str())
             .unwrap_or("main")
             .to_string();
+        // dbt's `statement` is a macro the node calls, and it renders its
+        // body only `if execute`: refs in the body are not dependencies.
+        self.0.record_call("macro.dbt.statement");
         if let Some(kw) = &kw {
             if kw.has("caller") {
                 let caller: Value = kw.get("caller")?;
-                caller.call(state, &[])?;
+                if self.0.mode == Mode::Compile {
+                    caller.call(state, &[])?;
+                }
             }
             for k in kw.args().map(str::to_string).collect::<Vec<_>>() {
                 let _: Value = kw.get(&k)?;
@@ -1798,5 +1805,36 @@ impl Object for StatementObj {
             ]),
         );
         Ok(Value::from(""))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::input::ProjectInput;
+
+    #[test]
+    fn a_statement_body_renders_only_when_executing() {
+        // dbt-core 1.11.16 parses `b` to depends_on {nodes: [], macros:
+        // [macro.dbt.statement]}: its `statement` renders the body only
+        // `if execute`, so the ref inside is no dependency.
+        let mut input = ProjectInput::default();
+        input.add_file(
+            "dbt_project.yml",
+            "name: t\nversion: '1.0'\nconfig-version: 2\nprofile: t\n",
+        );
+        input.add_file("models/a.sql", "select 1 as id".to_string());
+        input.add_file(
+            "models/b.sql",
+            "{% call statement('x', fetch_result=True) %}\nselect * from {{ ref('a') }}\n{% endcall %}\nselect 1 as id"
+                .to_string(),
+        );
+        let out = crate::compile(&input);
+        let b = &out.manifest.nodes["model.t.b"];
+        assert!(b.depends_on_nodes.is_empty(), "{:?}", b.depends_on_nodes);
+        assert_eq!(b.depends_on_macros, ["macro.dbt.statement"]);
+        assert_eq!(
+            b.compiled_code.as_deref().map(str::trim),
+            Some("select 1 as id")
+        );
     }
 }

@@ -9,6 +9,7 @@ pub mod context;
 pub mod extract;
 pub mod lexer;
 pub mod macros;
+pub mod methods;
 pub mod modules;
 pub mod relation;
 
@@ -43,12 +44,23 @@ pub fn environment(sources: Sources) -> Environment<'static> {
     env.set_auto_escape_callback(|_| AutoEscape::None);
     env.set_fuel(Some(FUEL_PER_RENDER));
     env.set_recursion_limit(200);
-    env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
+    env.set_unknown_method_callback(methods::unknown_method);
     env.set_loader(move |name| Ok(sources.get(name).cloned()));
     env.add_filter("as_bool", |v: minijinja::Value| v);
     env.add_filter("as_native", |v: minijinja::Value| v);
     env.add_filter("as_number", |v: minijinja::Value| v);
     env.add_filter("as_text", |v: minijinja::Value| v.to_string());
+    // Python lists: what `list` and `sort` return can be changed in place
+    // (`{% do (names | list).pop() %}`).
+    env.add_filter("list", |state: &minijinja::State, v: minijinja::Value| {
+        containers::to_list(minijinja::filters::list(state, v)?)
+    });
+    env.add_filter(
+        "sort",
+        |state: &minijinja::State, v: minijinja::Value, kwargs: minijinja::value::Kwargs| {
+            containers::to_list(minijinja::filters::sort(state, v, kwargs)?)
+        },
+    );
     // Jinja2's undefined has length 0 (a macro returning an unset variable
     // is counted as empty), and its `int` gives the default for text that
     // is no number instead of failing.
@@ -135,19 +147,27 @@ fn finish_render(
 /// before calling the test macro: every string is rendered natively (a lone
 /// `{{ expr }}` keeps its value), bare `ref(..)`/`source(..)`/`var(..)`/
 /// `env_var(..)`/`doc(..)` calls are wrapped in `{{ }}`, and `column_name` is
-/// left as written.
+/// left as written. `props` is the text of the properties file the test
+/// was declared in, where a failing argument is located.
 pub fn render_test_kwargs(
     env: &Environment<'static>,
     sources: &Sources,
     kwargs: &serde_json::Map<String, serde_json::Value>,
     ctx: &Arc<NodeCtx>,
+    props: Option<&str>,
 ) -> Result<(), Diagnostic> {
     let mut out: BTreeMap<String, minijinja::Value> = BTreeMap::new();
     for (k, v) in kwargs {
         let rendered = if k == "column_name" {
             minijinja::Value::from(minijinja::value::Serde(v.clone()))
         } else {
-            render_native(env, sources, v, ctx)?
+            let arg = Argument {
+                key: k,
+                props,
+                sources,
+                ctx,
+            };
+            render_native(env, v, &arg)?
         };
         out.insert(k.clone(), rendered);
     }
@@ -202,6 +222,24 @@ fn looks_like_call(s: &str) -> bool {
     })
 }
 
+/// `expr` with the rewrites a template's tags get (mutable list and dict
+/// literals, `datetime` arithmetic), so that an expression evaluated on its
+/// own means what it means inside `{{ }}` of a model.
+fn rewrite_expression(expr: &str) -> std::borrow::Cow<'_, str> {
+    let wrapped = format!("{{{{ {expr} }}}}");
+    let rewritten = lexer::rewrite_literals(&wrapped);
+    if rewritten == wrapped {
+        return std::borrow::Cow::Borrowed(expr);
+    }
+    match rewritten
+        .strip_prefix("{{ ")
+        .and_then(|r| r.strip_suffix(" }}"))
+    {
+        Some(inner) => std::borrow::Cow::Owned(inner.to_string()),
+        None => std::borrow::Cow::Borrowed(expr),
+    }
+}
+
 /// Python-literal coercion of a rendered string, as dbt's native renderer does.
 fn native_literal(s: String) -> minijinja::Value {
     let t = s.trim();
@@ -218,18 +256,75 @@ fn native_literal(s: String) -> minijinja::Value {
     }
 }
 
+/// The test argument being rendered, for locating its errors.
+struct Argument<'a> {
+    key: &'a str,
+    props: Option<&'a str>,
+    sources: &'a Sources,
+    ctx: &'a Arc<NodeCtx>,
+}
+
+impl Argument<'_> {
+    /// The diagnostic for `e`, raised while rendering `text` (a string of
+    /// this argument). An error inside a macro the argument called is
+    /// located in the macro; one in the argument's own text, at the text in
+    /// the properties file when it is found there once, or else at that
+    /// file.
+    fn diagnostic(&self, e: &Error, text: &str) -> Diagnostic {
+        let ctx = self.ctx;
+        let mut d = to_diagnostic(e, self.sources);
+        let inside_macro = e.name().is_some_and(|n| self.sources.get(n).is_some());
+        if !inside_macro {
+            d.file = Some(ctx.node.file.clone());
+            d.position = None;
+            d.span = None;
+            if let Some((props, at)) = self.props.and_then(|p| Some((p, find_in_yaml(p, text)?))) {
+                d = d.at_offset(props, at);
+            }
+        }
+        d.message = format!(
+            "in argument '{}' of test '{}': {}",
+            self.key, ctx.node.name, d.message
+        );
+        d.for_node(ctx.node.unique_id.clone())
+    }
+}
+
+/// Where a YAML string's `text` starts in `props`, if it is written there
+/// exactly once: as is, or single-quoted (quotes doubled). Only its first
+/// line is looked for.
+fn find_in_yaml(props: &str, text: &str) -> Option<usize> {
+    let first = text.lines().next().unwrap_or("").trim();
+    if first.is_empty() {
+        return None;
+    }
+    let once = |needle: &str| {
+        let mut hits = props.match_indices(needle).map(|(i, _)| i);
+        match (hits.next(), hits.next()) {
+            (Some(i), None) => Some(i),
+            _ => None,
+        }
+    };
+    once(first).or_else(|| {
+        first
+            .contains('\'')
+            .then(|| once(&first.replace('\'', "''")))
+            .flatten()
+    })
+}
+
 fn render_native(
     env: &Environment<'static>,
-    sources: &Sources,
     v: &serde_json::Value,
-    ctx: &Arc<NodeCtx>,
+    arg: &Argument<'_>,
 ) -> Result<minijinja::Value, Diagnostic> {
+    let ctx = arg.ctx;
     Ok(match v {
-        serde_json::Value::String(s) => {
-            let s = if looks_like_call(s) {
-                format!("{{{{ {s} }}}}")
+        serde_json::Value::String(raw) => {
+            let s = if looks_like_call(raw) {
+                format!("{{{{ {raw} }}}}")
             } else {
-                s.clone()
+                raw.clone()
             };
             if !(s.contains("{{") || s.contains("{%")) {
                 // Text goes through the template engine in dbt too, which
@@ -258,7 +353,7 @@ fn render_native(
                         Ok(v)
                     }
                     None => env
-                        .compile_expression(expr)
+                        .compile_expression(&rewrite_expression(expr))
                         .and_then(|e| e.eval(ctx.value())),
                 }
             } else {
@@ -269,16 +364,14 @@ fn render_native(
                 Ok(v) => v,
                 Err(e) => match return_value(&e) {
                     Some(v) => v,
-                    None => {
-                        return Err(to_diagnostic(&e, sources).for_node(ctx.node.unique_id.clone()))
-                    }
+                    None => return Err(arg.diagnostic(&e, raw)),
                 },
             }
         }
         serde_json::Value::Array(a) => {
             let items = a
                 .iter()
-                .map(|x| render_native(env, sources, x, ctx))
+                .map(|x| render_native(env, x, arg))
                 .collect::<Result<Vec<_>, _>>()?;
             containers::MutList::new_value(items)
         }
@@ -287,7 +380,7 @@ fn render_native(
             for (k, x) in o {
                 m.insert(
                     minijinja::Value::from(k.clone()),
-                    render_native(env, sources, x, ctx)?,
+                    render_native(env, x, arg)?,
                 );
             }
             containers::MutDict::new_value(m)
