@@ -710,6 +710,11 @@ impl State<'_> {
     fn unrendered_config(&self, n: &Node, calls: &[Map<String, Value>]) -> Map<String, Value> {
         let mut middle = n.unrendered_config.clone();
         let mut call = Map::new();
+        // A rendered generic test's builder config is a config call of its
+        // own in dbt-core, before the test's `config()`: their tags add up.
+        if n.test_metadata.is_some() && !calls.is_empty() {
+            crate::config::merge_config_call(&mut call, &std::mem::take(&mut middle));
+        }
         for c in calls {
             crate::config::merge_config_call(&mut call, c);
         }
@@ -1426,7 +1431,7 @@ impl State<'_> {
             Value::Object(o) => {
                 if let Some(tn) = o.get("test_name").and_then(|v| v.as_str()) {
                     let mut a = o.clone();
-                    a.remove("test_name");
+                    a.shift_remove("test_name");
                     (tn.to_string(), a)
                 } else if o.len() == 1 {
                     let (k, v) = o.iter().next().ok_or_else(|| bad("empty test".into()))?;
@@ -1455,7 +1460,7 @@ impl State<'_> {
             .project_flags
             .get("require_generic_test_arguments_property");
         if nested.and_then(Value::as_bool).unwrap_or(true) {
-            if let Some(Value::Object(a)) = args.remove("arguments") {
+            if let Some(Value::Object(a)) = args.shift_remove("arguments") {
                 for (k, v) in a {
                     args.insert(k, v);
                 }
@@ -1497,7 +1502,7 @@ impl State<'_> {
         }
         config.retain(|_, v| !v.is_null());
         let description = args
-            .remove("description")
+            .shift_remove("description")
             .and_then(|d| d.as_str().map(str::to_string))
             .unwrap_or_default();
         let model_str = match &target.kind {
@@ -1528,7 +1533,7 @@ impl State<'_> {
             _ => target.name.clone(),
         };
         let explicit_name = args
-            .remove("name")
+            .shift_remove("name")
             .and_then(|v| v.as_str().map(str::to_string));
         let (short, full) = match explicit_name {
             Some(n) => (n.clone(), n),
