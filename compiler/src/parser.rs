@@ -58,7 +58,8 @@ pub fn parse_macro_file(
                 } else {
                     b.name.clone()
                 };
-                let macro_sql = text[b.start..b.end].to_string();
+                let (sql_start, sql_end) = full_block_span(text, b.start, b.end);
+                let macro_sql = text[sql_start..sql_end].to_string();
                 // Rewrite `test x(` -> `macro test_x(` and `endtest` -> `endmacro`, keeping offsets of everything before.
                 let mut tmpl = String::new();
                 let line = text[..b.start].matches('\n').count();
@@ -99,6 +100,38 @@ pub fn parse_macro_file(
             BlockKind::Snapshot | BlockKind::Materialization => {}
         }
     }
+}
+
+/// Python's `\s`: Unicode whitespace and the four separators `str.isspace`
+/// adds (`\x1c`..`\x1f`).
+fn is_py_space(c: char) -> bool {
+    c.is_whitespace() || ('\x1c'..='\x1f').contains(&c)
+}
+
+/// The bytes dbt keeps as a block's text (its `macro_sql`), given the
+/// offsets of the opening `{%` and just past the closing `%}`. dbt's block
+/// scanner reads an opening `{%-` together with the whitespace before it
+/// (back to whatever it read last; a tag closed by `-%}` has already taken
+/// the whitespace after it), and a closing `-%}` together with the
+/// whitespace after it.
+fn full_block_span(text: &str, start: usize, end: usize) -> (usize, usize) {
+    let mut from = start;
+    if text[start..].starts_with("{%-") {
+        while let Some(c) = text[..from].chars().next_back().filter(|c| is_py_space(*c)) {
+            from -= c.len_utf8();
+        }
+        if text[..from].ends_with("-%}") {
+            from = start;
+        }
+    }
+    let mut to = end;
+    if text[..end].ends_with("-%}") {
+        to = text[end..]
+            .char_indices()
+            .find(|(_, c)| !is_py_space(*c))
+            .map_or(text.len(), |(i, _)| end + i);
+    }
+    (from, to)
 }
 
 /// Argument names from `(a, b=1, c='x')`.
@@ -669,6 +702,62 @@ mod tests {
             generic_test_names("accepted_values", "orders", args.as_object().unwrap());
         assert_eq!(full, "accepted_values_orders_status__placed__shipped");
         assert_eq!(short, full);
+    }
+
+    fn macro_sqls(text: &str) -> Vec<String> {
+        let (mut defs, mut docs, mut diags) = (Vec::new(), Vec::new(), Vec::new());
+        parse_macro_file(
+            "p",
+            "m.sql",
+            "macros/m.sql",
+            text,
+            &mut defs,
+            &mut docs,
+            &mut diags,
+        );
+        assert!(diags.is_empty(), "{diags:?}");
+        defs.into_iter().map(|d| d.macro_sql).collect()
+    }
+
+    #[test]
+    fn macro_sql_keeps_the_whitespace_dbt_reads_with_trimming_tags() {
+        // Plain tags: the block from `{%` to `%}`.
+        assert_eq!(
+            macro_sqls("\n{% macro a() %}x{% endmacro %}\n"),
+            ["{% macro a() %}x{% endmacro %}"]
+        );
+        // `{%-` takes the whitespace before it, `-%}` the whitespace after.
+        assert_eq!(
+            macro_sqls("-- c\n\n  {%- macro a() -%}\n x\n{%- endmacro -%}\n\n"),
+            ["\n\n  {%- macro a() -%}\n x\n{%- endmacro -%}\n\n"]
+        );
+        // Whitespace already taken by a tag closed with `-%}` is not taken
+        // again; a plain `%}` leaves it to the next block.
+        assert_eq!(
+            macro_sqls(
+                "{% macro a() %}1{% endmacro -%}\n\n{%- macro b() %}2{% endmacro %}\n {%- macro c() %}3{%- endmacro %}"
+            ),
+            [
+                "{% macro a() %}1{% endmacro -%}\n\n",
+                "{%- macro b() %}2{% endmacro %}",
+                "\n {%- macro c() %}3{%- endmacro %}"
+            ]
+        );
+        // After an expression or a comment, the whitespace is the block's.
+        assert_eq!(
+            macro_sqls(
+                "{{ x }}  {%- macro a() %}{% endmacro %}{# c #} {%- macro b() %}{% endmacro %}"
+            ),
+            [
+                "  {%- macro a() %}{% endmacro %}",
+                " {%- macro b() %}{% endmacro %}"
+            ]
+        );
+        // Tests too, and at the very start and end of a file.
+        assert_eq!(
+            macro_sqls("{%- test t(model) -%}x{%- endtest -%}"),
+            ["{%- test t(model) -%}x{%- endtest -%}"]
+        );
     }
 
     #[test]
