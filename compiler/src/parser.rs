@@ -77,6 +77,7 @@ pub fn parse_macro_file(
                 let end_kw_len = if b.kind == BlockKind::Test { 7 } else { 8 };
                 tmpl.push_str(&text[b.end_keyword_start + end_kw_len..b.end]);
                 let arguments = arg_names(after_name);
+                let calls = crate::jinja::calls::macro_calls(&tmpl);
                 out.push(MacroDef {
                     unique_id: format!("macro.{package}.{name}"),
                     package: package.to_string(),
@@ -87,6 +88,8 @@ pub fn parse_macro_file(
                     macro_sql,
                     template_source: crate::jinja::lexer::rewrite_literals(&tmpl),
                     arguments,
+                    calls,
+                    depends_on: Vec::new(),
                 });
             }
             BlockKind::Docs => docs.push(DocBlock {
@@ -113,8 +116,11 @@ fn is_py_space(c: char) -> bool {
 /// scanner reads an opening `{%-` together with the whitespace before it
 /// (back to whatever it read last; a tag closed by `-%}` has already taken
 /// the whitespace after it), and a closing `-%}` together with the
-/// whitespace after it.
+/// whitespace after it; it reads the file with surrounding whitespace
+/// stripped.
 fn full_block_span(text: &str, start: usize, end: usize) -> (usize, usize) {
+    let first = text.len() - text.trim_start_matches(is_py_space).len();
+    let last = text.trim_end_matches(is_py_space).len();
     let mut from = start;
     if text[start..].starts_with("{%-") {
         while let Some(c) = text[..from].chars().next_back().filter(|c| is_py_space(*c)) {
@@ -131,7 +137,7 @@ fn full_block_span(text: &str, start: usize, end: usize) -> (usize, usize) {
             .find(|(_, c)| !is_py_space(*c))
             .map_or(text.len(), |(i, _)| end + i);
     }
-    (from, to)
+    (from.max(first), to.min(last))
 }
 
 /// Argument names from `(a, b=1, c='x')`.
@@ -728,7 +734,7 @@ mod tests {
         );
         // `{%-` takes the whitespace before it, `-%}` the whitespace after.
         assert_eq!(
-            macro_sqls("-- c\n\n  {%- macro a() -%}\n x\n{%- endmacro -%}\n\n"),
+            macro_sqls("-- c\n\n  {%- macro a() -%}\n x\n{%- endmacro -%}\n\n-- d"),
             ["\n\n  {%- macro a() -%}\n x\n{%- endmacro -%}\n\n"]
         );
         // Whitespace already taken by a tag closed with `-%}` is not taken
@@ -753,9 +759,9 @@ mod tests {
                 " {%- macro b() %}{% endmacro %}"
             ]
         );
-        // Tests too, and at the very start and end of a file.
+        // Tests too; the file's own surrounding whitespace is never taken.
         assert_eq!(
-            macro_sqls("{%- test t(model) -%}x{%- endtest -%}"),
+            macro_sqls(" \n{%- test t(model) -%}x{%- endtest -%}\n"),
             ["{%- test t(model) -%}x{%- endtest -%}"]
         );
     }
