@@ -368,6 +368,17 @@ fn run(
         }
     }
 
+    let dispatch: BTreeMap<String, Vec<String>> = root.dispatch.iter().cloned().collect();
+    let dependencies: BTreeSet<String> = projects
+        .iter()
+        .map(|p| p.name.clone())
+        .chain(["dbt".to_string(), adapter.internal_package.to_string()])
+        .collect();
+    let prefixes: Vec<&str> = adapter.macro_prefixes().collect();
+    table.resolve_depends_on(
+        &|ns| crate::jinja::context::dispatch_search(&dispatch, &dependencies, &root.name, ns),
+        &prefixes,
+    );
     let shared = Arc::new(Shared {
         macros: table,
         adapter,
@@ -375,12 +386,8 @@ fn run(
         env: input.env.clone(),
         invocation: input.invocation.clone(),
         root_project: root.name.clone(),
-        dispatch: root.dispatch.iter().cloned().collect(),
-        dependencies: projects
-            .iter()
-            .map(|p| p.name.clone())
-            .chain(["dbt".to_string(), adapter.internal_package.to_string()])
-            .collect(),
+        dispatch,
+        dependencies,
         target_value: OnceLock::new(),
         project_flags: root
             .raw

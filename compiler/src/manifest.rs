@@ -447,7 +447,7 @@ fn macro_json(d: &crate::jinja::macros::MacroDef) -> Value {
     json!({
         "name": d.name, "resource_type": "macro", "package_name": d.package,
         "path": d.original_file_path, "original_file_path": d.original_file_path,
-        "unique_id": d.unique_id, "macro_sql": d.macro_sql, "depends_on": {"macros": []},
+        "unique_id": d.unique_id, "macro_sql": d.macro_sql, "depends_on": {"macros": d.depends_on},
         "description": "", "meta": {}, "docs": {"show": true, "node_color": null},
         "config": {"meta": {}, "docs": {"show": true, "node_color": null}},
         "patch_path": null, "arguments": [], "created_at": 0.0, "supported_languages": null,
