@@ -90,6 +90,7 @@ pub fn parse_macro_file(
                     arguments,
                     calls,
                     depends_on: Vec::new(),
+                    patch: None,
                 });
             }
             BlockKind::Docs => docs.push(DocBlock {
@@ -107,7 +108,7 @@ pub fn parse_macro_file(
 
 /// Python's `\s`: Unicode whitespace and the four separators `str.isspace`
 /// adds (`\x1c`..`\x1f`).
-fn is_py_space(c: char) -> bool {
+pub(crate) fn is_py_space(c: char) -> bool {
     c.is_whitespace() || ('\x1c'..='\x1f').contains(&c)
 }
 
@@ -179,6 +180,60 @@ fn arg_names(header: &str) -> Vec<String> {
             (!n.is_empty()).then_some(n)
         })
         .collect()
+}
+
+/// A macro's entry under `macros:` in a properties file, as dbt-core's
+/// macro patch keeps it; `None` without a name.
+pub fn macro_patch(
+    package: &str,
+    original_file_path: &str,
+    entry: &Value,
+) -> Option<(String, crate::jinja::macros::MacroPatch)> {
+    let name = entry.get("name")?.as_str()?.to_string();
+    let text = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or_default().to_string();
+    let config = entry.get("config");
+    let mut meta = entry
+        .get("meta")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    if let Some(m) = config
+        .and_then(|c| c.get("meta"))
+        .and_then(Value::as_object)
+    {
+        meta.extend(m.iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
+    let docs = config
+        .and_then(|c| c.get("docs"))
+        .filter(|d| d.as_object().is_some_and(|o| !o.is_empty()))
+        .or_else(|| entry.get("docs"));
+    let docs = serde_json::json!({
+        "show": docs.and_then(|d| d.get("show")).and_then(Value::as_bool).unwrap_or(true),
+        "node_color": docs.and_then(|d| d.get("node_color")).cloned().unwrap_or(Value::Null),
+    });
+    let arguments = entry
+        .get("arguments")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|a| {
+            Some(serde_json::json!({
+                "name": a.get("name")?.as_str()?,
+                "type": a.get("type").and_then(Value::as_str),
+                "description": text(a.get("description")),
+            }))
+        })
+        .collect();
+    Some((
+        name,
+        crate::jinja::macros::MacroPatch {
+            patch_path: format!("{package}://{original_file_path}"),
+            description: text(entry.get("description")),
+            arguments,
+            meta: Value::Object(meta),
+            docs,
+        },
+    ))
 }
 
 /// A SQL file found in a resource directory.
@@ -764,6 +819,39 @@ mod tests {
             macro_sqls(" \n{%- test t(model) -%}x{%- endtest -%}\n"),
             ["{%- test t(model) -%}x{%- endtest -%}"]
         );
+    }
+
+    #[test]
+    fn macro_patches_merge_config_as_dbt_core_does() {
+        let entry = json!({
+            "name": "m", "description": "d",
+            "meta": {"a": 1, "b": 1}, "config": {"meta": {"b": 2}, "docs": {"show": false}},
+            "docs": {"node_color": "red"},
+            "arguments": [{"name": "x", "type": "string"}, {"name": "y", "description": "why"}, {"type": "no name"}],
+        });
+        let (name, p) = macro_patch("pkg", "macros/m.yml", &entry).unwrap();
+        assert_eq!(name, "m");
+        assert_eq!(p.patch_path, "pkg://macros/m.yml");
+        assert_eq!(p.description, "d");
+        assert_eq!(p.meta, json!({"a": 1, "b": 2}));
+        // `config.docs` wins over `docs` whole, not key by key.
+        assert_eq!(p.docs, json!({"show": false, "node_color": null}));
+        assert_eq!(
+            p.arguments,
+            [
+                json!({"name": "x", "type": "string", "description": ""}),
+                json!({"name": "y", "type": null, "description": "why"})
+            ]
+        );
+        let (_, p) = macro_patch(
+            "pkg",
+            "m.yml",
+            &json!({"name": "m", "docs": {"node_color": "red"}}),
+        )
+        .unwrap();
+        assert_eq!(p.docs, json!({"show": true, "node_color": "red"}));
+        assert_eq!((p.description.as_str(), &p.meta), ("", &json!({})));
+        assert!(macro_patch("pkg", "m.yml", &json!({"description": "no name"})).is_none());
     }
 
     #[test]

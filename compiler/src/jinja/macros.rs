@@ -27,6 +27,22 @@ pub struct MacroDef {
     /// The macros it calls, as dbt-core records them (`depends_on.macros`):
     /// filled in by [`MacroTable::resolve_depends_on`].
     pub depends_on: Vec<String>,
+    /// Its entry under `macros:` in a properties file, if any.
+    pub patch: Option<Box<MacroPatch>>,
+}
+
+/// What a properties file says of a macro, as dbt-core keeps it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MacroPatch {
+    /// `<package>://<path of the properties file>`.
+    pub patch_path: String,
+    pub description: String,
+    /// `{name, type, description}` for each argument listed.
+    pub arguments: Vec<serde_json::Value>,
+    /// `meta` with `config.meta` over it.
+    pub meta: serde_json::Value,
+    /// `config.docs`, else `docs`, as `{show, node_color}`.
+    pub docs: serde_json::Value,
 }
 
 /// dbt's macros that this compiler provides natively rather than as
@@ -113,6 +129,14 @@ impl MacroTable {
             .get(package)
             .and_then(|p| p.get(name))
             .cloned()
+    }
+
+    /// A macro of a package to change (call [`MacroTable::finish`] after).
+    pub fn get_mut(&mut self, package: &str, name: &str) -> Option<&mut MacroDef> {
+        self.by_package
+            .get_mut(package)
+            .and_then(|p| p.get_mut(name))
+            .map(Arc::make_mut)
     }
 
     /// A macro by name as dbt-core's parser resolves `package.name` (or a
