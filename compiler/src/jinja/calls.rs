@@ -158,20 +158,15 @@ fn args(list: &[CallArg<'_>], out: &mut Vec<PossibleCall>) {
 
 fn call(c: &ast::Call<'_>, out: &mut Vec<PossibleCall>) {
     match &c.expr {
-        Expr::Var(v) => {
-            if !NOT_MACROS.contains(&v.id) {
-                push(out, PossibleCall::Named(v.id.to_string()));
-            }
+        Expr::Var(v) if !NOT_MACROS.contains(&v.id) => {
+            push(out, PossibleCall::Named(v.id.to_string()))
         }
         Expr::GetAttr(g) => match &g.expr {
-            Expr::Var(v) if v.id == "adapter" => {
-                if g.name == "dispatch" {
-                    if let Some(d) = dispatch(&c.args) {
-                        out.push(d);
-                    }
-                }
+            Expr::Var(v) if v.id != "adapter" => {
+                push(out, PossibleCall::Named(format!("{}.{}", v.id, g.name)))
             }
-            Expr::Var(v) => push(out, PossibleCall::Named(format!("{}.{}", v.id, g.name))),
+            // Other `adapter.` calls are the adapter's own methods.
+            Expr::Var(_) if g.name == "dispatch" => out.extend(dispatch(&c.args)),
             _ => {}
         },
         _ => {}
