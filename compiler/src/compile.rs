@@ -150,6 +150,49 @@ impl<K, V: Clone> LevelCache<K, V> {
     }
 }
 
+/// Applies the `macros:` entries of properties files to the macros of
+/// their package, in file order, as dbt-core does: an entry for a macro
+/// that does not exist is a warning, a second entry for one an error.
+fn patch_macros(table: &mut MacroTable, props: &[PropertiesFile], diags: &mut Vec<Diagnostic>) {
+    for pf in props {
+        let Some(entries) = pf.value.get("macros").and_then(Value::as_array) else {
+            continue;
+        };
+        for entry in entries {
+            let Some((name, patch)) =
+                parser::macro_patch(&pf.project, &pf.original_file_path, entry)
+            else {
+                continue;
+            };
+            let Some(m) = table.get_mut(&pf.project, &name) else {
+                diags.push(
+                    Diagnostic::warning(
+                        "macro-not-found",
+                        format!("properties are given for macro '{name}', which does not exist"),
+                    )
+                    .in_file(pf.file.clone()),
+                );
+                continue;
+            };
+            if let Some(existing) = &m.patch {
+                diags.push(
+                    Diagnostic::error(
+                        "duplicate-macro-patch",
+                        format!(
+                            "macro '{name}' has properties twice (also in {})",
+                            existing.patch_path
+                        ),
+                    )
+                    .in_file(pf.file.clone()),
+                );
+                continue;
+            }
+            m.patch = Some(Box::new(patch));
+        }
+    }
+    table.finish();
+}
+
 fn run(
     input: &ProjectInput,
     compile_nodes: bool,
@@ -358,6 +401,18 @@ fn run(
         }
     }
 
+    patch_macros(&mut table, &props, &mut out.diagnostics);
+    let dispatch: BTreeMap<String, Vec<String>> = root.dispatch.iter().cloned().collect();
+    let dependencies: BTreeSet<String> = projects
+        .iter()
+        .map(|p| p.name.clone())
+        .chain(["dbt".to_string(), adapter.internal_package.to_string()])
+        .collect();
+    let prefixes: Vec<&str> = adapter.macro_prefixes().collect();
+    table.resolve_depends_on(
+        &|ns| crate::jinja::context::dispatch_search(&dispatch, &dependencies, &root.name, ns),
+        &prefixes,
+    );
     let shared = Arc::new(Shared {
         macros: table,
         adapter,
@@ -365,12 +420,8 @@ fn run(
         env: input.env.clone(),
         invocation: input.invocation.clone(),
         root_project: root.name.clone(),
-        dispatch: root.dispatch.iter().cloned().collect(),
-        dependencies: projects
-            .iter()
-            .map(|p| p.name.clone())
-            .chain(["dbt".to_string(), adapter.internal_package.to_string()])
-            .collect(),
+        dispatch,
+        dependencies,
         target_value: OnceLock::new(),
         project_flags: root
             .raw

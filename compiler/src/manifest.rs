@@ -447,13 +447,24 @@ impl<K: Serialize, V: Serialize, I: Iterator<Item = (K, V)>> Serialize for Strea
 }
 
 fn macro_json(d: &crate::jinja::macros::MacroDef) -> Value {
+    let docs = || json!({"show": true, "node_color": null});
+    let (description, meta, docs, patch_path, arguments) = match &d.patch {
+        Some(p) => (
+            json!(p.description),
+            p.meta.clone(),
+            p.docs.clone(),
+            json!(p.patch_path),
+            json!(p.arguments),
+        ),
+        None => (json!(""), json!({}), docs(), Value::Null, json!([])),
+    };
     json!({
         "name": d.name, "resource_type": "macro", "package_name": d.package,
         "path": d.original_file_path, "original_file_path": d.original_file_path,
-        "unique_id": d.unique_id, "macro_sql": d.macro_sql, "depends_on": {"macros": []},
-        "description": "", "meta": {}, "docs": {"show": true, "node_color": null},
-        "config": {"meta": {}, "docs": {"show": true, "node_color": null}},
-        "patch_path": null, "arguments": [], "created_at": 0.0, "supported_languages": null,
+        "unique_id": d.unique_id, "macro_sql": d.macro_sql, "depends_on": {"macros": d.depends_on},
+        "description": description, "meta": meta, "docs": docs,
+        "config": {"meta": meta, "docs": docs},
+        "patch_path": patch_path, "arguments": arguments, "created_at": 0.0, "supported_languages": null,
     })
 }
 

@@ -58,7 +58,8 @@ pub fn parse_macro_file(
                 } else {
                     b.name.clone()
                 };
-                let macro_sql = text[b.start..b.end].to_string();
+                let (sql_start, sql_end) = full_block_span(text, b.start, b.end);
+                let macro_sql = text[sql_start..sql_end].to_string();
                 // Rewrite `test x(` -> `macro test_x(` and `endtest` -> `endmacro`, keeping offsets of everything before.
                 let mut tmpl = String::new();
                 let line = text[..b.start].matches('\n').count();
@@ -76,6 +77,7 @@ pub fn parse_macro_file(
                 let end_kw_len = if b.kind == BlockKind::Test { 7 } else { 8 };
                 tmpl.push_str(&text[b.end_keyword_start + end_kw_len..b.end]);
                 let arguments = arg_names(after_name);
+                let calls = crate::jinja::calls::macro_calls(&tmpl);
                 out.push(MacroDef {
                     unique_id: format!("macro.{package}.{name}"),
                     package: package.to_string(),
@@ -86,6 +88,9 @@ pub fn parse_macro_file(
                     macro_sql,
                     template_source: crate::jinja::lexer::rewrite_literals(&tmpl),
                     arguments,
+                    calls,
+                    depends_on: Vec::new(),
+                    patch: None,
                 });
             }
             BlockKind::Docs => docs.push(DocBlock {
@@ -99,6 +104,41 @@ pub fn parse_macro_file(
             BlockKind::Snapshot | BlockKind::Materialization => {}
         }
     }
+}
+
+/// Python's `\s`: Unicode whitespace and the four separators `str.isspace`
+/// adds (`\x1c`..`\x1f`).
+pub(crate) fn is_py_space(c: char) -> bool {
+    c.is_whitespace() || ('\x1c'..='\x1f').contains(&c)
+}
+
+/// The bytes dbt keeps as a block's text (its `macro_sql`), given the
+/// offsets of the opening `{%` and just past the closing `%}`. dbt's block
+/// scanner reads an opening `{%-` together with the whitespace before it
+/// (back to whatever it read last; a tag closed by `-%}` has already taken
+/// the whitespace after it), and a closing `-%}` together with the
+/// whitespace after it; it reads the file with surrounding whitespace
+/// stripped.
+fn full_block_span(text: &str, start: usize, end: usize) -> (usize, usize) {
+    let first = text.len() - text.trim_start_matches(is_py_space).len();
+    let last = text.trim_end_matches(is_py_space).len();
+    let mut from = start;
+    if text[start..].starts_with("{%-") {
+        while let Some(c) = text[..from].chars().next_back().filter(|c| is_py_space(*c)) {
+            from -= c.len_utf8();
+        }
+        if text[..from].ends_with("-%}") {
+            from = start;
+        }
+    }
+    let mut to = end;
+    if text[..end].ends_with("-%}") {
+        to = text[end..]
+            .char_indices()
+            .find(|(_, c)| !is_py_space(*c))
+            .map_or(text.len(), |(i, _)| end + i);
+    }
+    (from.max(first), to.min(last))
 }
 
 /// Argument names from `(a, b=1, c='x')`.
@@ -140,6 +180,60 @@ fn arg_names(header: &str) -> Vec<String> {
             (!n.is_empty()).then_some(n)
         })
         .collect()
+}
+
+/// A macro's entry under `macros:` in a properties file, as dbt-core's
+/// macro patch keeps it; `None` without a name.
+pub fn macro_patch(
+    package: &str,
+    original_file_path: &str,
+    entry: &Value,
+) -> Option<(String, crate::jinja::macros::MacroPatch)> {
+    let name = entry.get("name")?.as_str()?.to_string();
+    let text = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or_default().to_string();
+    let config = entry.get("config");
+    let mut meta = entry
+        .get("meta")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    if let Some(m) = config
+        .and_then(|c| c.get("meta"))
+        .and_then(Value::as_object)
+    {
+        meta.extend(m.iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
+    let docs = config
+        .and_then(|c| c.get("docs"))
+        .filter(|d| d.as_object().is_some_and(|o| !o.is_empty()))
+        .or_else(|| entry.get("docs"));
+    let docs = serde_json::json!({
+        "show": docs.and_then(|d| d.get("show")).and_then(Value::as_bool).unwrap_or(true),
+        "node_color": docs.and_then(|d| d.get("node_color")).cloned().unwrap_or(Value::Null),
+    });
+    let arguments = entry
+        .get("arguments")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|a| {
+            Some(serde_json::json!({
+                "name": a.get("name")?.as_str()?,
+                "type": a.get("type").and_then(Value::as_str),
+                "description": text(a.get("description")),
+            }))
+        })
+        .collect();
+    Some((
+        name,
+        crate::jinja::macros::MacroPatch {
+            patch_path: format!("{package}://{original_file_path}"),
+            description: text(entry.get("description")),
+            arguments,
+            meta: Value::Object(meta),
+            docs,
+        },
+    ))
 }
 
 /// A SQL file found in a resource directory.
@@ -681,6 +775,95 @@ mod tests {
             generic_test_names("accepted_values", "orders", args.as_object().unwrap());
         assert_eq!(full, "accepted_values_orders_status__placed__shipped");
         assert_eq!(short, full);
+    }
+
+    fn macro_sqls(text: &str) -> Vec<String> {
+        let (mut defs, mut docs, mut diags) = (Vec::new(), Vec::new(), Vec::new());
+        parse_macro_file(
+            "p",
+            "m.sql",
+            "macros/m.sql",
+            text,
+            &mut defs,
+            &mut docs,
+            &mut diags,
+        );
+        assert!(diags.is_empty(), "{diags:?}");
+        defs.into_iter().map(|d| d.macro_sql).collect()
+    }
+
+    #[test]
+    fn macro_sql_keeps_the_whitespace_dbt_reads_with_trimming_tags() {
+        // Plain tags: the block from `{%` to `%}`.
+        assert_eq!(
+            macro_sqls("\n{% macro a() %}x{% endmacro %}\n"),
+            ["{% macro a() %}x{% endmacro %}"]
+        );
+        // `{%-` takes the whitespace before it, `-%}` the whitespace after.
+        assert_eq!(
+            macro_sqls("-- c\n\n  {%- macro a() -%}\n x\n{%- endmacro -%}\n\n-- d"),
+            ["\n\n  {%- macro a() -%}\n x\n{%- endmacro -%}\n\n"]
+        );
+        // Whitespace already taken by a tag closed with `-%}` is not taken
+        // again; a plain `%}` leaves it to the next block.
+        assert_eq!(
+            macro_sqls(
+                "{% macro a() %}1{% endmacro -%}\n\n{%- macro b() %}2{% endmacro %}\n {%- macro c() %}3{%- endmacro %}"
+            ),
+            [
+                "{% macro a() %}1{% endmacro -%}\n\n",
+                "{%- macro b() %}2{% endmacro %}",
+                "\n {%- macro c() %}3{%- endmacro %}"
+            ]
+        );
+        // After an expression or a comment, the whitespace is the block's.
+        assert_eq!(
+            macro_sqls(
+                "{{ x }}  {%- macro a() %}{% endmacro %}{# c #} {%- macro b() %}{% endmacro %}"
+            ),
+            [
+                "  {%- macro a() %}{% endmacro %}",
+                " {%- macro b() %}{% endmacro %}"
+            ]
+        );
+        // Tests too; the file's own surrounding whitespace is never taken.
+        assert_eq!(
+            macro_sqls(" \n{%- test t(model) -%}x{%- endtest -%}\n"),
+            ["{%- test t(model) -%}x{%- endtest -%}"]
+        );
+    }
+
+    #[test]
+    fn macro_patches_merge_config_as_dbt_core_does() {
+        let entry = json!({
+            "name": "m", "description": "d",
+            "meta": {"a": 1, "b": 1}, "config": {"meta": {"b": 2}, "docs": {"show": false}},
+            "docs": {"node_color": "red"},
+            "arguments": [{"name": "x", "type": "string"}, {"name": "y", "description": "why"}, {"type": "no name"}],
+        });
+        let (name, p) = macro_patch("pkg", "macros/m.yml", &entry).unwrap();
+        assert_eq!(name, "m");
+        assert_eq!(p.patch_path, "pkg://macros/m.yml");
+        assert_eq!(p.description, "d");
+        assert_eq!(p.meta, json!({"a": 1, "b": 2}));
+        // `config.docs` wins over `docs` whole, not key by key.
+        assert_eq!(p.docs, json!({"show": false, "node_color": null}));
+        assert_eq!(
+            p.arguments,
+            [
+                json!({"name": "x", "type": "string", "description": ""}),
+                json!({"name": "y", "type": null, "description": "why"})
+            ]
+        );
+        let (_, p) = macro_patch(
+            "pkg",
+            "m.yml",
+            &json!({"name": "m", "docs": {"node_color": "red"}}),
+        )
+        .unwrap();
+        assert_eq!(p.docs, json!({"show": true, "node_color": "red"}));
+        assert_eq!((p.description.as_str(), &p.meta), ("", &json!({})));
+        assert!(macro_patch("pkg", "m.yml", &json!({"description": "no name"})).is_none());
     }
 
     #[test]

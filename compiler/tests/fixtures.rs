@@ -62,3 +62,36 @@ fn fixtures() {
         insta::assert_snapshot!(render(&input));
     });
 }
+
+/// `macros:` entries of properties files document their macros; one for a
+/// macro that does not exist warns, a second one for a macro errs.
+#[test]
+fn macro_properties() {
+    let mut input = ProjectInput::default();
+    input.add_file("dbt_project.yml", "name: p\nversion: '1'\nprofile: p\n");
+    input.add_file("models/m.sql", "select {{ double('1') }}\n");
+    input.add_file(
+        "macros/double.sql",
+        "{% macro double(x) %}{{ x }} * 2{% endmacro %}",
+    );
+    input.add_file(
+        "macros/double.yml",
+        "macros:\n  - name: double\n    description: |\n      Twice.\n    arguments:\n      - name: x\n        type: string\n  - name: nothing\n",
+    );
+    input.add_file(
+        "macros/z_again.yml",
+        "macros:\n  - name: double\n    description: again\n",
+    );
+    let out = trellis_compiler::parse(&input);
+    let manifest = trellis_compiler::manifest::to_json(&out, &input);
+    let m = &manifest["macros"]["macro.p.double"];
+    assert_eq!(m["description"], "Twice.\n");
+    assert_eq!(m["patch_path"], "p://macros/double.yml");
+    assert_eq!(
+        m["arguments"],
+        serde_json::json!([{"name": "x", "type": "string", "description": ""}])
+    );
+    let codes: Vec<&str> = out.diagnostics.iter().map(|d| d.code).collect();
+    assert!(codes.contains(&"macro-not-found"), "{codes:?}");
+    assert!(codes.contains(&"duplicate-macro-patch"), "{codes:?}");
+}

@@ -72,6 +72,25 @@ pub const FIELDS: &[&str] = &[
     "filter",
 ];
 
+/// The fields compared for every macro of the project and its packages
+/// (dbt's own macros are ours, written anew, and are not compared).
+pub const MACRO_FIELDS: &[&str] = &[
+    "macro_sql",
+    "depends_on",
+    "description",
+    "arguments",
+    "patch_path",
+    "meta",
+    "docs",
+    "config",
+    "path",
+    "original_file_path",
+    "supported_languages",
+];
+
+/// dbt-core's internal packages: their macros are not compared.
+const INTERNAL_PACKAGES: &[&str] = &["dbt", "dbt_duckdb", "dbt_postgres"];
+
 /// Result of comparing one example.
 #[derive(Debug, Default)]
 pub struct Comparison {
@@ -167,6 +186,49 @@ pub fn compare(golden: &Value, ours: &Value) -> Comparison {
             }
         }
     }
+    compare_macros(golden, ours, &mut c);
     c.differences.sort();
     c
+}
+
+fn compare_macros(golden: &Value, ours: &Value, c: &mut Comparison) {
+    let empty = serde_json::Map::new();
+    let g = golden
+        .get("macros")
+        .and_then(|v| v.as_object())
+        .unwrap_or(&empty);
+    let o = ours
+        .get("macros")
+        .and_then(|v| v.as_object())
+        .unwrap_or(&empty);
+    let compared = |m: &Value| {
+        m.get("package_name")
+            .and_then(Value::as_str)
+            .is_some_and(|p| !INTERNAL_PACKAGES.contains(&p))
+    };
+    for (id, gm) in g.iter().filter(|(_, m)| compared(m)) {
+        c.checked += 1;
+        let Some(om) = o.get(id) else {
+            c.differences.push(format!("{id} missing"));
+            continue;
+        };
+        c.matched += 1;
+        for f in MACRO_FIELDS {
+            c.checked += 1;
+            let (a, b) = (norm(f, gm.get(*f)), norm(f, om.get(*f)));
+            if a == b {
+                c.matched += 1;
+            } else {
+                let key = format!("{id} {f}");
+                c.details
+                    .insert(key.clone(), format!("dbt:     {a}\ntrellis: {b}"));
+                c.differences.push(key);
+            }
+        }
+    }
+    for (id, _) in o.iter().filter(|(_, m)| compared(m)) {
+        if !g.contains_key(id) {
+            c.differences.push(format!("{id} unexpected"));
+        }
+    }
 }

@@ -38,6 +38,16 @@ pub struct AdapterSpec {
     pub type_labels: &'static [(&'static str, &'static str)],
 }
 
+impl AdapterSpec {
+    /// The prefixes `adapter.dispatch` tries, in order: this adapter's type,
+    /// its parents', then `default`.
+    pub fn macro_prefixes(&self) -> impl Iterator<Item = &'static str> + '_ {
+        std::iter::once(self.type_name)
+            .chain(self.parents.iter().copied())
+            .chain(std::iter::once("default"))
+    }
+}
+
 pub const ADAPTERS: &[AdapterSpec] = &[
     AdapterSpec {
         type_name: "duckdb",
@@ -103,6 +113,28 @@ pub struct Recorded {
     pub statements: BTreeMap<String, Value>,
 }
 
+/// The packages `adapter.dispatch(.., namespace)` looks in, in order
+/// (`None`: by name, as an unqualified call would find it): the root
+/// project's `dispatch:` search order for the namespace, else the root
+/// project then the namespace if it is a known package, else by name.
+pub fn dispatch_search(
+    dispatch: &BTreeMap<String, Vec<String>>,
+    dependencies: &BTreeSet<String>,
+    root_project: &str,
+    namespace: Option<&str>,
+) -> Vec<Option<String>> {
+    match namespace {
+        None => vec![None],
+        Some(ns) => match dispatch.get(ns) {
+            Some(order) => order.iter().cloned().map(Some).collect(),
+            None if dependencies.contains(ns) => {
+                vec![Some(root_project.to_string()), Some(ns.to_string())]
+            }
+            None => vec![None],
+        },
+    }
+}
+
 /// Everything shared by all renders of one compile.
 pub struct Shared {
     pub macros: MacroTable,
@@ -133,9 +165,7 @@ impl Shared {
     }
 
     fn macro_prefixes(&self) -> impl Iterator<Item = &'static str> + '_ {
-        std::iter::once(self.adapter.type_name)
-            .chain(self.adapter.parents.iter().copied())
-            .chain(std::iter::once("default"))
+        self.adapter.macro_prefixes()
     }
 }
 
@@ -526,16 +556,12 @@ impl NodeCtx {
         macro_name: &str,
         namespace: Option<&str>,
     ) -> Result<Arc<MacroDef>, Vec<String>> {
-        let search: Vec<Option<String>> = match namespace {
-            None => vec![None],
-            Some(ns) => match self.shared.dispatch.get(ns) {
-                Some(order) => order.iter().cloned().map(Some).collect(),
-                None if self.shared.dependencies.iter().any(|d| d == ns) => {
-                    vec![Some(self.shared.root_project.clone()), Some(ns.to_string())]
-                }
-                None => vec![None],
-            },
-        };
+        let search = dispatch_search(
+            &self.shared.dispatch,
+            &self.shared.dependencies,
+            &self.shared.root_project,
+            namespace,
+        );
         let mut candidate = String::new();
         for pkg in &search {
             for prefix in self.shared.macro_prefixes() {

@@ -4,6 +4,7 @@
 //! macros resolve each other through the node's context, as in dbt.
 
 pub mod arith;
+pub mod calls;
 pub mod containers;
 pub mod context;
 pub mod extract;
