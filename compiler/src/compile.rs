@@ -262,15 +262,28 @@ fn run(
         let mut dirs = p.macro_paths.clone();
         dirs.extend(p.test_paths.iter().map(|t| format!("{t}/generic")));
         for f in find_files(&input.files, p, &dirs, &[".sql"], &prefixes) {
+            let before = macro_defs.len();
+            let text = &input.files[f.file];
             parser::parse_macro_file(
                 &p.name,
                 f.file,
                 &format!("{}/{}", f.dir, f.rel),
-                &input.files[f.file],
+                text,
                 &mut macro_defs,
                 &mut docs,
                 &mut out.diagnostics,
             );
+            // `macro_sql` keeps the file's own line endings.
+            if input.written.contains_key(f.file) {
+                for d in &mut macro_defs[before..] {
+                    let written = text
+                        .find(d.macro_sql.as_str())
+                        .and_then(|at| input.written_span(f.file, at, at + d.macro_sql.len()));
+                    if let Some(w) = written {
+                        d.macro_sql = w.to_string();
+                    }
+                }
+            }
         }
         for f in find_files(&input.files, p, &p.docs_paths, &[".md"], &prefixes) {
             let mut ignored = Vec::new();

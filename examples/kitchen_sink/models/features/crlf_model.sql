@@ -3,4 +3,5 @@
 select
     {{ var('top_n', 10) }} as top_n,
     'a
-b' as two_lines
+b' as two_lines,
+    {{ crlf_greeting("'you'") }} as greeting

@@ -3,4 +3,5 @@
 select
     10 as top_n,
     'a
-b' as two_lines
+b' as two_lines,
+    'hello, ' || 'you' as greeting
