@@ -1861,11 +1861,14 @@ impl State<'_> {
                 }
             }
             // Seeds and generic tests are not rendered, but their hooks
-            // are stored as every node's are.
+            // are stored as every node's are, and a seed's are rendered.
             n.unrendered_config = self.unrendered_config(n, &[]);
             let root_levels = self.root_levels(n);
             n.merge_config(&root_levels);
             normalize_hooks(n);
+            if n.resource_type != ResourceType::Test {
+                self.record_hook_macros(n, env, sources, diagnostics);
+            }
             self.finish_naming(n, diagnostics);
             return;
         };
@@ -1909,7 +1912,19 @@ impl State<'_> {
         }
         n.merge_config(&root_levels);
         normalize_hooks(n);
-        // dbt renders hooks while parsing, so the macros they call are dependencies too.
+        self.record_hook_macros(n, env, sources, diagnostics);
+        self.finish_naming(n, diagnostics);
+    }
+
+    /// dbt renders a node's hooks while parsing, so the macros they call
+    /// are its dependencies too.
+    fn record_hook_macros(
+        &self,
+        n: &mut Node,
+        env: &minijinja::Environment<'static>,
+        sources: &Sources,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) {
         let hooks: Vec<String> = ["pre-hook", "post-hook"]
             .iter()
             .filter_map(|k| n.config.get(*k).and_then(|v| v.as_array()).cloned())
@@ -1917,7 +1932,6 @@ impl State<'_> {
             .filter_map(|h| h.get("sql").and_then(|s| s.as_str()).map(str::to_string))
             .collect();
         if hooks.is_empty() {
-            self.finish_naming(n, diagnostics);
             return;
         }
         let facts = self.facts(n, None, fixed(model_json(n)));
@@ -1940,7 +1954,6 @@ impl State<'_> {
                 n.depends_on_macros.push(m);
             }
         }
-        self.finish_naming(n, diagnostics);
     }
 
     /// What dbt-core's static parser reads from a simple SQL model, which
@@ -3312,8 +3325,25 @@ fn settle_generic_test(
             .for_node(n.unique_id.clone()),
         );
     };
-    let mut list = vec![d.unique_id.clone()];
-    list.extend(n.depends_on_macros.drain(..).filter(|m| m != &d.unique_id));
+    // dbt-core records first the test macro found from the test's own
+    // package by name alone (a project's override of a namespaced test
+    // included), then what rendering the test called.
+    let first = match &ns {
+        Some(_) => macros
+            .lookup(&n.package_name, &mname)
+            .map_or_else(|| d.unique_id.clone(), |m| m.unique_id.clone()),
+        None => d.unique_id.clone(),
+    };
+    let mut list = vec![first];
+    if !list.contains(&d.unique_id) && !n.depends_on_macros.contains(&d.unique_id) {
+        list.push(d.unique_id.clone());
+    }
+    let rest: Vec<String> = n
+        .depends_on_macros
+        .drain(..)
+        .filter(|m| !list.contains(m))
+        .collect();
+    list.extend(rest);
     n.depends_on_macros = list;
     None
 }

@@ -141,6 +141,44 @@ impl Default for Invocation {
     }
 }
 
+impl Invocation {
+    /// An invocation started `unix_micros` after 1970-01-01 UTC (the caller
+    /// reads the clock), with an id in the shape of a version-4 UUID made
+    /// from `seed`.
+    pub fn started_at(unix_micros: i64, seed: u64) -> Invocation {
+        let secs = unix_micros.div_euclid(1_000_000);
+        let micros = unix_micros.rem_euclid(1_000_000);
+        let (y, m, d) = crate::jinja::modules::civil_from_days(secs.div_euclid(86_400));
+        let t = secs.rem_euclid(86_400);
+        let run_started_at = format!(
+            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{micros:06}+00:00",
+            t / 3600,
+            t / 60 % 60,
+            t % 60
+        );
+        // Two rounds of a 64-bit mix give the id's 128 bits.
+        let mix = |mut z: u64| {
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^ (z >> 31)
+        };
+        let a = mix(seed ^ unix_micros as u64);
+        let b = mix(a.wrapping_add(0x9e37_79b9_7f4a_7c15));
+        let invocation_id = format!(
+            "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+            a >> 32,
+            (a >> 16) & 0xffff,
+            a & 0xfff,
+            0x8000 | (b >> 48) & 0x3fff,
+            b & 0xffff_ffff_ffff
+        );
+        Invocation {
+            invocation_id,
+            run_started_at,
+        }
+    }
+}
+
 /// The active target of `profiles.yml`.
 #[derive(Debug, Clone)]
 pub struct Target {
@@ -318,5 +356,26 @@ mod written_tests {
         // Adding it again without CRLF forgets the old text.
         input.add_file("m.sql", "x");
         assert_eq!(input.as_written("m.sql"), Some("x"));
+    }
+
+    #[test]
+    fn an_invocation_reads_the_callers_clock() {
+        // 2026-12-07 23:22:45.5 UTC
+        let i = Invocation::started_at(1_796_685_765_500_000, 7);
+        assert_eq!(i.run_started_at, "2026-12-07T23:22:45.500000+00:00");
+        let id: Vec<&str> = i.invocation_id.split('-').collect();
+        assert_eq!(
+            id.iter().map(|p| p.len()).collect::<Vec<_>>(),
+            [8, 4, 4, 4, 12]
+        );
+        assert!(id[2].starts_with('4'));
+        assert!(i
+            .invocation_id
+            .chars()
+            .all(|c| c == '-' || c.is_ascii_hexdigit()));
+        assert_ne!(
+            i.invocation_id,
+            Invocation::started_at(1_796_685_765_500_000, 8).invocation_id
+        );
     }
 }

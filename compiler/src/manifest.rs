@@ -161,7 +161,8 @@ impl Serialize for ColumnJson<'_> {
     }
 }
 
-/// A column's config, with its meta and tags when the config has none.
+/// A column's config, with its meta and tags (already merged with the
+/// config's own, see `parser::columns_of`).
 struct ColumnConfig<'a>(&'a Column);
 
 impl Serialize for ColumnConfig<'_> {
@@ -169,15 +170,15 @@ impl Serialize for ColumnConfig<'_> {
         use serde::ser::SerializeMap;
         let c = self.0;
         let mut map = s.serialize_map(None)?;
-        for (k, v) in &c.config {
+        for (k, v) in c
+            .config
+            .iter()
+            .filter(|(k, _)| *k != "meta" && *k != "tags")
+        {
             map.serialize_entry(k, v)?;
         }
-        if !c.config.contains_key("meta") {
-            map.serialize_entry("meta", &c.meta)?;
-        }
-        if !c.config.contains_key("tags") {
-            map.serialize_entry("tags", &c.tags)?;
-        }
+        map.serialize_entry("meta", &c.meta)?;
+        map.serialize_entry("tags", &c.tags)?;
         map.end()
     }
 }

@@ -480,11 +480,31 @@ pub fn columns_of(v: Option<&Value>) -> indexmap::IndexMap<String, Column> {
                 }
             }
             if named {
+                merge_column_config(&mut col);
                 out.insert(col.name.clone(), col);
             }
         }
     }
     out
+}
+
+/// A column's `config.meta` and `config.tags` join its own, as dbt-core
+/// merges them (the config's meta wins; tags once each).
+fn merge_column_config(col: &mut Column) {
+    if let Some(Value::Object(m)) = col.config.get("meta") {
+        for (k, v) in m {
+            col.meta.insert(k.clone(), v.clone());
+        }
+    }
+    match col.config.get("tags") {
+        Some(Value::Array(a)) => col
+            .tags
+            .extend(a.iter().filter_map(|t| t.as_str().map(str::to_string))),
+        Some(Value::String(t)) => col.tags.push(t.clone()),
+        _ => {}
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    col.tags.retain(|t| seen.insert(t.clone()));
 }
 
 /// A constraint with every field dbt records (`columns` only for model-level ones).

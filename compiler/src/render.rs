@@ -160,6 +160,7 @@ pub fn config_env(
     e.set_fuel(Some(100_000));
     // Python's string and dict methods (`target.database.replace(..)`).
     e.set_unknown_method_callback(crate::jinja::methods::unknown_method);
+    crate::jinja::add_native_filters(&mut e);
     e.add_function(
         "env_var",
         move |args: Rest<JValue>| -> Result<JValue, Error> {

@@ -39,6 +39,15 @@ impl TemplateSources {
 
 pub type Sources = Arc<TemplateSources>;
 
+/// dbt's `as_bool`, `as_native`, `as_number` and `as_text` filters, which
+/// mark a value for dbt's native rendering; here values are already native.
+pub fn add_native_filters(env: &mut Environment<'static>) {
+    env.add_filter("as_bool", |v: minijinja::Value| v);
+    env.add_filter("as_native", |v: minijinja::Value| v);
+    env.add_filter("as_number", |v: minijinja::Value| v);
+    env.add_filter("as_text", |v: minijinja::Value| v.to_string());
+}
+
 /// Builds the environment that loads templates from `sources`.
 pub fn environment(sources: Sources) -> Environment<'static> {
     let mut env = Environment::new();
@@ -47,10 +56,7 @@ pub fn environment(sources: Sources) -> Environment<'static> {
     env.set_recursion_limit(200);
     env.set_unknown_method_callback(methods::unknown_method);
     env.set_loader(move |name| Ok(sources.get(name).cloned()));
-    env.add_filter("as_bool", |v: minijinja::Value| v);
-    env.add_filter("as_native", |v: minijinja::Value| v);
-    env.add_filter("as_number", |v: minijinja::Value| v);
-    env.add_filter("as_text", |v: minijinja::Value| v.to_string());
+    add_native_filters(&mut env);
     // Python lists: what `list` and `sort` return can be changed in place
     // (`{% do (names | list).pop() %}`).
     env.add_filter("list", |state: &minijinja::State, v: minijinja::Value| {
