@@ -125,6 +125,15 @@ pub fn load(opts: &LoadOptions) -> Result<ProjectInput> {
     let mut input = ProjectInput::default();
     input.env = std::env::vars().collect();
     input.threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // `run_started_at` and `invocation_id` as dbt has them: this run's. With
+    // TRELLIS_REPRODUCIBLE set they keep the core's fixed values instead.
+    if std::env::var_os("TRELLIS_REPRODUCIBLE").is_none() {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_micros() as i64);
+        let seed = u64::from(std::process::id()) << 32 ^ now as u64;
+        input.invocation = trellis_compiler::input::Invocation::started_at(now, seed);
+    }
     let mut seen = std::collections::HashSet::new();
     walk(dir, dir, "", &mut input, Level::Top, &mut seen)?;
     // Installed packages are read with the rest (dbt_packages/ is not skipped);
