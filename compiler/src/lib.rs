@@ -20,6 +20,8 @@ pub mod render;
 pub mod select;
 pub mod semantic;
 pub mod sql;
+#[cfg(test)]
+mod test_support;
 pub mod warehouse;
 pub mod yaml;
 

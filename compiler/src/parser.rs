@@ -798,18 +798,10 @@ mod tests {
     }
 
     fn macro_sqls(text: &str) -> Vec<String> {
-        let (mut defs, mut docs, mut diags) = (Vec::new(), Vec::new(), Vec::new());
-        parse_macro_file(
-            "p",
-            "m.sql",
-            "macros/m.sql",
-            text,
-            &mut defs,
-            &mut docs,
-            &mut diags,
-        );
-        assert!(diags.is_empty(), "{diags:?}");
-        defs.into_iter().map(|d| d.macro_sql).collect()
+        crate::test_support::macro_defs("p", text)
+            .into_iter()
+            .map(|d| d.macro_sql)
+            .collect()
     }
 
     #[test]

@@ -168,16 +168,7 @@ pub fn compare(golden: &Value, ours: &Value) -> Comparison {
                 if gn.get(*f).is_none() && on.get(*f).is_none() {
                     continue;
                 }
-                c.checked += 1;
-                let (a, b) = (norm(f, gn.get(*f)), norm(f, on.get(*f)));
-                if a == b {
-                    c.matched += 1;
-                } else {
-                    let key = format!("{id} {f}");
-                    c.details
-                        .insert(key.clone(), format!("dbt:     {a}\ntrellis: {b}"));
-                    c.differences.push(key);
-                }
+                c.field(id, f, gn, &on);
             }
         }
         for id in o.keys() {
@@ -189,6 +180,22 @@ pub fn compare(golden: &Value, ours: &Value) -> Comparison {
     compare_macros(golden, ours, &mut c);
     c.differences.sort();
     c
+}
+
+impl Comparison {
+    /// Compares field `f` of entry `id`, dbt-core's (`g`) with ours (`o`).
+    fn field(&mut self, id: &str, f: &str, g: &Value, o: &Value) {
+        self.checked += 1;
+        let (a, b) = (norm(f, g.get(f)), norm(f, o.get(f)));
+        if a == b {
+            self.matched += 1;
+        } else {
+            let key = format!("{id} {f}");
+            self.details
+                .insert(key.clone(), format!("dbt:     {a}\ntrellis: {b}"));
+            self.differences.push(key);
+        }
+    }
 }
 
 fn compare_macros(golden: &Value, ours: &Value, c: &mut Comparison) {
@@ -214,16 +221,7 @@ fn compare_macros(golden: &Value, ours: &Value, c: &mut Comparison) {
         };
         c.matched += 1;
         for f in MACRO_FIELDS {
-            c.checked += 1;
-            let (a, b) = (norm(f, gm.get(*f)), norm(f, om.get(*f)));
-            if a == b {
-                c.matched += 1;
-            } else {
-                let key = format!("{id} {f}");
-                c.details
-                    .insert(key.clone(), format!("dbt:     {a}\ntrellis: {b}"));
-                c.differences.push(key);
-            }
+            c.field(id, f, gm, om);
         }
     }
     for (id, _) in o.iter().filter(|(_, m)| compared(m)) {

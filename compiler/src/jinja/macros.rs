@@ -269,18 +269,7 @@ mod tests {
     fn table(files: &[(&str, &str)]) -> MacroTable {
         let mut t = MacroTable::new("root", vec!["dbt_duckdb".into(), "dbt".into()]);
         for (package, text) in files {
-            let (mut defs, mut docs, mut diags) = (Vec::new(), Vec::new(), Vec::new());
-            crate::parser::parse_macro_file(
-                package,
-                "m.sql",
-                "macros/m.sql",
-                text,
-                &mut defs,
-                &mut docs,
-                &mut diags,
-            );
-            assert!(diags.is_empty(), "{diags:?}");
-            for d in defs {
+            for d in crate::test_support::macro_defs(package, text) {
                 t.insert(d).expect("no duplicates");
             }
         }

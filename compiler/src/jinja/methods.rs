@@ -379,8 +379,6 @@ mod tests {
     //! same models (target duckdb), with the macro `ret` defined as here.
 
     use super::*;
-    use crate::diagnostics::Severity;
-    use crate::input::ProjectInput;
     use std::collections::BTreeMap;
 
     const RET_MACRO: &str =
@@ -388,29 +386,7 @@ mod tests {
 
     /// Compiled SQL by model name, and errors as `file:line:column: message`.
     fn compile_models(models: &[(&str, &str)]) -> (BTreeMap<String, String>, Vec<String>) {
-        let mut input = ProjectInput::default();
-        input.add_file(
-            "dbt_project.yml",
-            "name: t\nversion: '1.0'\nconfig-version: 2\nprofile: t\n",
-        );
-        input.add_file("macros/ret.sql", RET_MACRO.to_string());
-        for (name, sql) in models {
-            input.add_file(format!("models/{name}.sql"), sql.to_string());
-        }
-        let out = crate::compile(&input);
-        let errors = out
-            .diagnostics
-            .iter()
-            .filter(|d| d.severity == Severity::Error)
-            .map(|d| d.one_line())
-            .collect();
-        let compiled = out
-            .manifest
-            .nodes
-            .values()
-            .filter_map(|n| Some((n.name.clone(), n.compiled_code.clone()?)))
-            .collect();
-        (compiled, errors)
+        crate::test_support::compile_models(models, &[("macros/ret.sql", RET_MACRO)], |_| {})
     }
 
     /// Model, template, and what dbt-core 1.11.16 compiles it to.

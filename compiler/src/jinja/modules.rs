@@ -3585,39 +3585,17 @@ mod tests {
     //! models (target duckdb, `TZ=UTC`).
 
     use super::*;
-    use crate::diagnostics::Severity;
-    use crate::input::ProjectInput;
     use std::collections::BTreeMap;
 
     fn compile_models(
         models: &[(&str, &str)],
         run_started_at: Option<&str>,
     ) -> (BTreeMap<String, String>, Vec<String>) {
-        let mut input = ProjectInput::default();
-        input.add_file(
-            "dbt_project.yml",
-            "name: t\nversion: '1.0'\nconfig-version: 2\nprofile: t\n",
-        );
-        for (name, sql) in models {
-            input.add_file(format!("models/{name}.sql"), sql.to_string());
-        }
-        if let Some(at) = run_started_at {
-            input.invocation.run_started_at = at.to_string();
-        }
-        let out = crate::compile(&input);
-        let errors = out
-            .diagnostics
-            .iter()
-            .filter(|d| d.severity == Severity::Error)
-            .map(|d| format!("{}: {}", d.file.clone().unwrap_or_default(), d.message))
-            .collect();
-        let compiled = out
-            .manifest
-            .nodes
-            .values()
-            .filter_map(|n| Some((n.name.clone(), n.compiled_code.clone()?)))
-            .collect();
-        (compiled, errors)
+        crate::test_support::compile_models(models, &[], |input| {
+            if let Some(at) = run_started_at {
+                input.invocation.run_started_at = at.to_string();
+            }
+        })
     }
 
     fn render(template: &str) -> Result<String, String> {
