@@ -56,3 +56,30 @@ pub fn macro_defs(package: &str, text: &str) -> Vec<MacroDef> {
     assert!(diags.is_empty(), "{diags:?}");
     defs
 }
+
+/// Compiles `cases` (model name, SQL, what dbt-core 1.11.16 compiled it to)
+/// with `files` beside them and `edit` applied, and fails listing every
+/// model whose SQL differs, and any error.
+pub fn check_models(
+    cases: &[(&str, &str, &str)],
+    files: &[(&str, &str)],
+    edit: impl FnOnce(&mut ProjectInput),
+) {
+    let models: Vec<(&str, &str)> = cases.iter().map(|(n, t, _)| (*n, *t)).collect();
+    let (out, errors) = compile_models(&models, files, edit);
+    let mut failures = Vec::new();
+    for (name, _, expected) in cases {
+        let got = out
+            .get(*name)
+            .map(String::as_str)
+            .unwrap_or("<not compiled>");
+        if got != *expected {
+            failures.push(format!("{name}:\n  dbt:     {expected}\n  trellis: {got}"));
+        }
+    }
+    assert!(
+        failures.is_empty() && errors.is_empty(),
+        "{}\nerrors: {errors:#?}",
+        failures.join("\n")
+    );
+}

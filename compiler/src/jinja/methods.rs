@@ -523,23 +523,7 @@ mod tests {
 
     #[test]
     fn methods_as_dbt_has_them() {
-        let models: Vec<(&str, &str)> = DBT_CASES.iter().map(|(n, t, _)| (*n, *t)).collect();
-        let (out, errors) = compile_models(&models);
-        let mut failures = Vec::new();
-        for (name, _, expected) in DBT_CASES {
-            let got = out
-                .get(*name)
-                .map(String::as_str)
-                .unwrap_or("<not compiled>");
-            if got != *expected {
-                failures.push(format!("{name}:\n  dbt:     {expected}\n  trellis: {got}"));
-            }
-        }
-        assert!(
-            failures.is_empty() && errors.is_empty(),
-            "{}\nerrors: {errors:#?}",
-            failures.join("\n")
-        );
+        crate::test_support::check_models(DBT_CASES, &[("macros/ret.sql", RET_MACRO)], |_| {});
     }
 
     #[test]

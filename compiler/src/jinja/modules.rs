@@ -3607,20 +3607,7 @@ mod tests {
     }
 
     fn check(cases: &[(&str, &str, &str)]) {
-        let models: Vec<(&str, &str)> = cases.iter().map(|(n, t, _)| (*n, *t)).collect();
-        let (out, errors) = compile_models(&models, None);
-        assert!(errors.is_empty(), "errors: {errors:#?}");
-        let mut failures = Vec::new();
-        for (name, _, expected) in cases {
-            let got = out
-                .get(*name)
-                .map(String::as_str)
-                .unwrap_or("<not compiled>");
-            if got != *expected {
-                failures.push(format!("{name}:\n  dbt:     {expected}\n  trellis: {got}"));
-            }
-        }
-        assert!(failures.is_empty(), "{}", failures.join("\n"));
+        crate::test_support::check_models(cases, &[], |_| {});
     }
 
     /// Model, template, and what dbt-core 1.11.16 compiles it to.
