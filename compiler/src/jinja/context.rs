@@ -205,6 +205,8 @@ pub struct NodeCtx {
     /// Names added after creation (rendered generic test kwargs).
     pub late: Mutex<BTreeMap<String, Value>>,
     model_value: OnceLock<Value>,
+    /// `graph` for this render: one dict that templates may change.
+    graph_value: OnceLock<Value>,
     /// What `ref` and `source` return while parsing (relations are
     /// immutable values, so one serves every call).
     placeholder: OnceLock<Value>,
@@ -305,6 +307,7 @@ impl NodeCtx {
             rec: Mutex::new(Recorded::default()),
             late: Mutex::new(BTreeMap::new()),
             model_value: OnceLock::new(),
+            graph_value: OnceLock::new(),
             placeholder: OnceLock::new(),
         })
     }
@@ -632,6 +635,34 @@ impl NodeCtx {
             .clone()
     }
 
+    /// dbt's `graph` is a plain dict (caches live in it); here it is a
+    /// mutable view over the run's shared graph, one per render.
+    fn graph_value(&self) -> Value {
+        self.graph_value
+            .get_or_init(|| {
+                let shared = match (&self.resolver, self.mode) {
+                    (Some(r), Mode::Compile) => r.graph(),
+                    _ => Value::from(
+                        [
+                            "nodes",
+                            "sources",
+                            "exposures",
+                            "metrics",
+                            "groups",
+                            "semantic_models",
+                            "saved_queries",
+                            "unit_tests",
+                        ]
+                        .into_iter()
+                        .map(|k| (k, Value::from(BTreeMap::<String, Value>::new())))
+                        .collect::<BTreeMap<_, _>>(),
+                    ),
+                };
+                super::containers::CowView::wrap(shared)
+            })
+            .clone()
+    }
+
     fn statement_result(&self, name: &str) -> Value {
         lock(&self.rec)
             .statements
@@ -916,23 +947,7 @@ impl Object for NodeCtx {
             "project_name" => Value::from(self.shared.root_project.clone()),
             "dbt_version" => Value::from("1.11.16"),
             "model" => self.model_value(),
-            "graph" => match (&self.resolver, self.mode) {
-                (Some(r), Mode::Compile) => r.graph(),
-                _ => Value::from_iter(
-                    [
-                        "nodes",
-                        "sources",
-                        "exposures",
-                        "metrics",
-                        "groups",
-                        "semantic_models",
-                        "saved_queries",
-                        "unit_tests",
-                    ]
-                    .into_iter()
-                    .map(|k| (k, Value::from(BTreeMap::<String, Value>::new()))),
-                ),
-            },
+            "graph" => self.graph_value(),
             "selected_resources" => Value::from(Vec::<Value>::new()),
             "database" => Value::from(self.shared.target.database.clone()),
             "schema" => Value::from(self.shared.target.schema.clone()),
