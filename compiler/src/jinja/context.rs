@@ -1424,7 +1424,13 @@ impl Object for AdapterObj {
             if let Some(cols) = self.0.known_columns(pos.first()) {
                 return Ok(MutList::new_value(
                     cols.into_iter()
-                        .map(|c| Value::from_object(ColumnObj::new(&c.name, &c.data_type, q)))
+                        .map(|c| {
+                            Value::from_object(ColumnObj::new(
+                                &c.name,
+                                &c.data_type,
+                                self.0.shared.adapter,
+                            ))
+                        })
                         .collect(),
                 ));
             }
@@ -1510,16 +1516,43 @@ impl NodeCtx {
 pub struct ColumnObj {
     name: String,
     ty: crate::warehouse::ColumnType,
-    quote_char: char,
+    adapter: &'static AdapterSpec,
 }
 
 impl ColumnObj {
-    pub fn new(name: &str, data_type: &str, quote_char: char) -> ColumnObj {
+    /// A described column (`Column.from_description`).
+    pub fn new(name: &str, data_type: &str, adapter: &'static AdapterSpec) -> ColumnObj {
         ColumnObj {
             name: name.to_string(),
             ty: crate::warehouse::ColumnType::from_description(data_type),
-            quote_char,
+            adapter,
         }
+    }
+
+    /// `Column.create(name, label)`: the type label translated, not parsed.
+    fn create(name: &str, label: &str, adapter: &'static AdapterSpec) -> ColumnObj {
+        ColumnObj {
+            name: name.to_string(),
+            ty: crate::warehouse::ColumnType {
+                dtype: ApiColumn(adapter).translate(label),
+                char_size: None,
+                numeric_precision: None,
+                numeric_scale: None,
+            },
+            adapter,
+        }
+    }
+
+    /// `data_type`; postgres' column class leaves `text` and an unsized
+    /// `character varying` as they are.
+    fn data_type(&self) -> String {
+        let lower = self.ty.dtype.to_lowercase();
+        if self.adapter.type_name == "postgres"
+            && (lower == "text" || (lower == "character varying" && self.ty.char_size.is_none()))
+        {
+            return self.ty.dtype.clone();
+        }
+        self.ty.data_type()
     }
 }
 
@@ -1534,8 +1567,8 @@ impl Object for ColumnObj {
         Some(match key.as_str()? {
             "name" | "column" => Value::from(self.name.clone()),
             "dtype" => Value::from(self.ty.dtype.clone()),
-            "data_type" => Value::from(self.ty.data_type()),
-            "quoted" => Value::from(format!("{q}{}{q}", self.name, q = self.quote_char)),
+            "data_type" => Value::from(self.data_type()),
+            "quoted" => Value::from(format!("{q}{}{q}", self.name, q = self.adapter.quote_char)),
             "char_size" => num(self.ty.char_size),
             "numeric_precision" => num(self.ty.numeric_precision),
             "numeric_scale" => num(self.ty.numeric_scale),
@@ -1579,7 +1612,7 @@ impl Object for ColumnObj {
             "literal" => Ok(Value::from(format!(
                 "{}::{}",
                 args.first().cloned().unwrap_or_default(),
-                self.ty.data_type()
+                self.data_type()
             ))),
             _ => Err(Error::from(ErrorKind::UnknownMethod)),
         }
@@ -1589,7 +1622,7 @@ impl Object for ColumnObj {
     where
         Self: Sized + 'static,
     {
-        write!(f, "<Column {} ({})>", self.name, self.ty.data_type())
+        write!(f, "<Column {} ({})>", self.name, self.data_type())
     }
 }
 
@@ -1706,19 +1739,11 @@ impl Object for ApiColumn {
                     _ => Ok(Value::from(dtype)),
                 }
             }
-            "create" => {
-                let dtype = self.translate(&arg(1));
-                Ok(super::containers::map_value([
-                    ("name", Value::from(arg(0))),
-                    ("column", Value::from(arg(0))),
-                    ("dtype", Value::from(dtype.clone())),
-                    ("data_type", Value::from(dtype)),
-                    (
-                        "quoted",
-                        Value::from(format!("{q}{}{q}", arg(0), q = self.0.quote_char)),
-                    ),
-                ]))
-            }
+            "create" => Ok(Value::from_object(ColumnObj::create(
+                &arg(0),
+                &arg(1),
+                self.0,
+            ))),
             _ => Err(Error::from(ErrorKind::UnknownMethod)),
         }
     }
