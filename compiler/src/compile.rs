@@ -3939,7 +3939,18 @@ impl CompileResolver {
                 (r, s.unique_id.clone()),
             );
         }
-        let graph_sources = m.sources.values().map(|s| (s.unique_id.clone(), json!({"unique_id": s.unique_id, "name": s.name, "source_name": s.source_name, "resource_type": "source", "package_name": s.package_name, "database": s.database, "schema": s.schema, "identifier": s.identifier, "relation_name": s.relation_name}))).collect::<Map<String, Value>>();
+        let graph_sources = m
+            .sources
+            .values()
+            .map(|s| {
+                let mut entry = crate::manifest::source_json(s);
+                // dbt-core's parsed source carries this to its graph entry.
+                if let Some(o) = entry.as_object_mut() {
+                    o.insert("_event_status".into(), json!({}));
+                }
+                (s.unique_id.clone(), entry)
+            })
+            .collect::<Map<String, Value>>();
         CompileResolver {
             lookup,
             relations,
@@ -3964,7 +3975,7 @@ impl CompileResolver {
                 let node_map: Map<String, Value> = nodes
                     .iter()
                     .flat_map(|ns| ns.values())
-                    .map(|n| (n.unique_id.clone(), model_json(n)))
+                    .map(|n| (n.unique_id.clone(), crate::manifest::graph_node_json(n)))
                     .collect();
                 Arc::new(json!({
                     "nodes": node_map,

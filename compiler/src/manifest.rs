@@ -126,6 +126,40 @@ pub fn compiled_path(n: &Node) -> String {
 /// is built for it.
 struct NodeJson<'a>(&'a Node);
 
+/// A node as the `graph` variable holds it while compiling: dbt-core's
+/// parsed node as a plain dict (its manifest entry without what compiling
+/// adds, with the fields the manifest leaves out).
+pub fn graph_node_json(n: &Node) -> Value {
+    let Ok(Value::Object(mut entry)) = serde_json::to_value(NodeJson(n)) else {
+        return Value::Null;
+    };
+    for key in [
+        "compiled",
+        "compiled_code",
+        "extra_ctes",
+        "extra_ctes_injected",
+    ] {
+        entry.remove(key);
+    }
+    if entry.contains_key("compiled_path") {
+        entry.insert("compiled_path".into(), Value::Null);
+    }
+    // What `config()` was called with is not kept apart from the config
+    // here; dbt-core clears the unrendered one after parsing.
+    entry.insert("config_call_dict".into(), json!({}));
+    entry.insert("unrendered_config_call_dict".into(), json!({}));
+    if matches!(
+        n.resource_type,
+        ResourceType::Model | ResourceType::Seed | ResourceType::Snapshot
+    ) {
+        entry.insert("defer_relation".into(), Value::Null);
+    }
+    if n.resource_type == ResourceType::Model {
+        entry.insert("batch".into(), Value::Null);
+    }
+    Value::Object(entry)
+}
+
 /// Columns as dbt writes them; a column's config gets its meta and tags.
 struct ColumnsJson<'a>(&'a indexmap::IndexMap<String, Column>);
 
@@ -339,7 +373,7 @@ impl Serialize for NodeJson<'_> {
     }
 }
 
-fn source_json(s: &SourceTable) -> Value {
+pub fn source_json(s: &SourceTable) -> Value {
     json!({
         "database": s.database, "schema": s.schema, "name": s.name, "resource_type": "source",
         "package_name": s.package_name, "path": s.path, "original_file_path": s.original_file_path,

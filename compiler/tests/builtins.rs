@@ -218,6 +218,11 @@ fn generic_test_bodies_at_parse_time() {
 /// Model, template, and what dbt-core 1.11.16 with dbt-duckdb 1.11.1 compiles it to.
 const DUCKDB: &[(&str, &str, &str)] = &[
     (
+        "column_create",
+        r#"select '{{ api.Column.translate_type("string") }} {{ api.Column.create("x", "string").data_type }} {{ api.Column.create("x", "varchar").data_type }} {{ api.Column.create("x", "integer").data_type }} {{ api.Column.create("x", "string").quoted }} {{ api.Column.create("x", "string").is_string() }}' as a"#,
+        r#"select 'TEXT character varying(256) character varying(256) integer "x" True' as a"#,
+    ),
+    (
         "type_string",
         r#"select cast(x as {{ dbt.type_string() }})"#,
         r#"select cast(x as TEXT)"#,
@@ -528,6 +533,12 @@ const DUCKDB: &[(&str, &str, &str)] = &[
 
 /// The same models as dbt-core 1.11.16 with dbt-postgres 1.10.2 compiles them.
 const POSTGRES: &[(&str, &str, &str)] = &[
+    // postgres' column class leaves `text` as it is (read from its source).
+    (
+        "column_create",
+        r#"select '{{ api.Column.translate_type("string") }} {{ api.Column.create("x", "string").data_type }} {{ api.Column.create("x", "varchar").data_type }} {{ api.Column.create("x", "integer").data_type }} {{ api.Column.create("x", "string").quoted }} {{ api.Column.create("x", "string").is_string() }}' as a"#,
+        r#"select 'TEXT TEXT character varying(256) integer "x" True' as a"#,
+    ),
     (
         "type_string",
         r#"select cast(x as {{ dbt.type_string() }})"#,

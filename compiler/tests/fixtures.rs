@@ -2,6 +2,9 @@
 //! small dbt project; the snapshot holds its diagnostics and the compiled SQL
 //! of every node, so a broken file shows up as diagnostics while the rest of
 //! the project still compiles. Adding a case is adding a directory.
+//! `python_semantics` is not bad input: its compiled SQL is what dbt-core
+//! 1.11 writes for the same files (Jinja2 and Python behaviour dbt code
+//! relies on).
 
 use std::path::Path;
 use trellis_compiler::{compile, ProjectInput};

@@ -1,6 +1,6 @@
 //! Mutable list and dict values, as Jinja2 (and so dbt) has them.
 
-use minijinja::value::{Enumerator, Object, ObjectRepr, Value};
+use minijinja::value::{Enumerator, Object, ObjectRepr, Value, ValueKind};
 use minijinja::{Error, ErrorKind, State};
 use std::sync::{Arc, Mutex};
 
@@ -210,6 +210,230 @@ impl Object for MutDict {
     }
 }
 
+/// A map or list that can be changed in place over a shared read-only one
+/// (the `graph` variable: dbt hands macros a plain dict they cache into
+/// with `graph.setdefault(...)`, while the graph itself is built once and
+/// read by every render).
+///
+/// Reads come from the shared value. A nested map or list is handed out
+/// as its own view, the same one each time it is read (remembered by
+/// position, so reading costs no more hashing than the shared value's
+/// own lookup), so what is done to it stays. The first change (any method
+/// but `get`, `keys`, `values` and `items`) copies this level's entries,
+/// not what they hold, into a [`MutDict`] or [`MutList`], which answers
+/// from then on.
+#[derive(Debug)]
+pub struct CowView {
+    base: Base,
+    state: Mutex<CowState>,
+}
+
+type PlainMap = indexmap::IndexMap<Value, Value>;
+
+#[derive(Debug)]
+enum Base {
+    Map(Arc<PlainMap>),
+    Seq(Arc<Vec<Value>>),
+}
+
+#[derive(Debug)]
+enum CowState {
+    /// Views handed out for nested maps and lists, by position (sized on
+    /// first use).
+    Shared(Vec<Option<Value>>),
+    Owned(Value),
+}
+
+fn is_container(v: &Value) -> bool {
+    matches!(v.kind(), ValueKind::Map | ValueKind::Seq)
+}
+
+impl CowView {
+    /// `v` as a view if it is a plain map or list; other values as they are.
+    pub fn wrap(v: Value) -> Value {
+        if !is_container(&v)
+            || v.downcast_object_ref::<MutDict>().is_some()
+            || v.downcast_object_ref::<MutList>().is_some()
+            || v.downcast_object_ref::<CowView>().is_some()
+        {
+            return v;
+        }
+        let base = if let Some(m) = v.downcast_object::<PlainMap>() {
+            Base::Map(m)
+        } else if let Some(l) = v.downcast_object::<Vec<Value>>() {
+            Base::Seq(l)
+        } else if v.kind() == ValueKind::Map {
+            match MutDict::from_value(&v) {
+                Ok(m) => Base::Map(Arc::new(m)),
+                Err(_) => return v,
+            }
+        } else {
+            match v.try_iter() {
+                Ok(items) => Base::Seq(Arc::new(items.collect())),
+                Err(_) => return v,
+            }
+        };
+        Value::from_object(CowView {
+            base,
+            state: Mutex::new(CowState::Shared(Vec::new())),
+        })
+    }
+
+    fn len(&self) -> usize {
+        match &self.base {
+            Base::Map(m) => m.len(),
+            Base::Seq(l) => l.len(),
+        }
+    }
+
+    /// The shared entry at `pos`, a nested container as its (remembered)
+    /// view.
+    fn at(&self, views: &mut Vec<Option<Value>>, pos: usize, v: &Value) -> Value {
+        if !is_container(v) {
+            return v.clone();
+        }
+        if views.is_empty() {
+            views.resize(self.len(), None);
+        }
+        views[pos]
+            .get_or_insert_with(|| CowView::wrap(v.clone()))
+            .clone()
+    }
+
+    fn shared_get(&self, views: &mut Vec<Option<Value>>, key: &Value) -> Option<Value> {
+        match &self.base {
+            Base::Map(m) => {
+                let (pos, _, v) = m.get_full(key)?;
+                Some(self.at(views, pos, v))
+            }
+            Base::Seq(l) => {
+                let i = key.as_i64()?;
+                let pos = if i < 0 { i + l.len() as i64 } else { i };
+                let v = l.get(usize::try_from(pos).ok()?)?;
+                Some(self.at(views, pos as usize, v))
+            }
+        }
+    }
+
+    /// Every shared entry (a map's as `(key, value)`), nested containers
+    /// as their views.
+    fn shared_entries(&self, views: &mut Vec<Option<Value>>) -> Vec<(Value, Value)> {
+        match &self.base {
+            Base::Map(m) => m
+                .iter()
+                .enumerate()
+                .map(|(pos, (k, v))| (k.clone(), self.at(views, pos, v)))
+                .collect(),
+            Base::Seq(l) => l
+                .iter()
+                .enumerate()
+                .map(|(pos, v)| (Value::from(pos), self.at(views, pos, v)))
+                .collect(),
+        }
+    }
+
+    /// This level as a mutable container (made on first use).
+    fn owned(&self) -> Value {
+        let mut state = lock(&self.state);
+        let views = match &mut *state {
+            CowState::Owned(v) => return v.clone(),
+            CowState::Shared(views) => views,
+        };
+        let entries = self.shared_entries(views);
+        let owned = match self.base {
+            Base::Map(_) => MutDict::new_value(entries.into_iter().collect()),
+            Base::Seq(_) => MutList::new_value(entries.into_iter().map(|(_, v)| v).collect()),
+        };
+        *state = CowState::Owned(owned.clone());
+        owned
+    }
+}
+
+impl Object for CowView {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        match self.base {
+            Base::Map(_) => ObjectRepr::Map,
+            Base::Seq(_) => ObjectRepr::Seq,
+        }
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        match &mut *lock(&self.state) {
+            CowState::Owned(v) => v.get_item(key).ok().filter(|v| !v.is_undefined()),
+            CowState::Shared(views) => self.shared_get(views, key),
+        }
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        let mut state = lock(&self.state);
+        match (&mut *state, &self.base) {
+            (CowState::Owned(v), _) => {
+                Enumerator::Values(v.try_iter().map(|i| i.collect()).unwrap_or_default())
+            }
+            (CowState::Shared(_), Base::Map(m)) => Enumerator::Values(m.keys().cloned().collect()),
+            (CowState::Shared(views), Base::Seq(_)) => Enumerator::Values(
+                self.shared_entries(views)
+                    .into_iter()
+                    .map(|(_, v)| v)
+                    .collect(),
+            ),
+        }
+    }
+
+    fn enumerator_len(self: &Arc<Self>) -> Option<usize> {
+        match &*lock(&self.state) {
+            CowState::Owned(v) => v.len(),
+            CowState::Shared(_) => Some(self.len()),
+        }
+    }
+
+    fn is_true(self: &Arc<Self>) -> bool {
+        self.enumerator_len().unwrap_or(0) > 0
+    }
+
+    fn call_method(
+        self: &Arc<Self>,
+        state: &mut State<'_, '_>,
+        method: &str,
+        args: &[Value],
+    ) -> Result<Value, Error> {
+        if let (CowState::Shared(views), Base::Map(m)) = (&mut *lock(&self.state), &self.base) {
+            // Reading methods answer from the shared map.
+            match (method, args) {
+                ("get", [k]) => return Ok(self.shared_get(views, k).unwrap_or(Value::from(()))),
+                ("get", [k, d]) => {
+                    return Ok(self.shared_get(views, k).unwrap_or_else(|| d.clone()))
+                }
+                ("keys", []) => return Ok(Value::from(m.keys().cloned().collect::<Vec<_>>())),
+                ("values", []) => {
+                    let entries = self.shared_entries(views);
+                    return Ok(Value::from(
+                        entries.into_iter().map(|(_, v)| v).collect::<Vec<_>>(),
+                    ));
+                }
+                ("items", []) => {
+                    let entries = self.shared_entries(views);
+                    return Ok(Value::from(
+                        entries
+                            .into_iter()
+                            .map(|(k, v)| Value::from(vec![k, v]))
+                            .collect::<Vec<_>>(),
+                    ));
+                }
+                _ => {}
+            }
+        }
+        let owned = self.owned();
+        if let Some(d) = owned.downcast_object::<MutDict>() {
+            d.call_method(state, method, args)
+        } else if let Some(l) = owned.downcast_object::<MutList>() {
+            l.call_method(state, method, args)
+        } else {
+            Err(Error::from(ErrorKind::UnknownMethod))
+        }
+    }
+}
+
 /// A parsed JSON or YAML document as Python has it after `json.loads` or
 /// `yaml.safe_load`: lists and dicts that can be changed in place.
 pub fn from_json(v: &serde_json::Value) -> Value {
@@ -242,4 +466,41 @@ pub fn map_value<const N: usize>(pairs: [(&str, Value); N]) -> Value {
     let map: std::collections::BTreeMap<String, Value> =
         pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
     Value::from(map)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_view_changes_in_place_and_leaves_the_shared_value_alone() {
+        let shared = Value::from(minijinja::value::Serde(serde_json::json!({
+            "nodes": {"a": {"columns": {"c": {"name": "c"}}, "tags": ["x"]}, "b": {}},
+            "sources": {},
+        })));
+        let mut env = minijinja::Environment::new();
+        env.add_function("fresh", || MutDict::new_value(Default::default()));
+        let src = "{% do g.setdefault('cache', fresh()).update(k=1) %}{{ g.cache.k }} \
+            {% do g.nodes.a.columns.c.update(meta=2) %}{{ g.nodes['a'].columns.c.meta }} \
+            {% do g.nodes.get('a').tags.append('y') %}{{ g.nodes.a.tags | join(',') }} \
+            {{ g.nodes.a.tags[-1] }} {{ g.nodes | list | join(',') }} {{ g.nodes | length }} \
+            {% for k, v in g.nodes.items() %}{% do v.update(seen=k) %}{% endfor %}{{ g.nodes.b.seen }} \
+            {% do g.nodes.pop('b') %}{{ g.nodes.keys() | list | join(',') }} \
+            {{ g.nodes.a.columns.c.meta }} {{ g | list | join(',') }}";
+        let view = CowView::wrap(shared.clone());
+        let out = env
+            .render_str(src, minijinja::context! { g => view })
+            .unwrap();
+        assert_eq!(out, "1 2 x,y y a,b 2 b a 2 nodes,sources,cache");
+        assert_eq!(
+            shared.to_string(),
+            Value::from(minijinja::value::Serde(serde_json::json!({
+                "nodes": {"a": {"columns": {"c": {"name": "c"}}, "tags": ["x"]}, "b": {}},
+                "sources": {},
+            })))
+            .to_string()
+        );
+        // Other values are not wrapped.
+        assert_eq!(CowView::wrap(Value::from(1)), Value::from(1));
+    }
 }

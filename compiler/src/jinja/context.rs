@@ -205,6 +205,8 @@ pub struct NodeCtx {
     /// Names added after creation (rendered generic test kwargs).
     pub late: Mutex<BTreeMap<String, Value>>,
     model_value: OnceLock<Value>,
+    /// `graph` for this render: one dict that templates may change.
+    graph_value: OnceLock<Value>,
     /// What `ref` and `source` return while parsing (relations are
     /// immutable values, so one serves every call).
     placeholder: OnceLock<Value>,
@@ -305,6 +307,7 @@ impl NodeCtx {
             rec: Mutex::new(Recorded::default()),
             late: Mutex::new(BTreeMap::new()),
             model_value: OnceLock::new(),
+            graph_value: OnceLock::new(),
             placeholder: OnceLock::new(),
         })
     }
@@ -632,6 +635,34 @@ impl NodeCtx {
             .clone()
     }
 
+    /// dbt's `graph` is a plain dict (caches live in it); here it is a
+    /// mutable view over the run's shared graph, one per render.
+    fn graph_value(&self) -> Value {
+        self.graph_value
+            .get_or_init(|| {
+                let shared = match (&self.resolver, self.mode) {
+                    (Some(r), Mode::Compile) => r.graph(),
+                    _ => Value::from(
+                        [
+                            "nodes",
+                            "sources",
+                            "exposures",
+                            "metrics",
+                            "groups",
+                            "semantic_models",
+                            "saved_queries",
+                            "unit_tests",
+                        ]
+                        .into_iter()
+                        .map(|k| (k, Value::from(BTreeMap::<String, Value>::new())))
+                        .collect::<BTreeMap<_, _>>(),
+                    ),
+                };
+                super::containers::CowView::wrap(shared)
+            })
+            .clone()
+    }
+
     fn statement_result(&self, name: &str) -> Value {
         lock(&self.rec)
             .statements
@@ -916,23 +947,7 @@ impl Object for NodeCtx {
             "project_name" => Value::from(self.shared.root_project.clone()),
             "dbt_version" => Value::from("1.11.16"),
             "model" => self.model_value(),
-            "graph" => match (&self.resolver, self.mode) {
-                (Some(r), Mode::Compile) => r.graph(),
-                _ => Value::from_iter(
-                    [
-                        "nodes",
-                        "sources",
-                        "exposures",
-                        "metrics",
-                        "groups",
-                        "semantic_models",
-                        "saved_queries",
-                        "unit_tests",
-                    ]
-                    .into_iter()
-                    .map(|k| (k, Value::from(BTreeMap::<String, Value>::new()))),
-                ),
-            },
+            "graph" => self.graph_value(),
             "selected_resources" => Value::from(Vec::<Value>::new()),
             "database" => Value::from(self.shared.target.database.clone()),
             "schema" => Value::from(self.shared.target.schema.clone()),
@@ -1409,7 +1424,13 @@ impl Object for AdapterObj {
             if let Some(cols) = self.0.known_columns(pos.first()) {
                 return Ok(MutList::new_value(
                     cols.into_iter()
-                        .map(|c| Value::from_object(ColumnObj::new(&c.name, &c.data_type, q)))
+                        .map(|c| {
+                            Value::from_object(ColumnObj::new(
+                                &c.name,
+                                &c.data_type,
+                                self.0.shared.adapter,
+                            ))
+                        })
                         .collect(),
                 ));
             }
@@ -1495,16 +1516,43 @@ impl NodeCtx {
 pub struct ColumnObj {
     name: String,
     ty: crate::warehouse::ColumnType,
-    quote_char: char,
+    adapter: &'static AdapterSpec,
 }
 
 impl ColumnObj {
-    pub fn new(name: &str, data_type: &str, quote_char: char) -> ColumnObj {
+    /// A described column (`Column.from_description`).
+    pub fn new(name: &str, data_type: &str, adapter: &'static AdapterSpec) -> ColumnObj {
         ColumnObj {
             name: name.to_string(),
             ty: crate::warehouse::ColumnType::from_description(data_type),
-            quote_char,
+            adapter,
         }
+    }
+
+    /// `Column.create(name, label)`: the type label translated, not parsed.
+    fn create(name: &str, label: &str, adapter: &'static AdapterSpec) -> ColumnObj {
+        ColumnObj {
+            name: name.to_string(),
+            ty: crate::warehouse::ColumnType {
+                dtype: ApiColumn(adapter).translate(label),
+                char_size: None,
+                numeric_precision: None,
+                numeric_scale: None,
+            },
+            adapter,
+        }
+    }
+
+    /// `data_type`; postgres' column class leaves `text` and an unsized
+    /// `character varying` as they are.
+    fn data_type(&self) -> String {
+        let lower = self.ty.dtype.to_lowercase();
+        if self.adapter.type_name == "postgres"
+            && (lower == "text" || (lower == "character varying" && self.ty.char_size.is_none()))
+        {
+            return self.ty.dtype.clone();
+        }
+        self.ty.data_type()
     }
 }
 
@@ -1519,8 +1567,8 @@ impl Object for ColumnObj {
         Some(match key.as_str()? {
             "name" | "column" => Value::from(self.name.clone()),
             "dtype" => Value::from(self.ty.dtype.clone()),
-            "data_type" => Value::from(self.ty.data_type()),
-            "quoted" => Value::from(format!("{q}{}{q}", self.name, q = self.quote_char)),
+            "data_type" => Value::from(self.data_type()),
+            "quoted" => Value::from(format!("{q}{}{q}", self.name, q = self.adapter.quote_char)),
             "char_size" => num(self.ty.char_size),
             "numeric_precision" => num(self.ty.numeric_precision),
             "numeric_scale" => num(self.ty.numeric_scale),
@@ -1564,7 +1612,7 @@ impl Object for ColumnObj {
             "literal" => Ok(Value::from(format!(
                 "{}::{}",
                 args.first().cloned().unwrap_or_default(),
-                self.ty.data_type()
+                self.data_type()
             ))),
             _ => Err(Error::from(ErrorKind::UnknownMethod)),
         }
@@ -1574,7 +1622,7 @@ impl Object for ColumnObj {
     where
         Self: Sized + 'static,
     {
-        write!(f, "<Column {} ({})>", self.name, self.ty.data_type())
+        write!(f, "<Column {} ({})>", self.name, self.data_type())
     }
 }
 
@@ -1691,19 +1739,11 @@ impl Object for ApiColumn {
                     _ => Ok(Value::from(dtype)),
                 }
             }
-            "create" => {
-                let dtype = self.translate(&arg(1));
-                Ok(super::containers::map_value([
-                    ("name", Value::from(arg(0))),
-                    ("column", Value::from(arg(0))),
-                    ("dtype", Value::from(dtype.clone())),
-                    ("data_type", Value::from(dtype)),
-                    (
-                        "quoted",
-                        Value::from(format!("{q}{}{q}", arg(0), q = self.0.quote_char)),
-                    ),
-                ]))
-            }
+            "create" => Ok(Value::from_object(ColumnObj::create(
+                &arg(0),
+                &arg(1),
+                self.0,
+            ))),
             _ => Err(Error::from(ErrorKind::UnknownMethod)),
         }
     }

@@ -386,7 +386,15 @@ fn rewrite_expr(
                 if operand && (ch == '+' || ch == '-') {
                     *arithmetic = true;
                 }
-                out.push(ch);
+                if ch == '+' && !operand && i > start {
+                    // Unary plus (`interval=+1`), which Jinja2 reads and
+                    // minijinja does not: it leaves a number as it is, so
+                    // it becomes a space. A `+` right after the opening
+                    // delimiter is whitespace control and stays.
+                    out.push(' ');
+                } else {
+                    out.push(ch);
+                }
                 i += ch.len_utf8();
                 operand = false;
                 continue;
@@ -444,5 +452,29 @@ mod tests {
             "{{ __td({'a': __td({'b': 1})}) }}"
         );
         assert_eq!(rewrite_literals("plain {text} [x]"), "plain {text} [x]");
+    }
+
+    #[test]
+    fn unary_plus_becomes_a_space() {
+        assert_eq!(
+            rewrite_literals("{% set x = +1 %}{{ f(interval=+1, b=[+2]) }}{{ -+1 }}"),
+            "{% set x =  1 %}{{ f(interval= 1, b=__tl([ 2])) }}{{ - 1 }}"
+        );
+        assert_eq!(
+            rewrite_literals("{{ not +x }}{{ (+1) }}{% if +y %}{% endif %}"),
+            "{{ not  x }}{{ ( 1) }}{% if  y %}{% endif %}"
+        );
+        // Binary plus stays binary (a call, for `datetime` arithmetic);
+        // strings, text and whitespace control are left alone.
+        assert_eq!(
+            rewrite_literals("{{ a + 1 }}{{ (a) +1 }}{{ x[0] + 'b' }}"),
+            "{{ __binop(\"+\", a , 1) }}{{ __binop(\"+\", (a) ,1) }}{{ __binop(\"+\", x[0] , 'b') }}"
+        );
+        for src in [
+            "{{ '+1' }}{{ \"a + +b\" }} +1 {# +1 #}",
+            "{%+ if x +%}{%+ endif %}{{+ 1 +}}",
+        ] {
+            assert_eq!(rewrite_literals(src), src);
+        }
     }
 }

@@ -153,6 +153,17 @@ impl MacroTable {
     /// The unique id [`MacroTable::parser_lookup`] finds, or that of dbt's
     /// own macro for those this compiler provides natively, not as macros.
     fn parser_lookup_id(&self, package: &str, name: &str) -> Option<String> {
+        // dbt's own package has these too: `dbt.run_query` is dbt's even
+        // where a project's macro of that name would be found by name.
+        if self.is_internal(package)
+            && NATIVE_DBT_MACROS.contains(&name)
+            && !self
+                .by_package
+                .get(package)
+                .is_some_and(|p| p.contains_key(name))
+        {
+            return Some(format!("macro.dbt.{name}"));
+        }
         match self.parser_lookup(package, name) {
             Some(m) => Some(m.unique_id.clone()),
             None => NATIVE_DBT_MACROS
@@ -345,6 +356,35 @@ mod tests {
         assert_eq!(
             t.lookup("root", "run").map(|m| m.depends_on.clone()),
             Some(vec!["macro.dbt.statement".to_string()])
+        );
+    }
+
+    #[test]
+    fn dbt_namespace_is_dbts_own_for_native_macros() {
+        let mut t = table(&[
+            ("dbt", "{% macro statement() %}{% endmacro %}"),
+            (
+                "root",
+                "{% macro run_query(q) %}{{ dbt.run_query(q) }}{{ dbt.statement() }}{% endmacro %}\
+                 {% macro user() %}{{ run_query('q') }}{{ dbt.should_full_refresh() }}{% endmacro %}",
+            ),
+        ]);
+        let dependencies: BTreeSet<String> =
+            ["root", "dbt"].iter().map(|s| s.to_string()).collect();
+        let dispatch = BTreeMap::new();
+        t.resolve_depends_on(
+            &|ns| super::super::context::dispatch_search(&dispatch, &dependencies, "root", ns),
+            &["duckdb", "default"],
+        );
+        // `dbt.run_query` inside a macro named `run_query` is dbt's, not itself.
+        assert_eq!(
+            deps(&t, "root", "run_query"),
+            ["macro.dbt.run_query", "macro.dbt.statement"]
+        );
+        // Called by name, the project's own comes first.
+        assert_eq!(
+            deps(&t, "root", "user"),
+            ["macro.root.run_query", "macro.dbt.should_full_refresh"]
         );
     }
 }
