@@ -3084,10 +3084,9 @@ impl State<'_> {
                 n,
                 Some(this),
                 Arc::new(move || {
-                    r.graph_json()
-                        .get("nodes")
-                        .and_then(|x| x.get(&id))
-                        .map(|v| JValue::from(minijinja::value::Serde(v)))
+                    r.graph()
+                        .get_attr("nodes")
+                        .and_then(|x| x.get_item(&JValue::from(id.as_str())))
                         .unwrap_or_default()
                 }),
             );
@@ -3166,7 +3165,7 @@ impl State<'_> {
         }
         // Unit tests may still ask for `graph` after the nodes are taken back.
         if !self.manifest.unit_tests.is_empty() {
-            resolver.graph_json();
+            resolver.graph();
         }
         resolver.release_nodes();
         drop(dyn_resolver);
@@ -3894,9 +3893,8 @@ struct CompileResolver {
     /// unique id -> (relation, alias)
     relations: BTreeMap<String, (Relation, String)>,
     sources: BTreeMap<(String, String), (Relation, String)>,
+    /// The `graph` context variable, built on first use from `nodes`.
     graph: OnceLock<JValue>,
-    /// The `graph` context variable as JSON, built on first use from `nodes`.
-    graph_json: OnceLock<Arc<Value>>,
     nodes: std::sync::Mutex<Option<Arc<BTreeMap<String, Box<Node>>>>>,
     /// Sources as `graph` lists them.
     graph_sources: Map<String, Value>,
@@ -3956,34 +3954,45 @@ impl CompileResolver {
             relations,
             sources,
             graph: OnceLock::new(),
-            graph_json: OnceLock::new(),
             nodes: std::sync::Mutex::new(Some(nodes)),
             graph_sources,
         }
     }
 
-    /// The `graph` variable as JSON; empty if asked for first after the
-    /// nodes were released.
-    fn graph_json(&self) -> Arc<Value> {
-        self.graph_json
-            .get_or_init(|| {
-                let nodes = self
-                    .nodes
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .clone();
-                let node_map: Map<String, Value> = nodes
-                    .iter()
-                    .flat_map(|ns| ns.values())
-                    .map(|n| (n.unique_id.clone(), crate::manifest::graph_node_json(n)))
-                    .collect();
-                Arc::new(json!({
-                    "nodes": node_map,
-                    "sources": self.graph_sources,
-                    "exposures": {}, "metrics": {}, "groups": {}, "semantic_models": {}, "saved_queries": {}, "unit_tests": {},
-                }))
+    /// The `graph` variable; its nodes empty if asked for first after the
+    /// nodes were released. Each entry goes from JSON to a Jinja value on
+    /// its own, so no JSON tree of the whole graph is held.
+    fn build_graph(&self) -> JValue {
+        let nodes = self.nodes.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let to_value = |v: &Value| JValue::from(minijinja::value::Serde(v));
+        let node_map: indexmap::IndexMap<JValue, JValue> = nodes
+            .iter()
+            .flat_map(|ns| ns.values())
+            .map(|n| {
+                (
+                    JValue::from(n.unique_id.as_str()),
+                    to_value(&crate::manifest::graph_node_json(n)),
+                )
             })
-            .clone()
+            .collect();
+        let empty = || JValue::from(indexmap::IndexMap::<JValue, JValue>::new());
+        let mut graph = indexmap::IndexMap::new();
+        graph.insert(JValue::from("nodes"), JValue::from_object(node_map));
+        graph.insert(
+            JValue::from("sources"),
+            to_value(&Value::Object(self.graph_sources.clone())),
+        );
+        for key in [
+            "exposures",
+            "metrics",
+            "groups",
+            "semantic_models",
+            "saved_queries",
+            "unit_tests",
+        ] {
+            graph.insert(JValue::from(key), empty());
+        }
+        JValue::from_object(graph)
     }
 
     /// Gives up the resolver's share of the nodes.
@@ -4021,8 +4030,6 @@ impl Resolver for CompileResolver {
     }
 
     fn graph(&self) -> JValue {
-        self.graph
-            .get_or_init(|| JValue::from(minijinja::value::Serde(&*self.graph_json())))
-            .clone()
+        self.graph.get_or_init(|| self.build_graph()).clone()
     }
 }
