@@ -3080,16 +3080,7 @@ impl State<'_> {
             let tname = format!("node:{}#{}", n.file, n.unique_id);
             // `model` is this node's entry of `graph`, built only if a template asks.
             let (r, id) = (resolver.clone(), n.unique_id.clone());
-            let facts = self.facts(
-                n,
-                Some(this),
-                Arc::new(move || {
-                    r.graph()
-                        .get_attr("nodes")
-                        .and_then(|x| x.get_item(&JValue::from(id.as_str())))
-                        .unwrap_or_default()
-                }),
-            );
+            let facts = self.facts(n, Some(this), Arc::new(move || r.model(&id)));
             let ctx = NodeCtx::new(
                 self.shared.clone(),
                 Some(dyn_resolver.clone()),
@@ -3993,6 +3984,24 @@ impl CompileResolver {
             graph.insert(JValue::from(key), empty());
         }
         JValue::from_object(graph)
+    }
+
+    /// The `model` variable of node `id`: its `graph` entry, made on its
+    /// own unless the graph is already built (most renders that read
+    /// `model` never read `graph`).
+    fn model(&self, id: &str) -> JValue {
+        if self.graph.get().is_none() {
+            let nodes = self.nodes.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            if let Some(n) = nodes.as_ref().and_then(|ns| ns.get(id)) {
+                return JValue::from(minijinja::value::Serde(&crate::manifest::graph_node_json(
+                    n,
+                )));
+            }
+        }
+        self.graph()
+            .get_attr("nodes")
+            .and_then(|x| x.get_item(&JValue::from(id)))
+            .unwrap_or_default()
     }
 
     /// Gives up the resolver's share of the nodes.
