@@ -3051,9 +3051,11 @@ impl State<'_> {
             Some(l) => l.clone(),
             None => Arc::new(RefLookup::of_nodes(&nodes, &self.root.name)),
         };
+        // Lent to the resolver like the nodes, for `graph`.
+        let source_tables = Arc::new(std::mem::take(&mut self.manifest.sources));
         let resolver: Arc<CompileResolver> = Arc::new(CompileResolver::new(
             nodes.clone(),
-            &self.manifest,
+            source_tables.clone(),
             lookup,
             relations,
             self.shared.adapter.quote_char,
@@ -3161,6 +3163,8 @@ impl State<'_> {
         resolver.release_nodes();
         drop(dyn_resolver);
         self.manifest.nodes = Arc::try_unwrap(nodes).unwrap_or_else(|shared| (*shared).clone());
+        self.manifest.sources =
+            Arc::try_unwrap(source_tables).unwrap_or_else(|shared| (*shared).clone());
         for (uid, macros, result) in done {
             let Some(n) = self.manifest.nodes.get_mut(&uid) else {
                 continue;
@@ -3887,21 +3891,21 @@ struct CompileResolver {
     /// The `graph` context variable, built on first use from `nodes`.
     graph: OnceLock<JValue>,
     nodes: std::sync::Mutex<Option<Arc<BTreeMap<String, Box<Node>>>>>,
-    /// Sources as `graph` lists them.
-    graph_sources: Map<String, Value>,
+    /// The sources, for `graph` (lent by the manifest while nodes render).
+    source_tables: std::sync::Mutex<Option<Arc<BTreeMap<String, SourceTable>>>>,
 }
 
 impl CompileResolver {
     fn new(
         nodes: Arc<BTreeMap<String, Box<Node>>>,
-        m: &Manifest,
+        source_tables: Arc<BTreeMap<String, SourceTable>>,
         lookup: Arc<RefLookup>,
         relations: BTreeMap<String, (Relation, String)>,
         quote_char: char,
         default_quoting: Policy,
     ) -> CompileResolver {
         let mut sources = BTreeMap::new();
-        for s in m.sources.values() {
+        for s in source_tables.values() {
             // `source()` quotes as the adapter does unless the source says
             // otherwise: dbt-core leaves the project's `quoting:` out here
             // (it does apply it to the manifest's `relation_name`).
@@ -3928,25 +3932,13 @@ impl CompileResolver {
                 (r, s.unique_id.clone()),
             );
         }
-        let graph_sources = m
-            .sources
-            .values()
-            .map(|s| {
-                let mut entry = crate::manifest::source_json(s);
-                // dbt-core's parsed source carries this to its graph entry.
-                if let Some(o) = entry.as_object_mut() {
-                    o.insert("_event_status".into(), json!({}));
-                }
-                (s.unique_id.clone(), entry)
-            })
-            .collect::<Map<String, Value>>();
         CompileResolver {
             lookup,
             relations,
             sources,
             graph: OnceLock::new(),
             nodes: std::sync::Mutex::new(Some(nodes)),
-            graph_sources,
+            source_tables: std::sync::Mutex::new(Some(source_tables)),
         }
     }
 
@@ -3971,7 +3963,7 @@ impl CompileResolver {
         graph.insert(JValue::from("nodes"), JValue::from_object(node_map));
         graph.insert(
             JValue::from("sources"),
-            to_value(&Value::Object(self.graph_sources.clone())),
+            JValue::from_object(self.graph_sources()),
         );
         for key in [
             "exposures",
@@ -4004,9 +3996,37 @@ impl CompileResolver {
             .unwrap_or_default()
     }
 
-    /// Gives up the resolver's share of the nodes.
+    /// Sources as `graph` lists them: their manifest entries, with the
+    /// field dbt-core's parsed source carries there too.
+    fn graph_sources(&self) -> indexmap::IndexMap<JValue, JValue> {
+        let tables = self
+            .source_tables
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        tables
+            .iter()
+            .flat_map(|ts| ts.values())
+            .map(|s| {
+                let mut entry = crate::manifest::source_json(s);
+                if let Some(o) = entry.as_object_mut() {
+                    o.insert("_event_status".into(), json!({}));
+                }
+                (
+                    JValue::from(s.unique_id.as_str()),
+                    JValue::from(minijinja::value::Serde(&entry)),
+                )
+            })
+            .collect()
+    }
+
+    /// Gives up the resolver's share of the nodes and sources.
     fn release_nodes(&self) {
         self.nodes.lock().unwrap_or_else(|e| e.into_inner()).take();
+        self.source_tables
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
     }
 }
 
