@@ -3965,15 +3965,8 @@ impl CompileResolver {
             JValue::from("sources"),
             JValue::from_object(self.graph_sources()),
         );
-        for key in [
-            "exposures",
-            "metrics",
-            "groups",
-            "semantic_models",
-            "saved_queries",
-            "unit_tests",
-        ] {
-            graph.insert(JValue::from(key), empty());
+        for key in &crate::jinja::context::GRAPH_SECTIONS[2..] {
+            graph.insert(JValue::from(*key), empty());
         }
         JValue::from_object(graph)
     }

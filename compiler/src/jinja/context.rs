@@ -643,19 +643,10 @@ impl NodeCtx {
                 let shared = match (&self.resolver, self.mode) {
                     (Some(r), Mode::Compile) => r.graph(),
                     _ => Value::from(
-                        [
-                            "nodes",
-                            "sources",
-                            "exposures",
-                            "metrics",
-                            "groups",
-                            "semantic_models",
-                            "saved_queries",
-                            "unit_tests",
-                        ]
-                        .into_iter()
-                        .map(|k| (k, Value::from(BTreeMap::<String, Value>::new())))
-                        .collect::<BTreeMap<_, _>>(),
+                        GRAPH_SECTIONS
+                            .into_iter()
+                            .map(|k| (k, Value::from(BTreeMap::<String, Value>::new())))
+                            .collect::<BTreeMap<_, _>>(),
                     ),
                 };
                 super::containers::CowView::wrap(shared)
@@ -1904,3 +1895,15 @@ mod tests {
         );
     }
 }
+
+/// The sections of the `graph` variable, `nodes` and `sources` first.
+pub(crate) const GRAPH_SECTIONS: [&str; 8] = [
+    "nodes",
+    "sources",
+    "exposures",
+    "metrics",
+    "groups",
+    "semantic_models",
+    "saved_queries",
+    "unit_tests",
+];
