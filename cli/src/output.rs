@@ -154,8 +154,29 @@ fn timing(step: &str) {
     if let Some(start) =
         START.get_or_init(|| std::env::var_os("TRELLIS_TIMINGS").map(|_| Instant::now()))
     {
-        eprintln!("{:>8.0} ms  {step}", start.elapsed().as_secs_f64() * 1000.0);
+        match cpu_ms() {
+            Some(cpu) => eprintln!(
+                "{:>8.0} ms  {:>6} ms CPU  {step}",
+                start.elapsed().as_secs_f64() * 1000.0,
+                cpu
+            ),
+            None => eprintln!("{:>8.0} ms  {step}", start.elapsed().as_secs_f64() * 1000.0),
+        }
     }
+}
+
+/// CPU time the process has used so far (user and system, all threads), on
+/// Linux: a phase that took as much CPU as wall time ran on one core.
+fn cpu_ms() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let mut fields = rest.split_whitespace();
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after `)`.
+    let utime: u64 = fields.nth(11)?.parse().ok()?;
+    let stime: u64 = fields.next()?.parse().ok()?;
+    // Clock ticks, 100 per second on Linux.
+    Some((utime + stime) * 10)
 }
 
 /// A one-line progress bar on stderr, shown only on a terminal and for projects

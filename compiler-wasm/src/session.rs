@@ -265,10 +265,11 @@ fn app_json(
     // megabytes are not copied again each time the buffer doubles.
     let per_resource = if heads_only { 1024 } else { 3584 };
     let resources = out.manifest.nodes.len() + out.manifest.sources.len();
-    let mut text = Vec::with_capacity(resources * per_resource + 4096);
+    let mut text =
+        trellis_compiler::manifest::JsonBuf::with_capacity(resources * per_resource + 4096);
     match serde_json::to_writer(&mut text, &result) {
         // serde_json writes UTF-8.
-        Ok(()) => String::from_utf8(text).unwrap_or_default(),
+        Ok(()) => String::from_utf8(text.0).unwrap_or_default(),
         Err(e) => json!({ "error": e.to_string() }).to_string(),
     }
 }
