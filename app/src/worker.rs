@@ -82,19 +82,32 @@ pub fn warm_up(step: u32) -> bool {
 /// parse of 5,000 models grew the memory to 243 MB that way and took about
 /// 2.1 s, against about 1.1 s with this reservation; in Chromium the gain
 /// was within the noise of the benchmark. Memory a compile leaves free
-/// stays with the allocator, so later compiles need no grows.
-fn reserve_memory(project: &ProjectFiles) {
+/// stays with the allocator, so a heap once grown is not grown again for a
+/// project that needs no more (a recompile in particular): asking for the
+/// room again could grow it anew when what is free is in pieces. Returns
+/// how many bytes were asked for (0 when the heap was already grown enough).
+fn reserve_memory(project: &ProjectFiles) -> usize {
     // A compile's heap peaked at about 20 times its text files' size.
     const HEAP_PER_TEXT_BYTE: usize = 20;
     // Within wasm32's 4 GiB, with room for the browser's own copies.
     const MAX_RESERVE: usize = 1 << 30;
+    thread_local! {
+        /// The most this worker has reserved so far.
+        static RESERVED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    }
     let text: usize = project.files.values().map(|t| t.len()).sum();
     let want = text.saturating_mul(HEAP_PER_TEXT_BYTE).min(MAX_RESERVE);
+    if want <= RESERVED.with(|r| r.get()) {
+        return 0;
+    }
     let mut room: Vec<u8> = Vec::new();
     // A refusal only means the compile grows the memory as it goes.
-    let _ = room.try_reserve_exact(want);
+    if room.try_reserve_exact(want).is_ok() {
+        RESERVED.with(|r| r.set(want));
+    }
     // Kept from being optimized away as an allocation nothing reads.
     std::hint::black_box(&mut room);
+    want
 }
 
 /// Projects with more files than this are shown parsed first, then compiled.
@@ -177,6 +190,21 @@ mod tests {
             out["ok"]["manifest"]["nodes"]["model.shop.orders"]["database"],
             "wh"
         );
+    }
+
+    /// The heap is grown for the largest project so far, not again for one
+    /// that needs no more.
+    #[test]
+    fn memory_is_reserved_once_per_size() {
+        let project = |bytes: usize| ProjectFiles {
+            files: [("models/m.sql".to_string(), "x".repeat(bytes).into())].into(),
+            catalog: None,
+            not_text: Vec::new(),
+        };
+        assert_eq!(reserve_memory(&project(1000)), 20_000);
+        assert_eq!(reserve_memory(&project(1000)), 0);
+        assert_eq!(reserve_memory(&project(500)), 0);
+        assert_eq!(reserve_memory(&project(2000)), 40_000);
     }
 
     #[test]
