@@ -77,11 +77,10 @@ pub fn warm_up(step: u32) -> bool {
 /// `project` will use, and hands the room back to the allocator.
 ///
 /// The wasm allocator asks the engine for more memory as it runs out, a
-/// little at a time, and a grow of a module's memory can be costly: in Node
-/// (V8 without the address space browsers reserve for a module) a first
-/// parse of 5,000 models grew the memory to 243 MB that way and took about
-/// 2.1 s, against about 1.1 s with this reservation; in Chromium the gain
-/// was within the noise of the benchmark. Memory a compile leaves free
+/// little at a time, and those grows can be costly: in Node a first parse
+/// of 5,000 models grew the memory to 243 MB that way and took about 2.1 s,
+/// against about 1.1 s with this reservation; in Chromium the gain was
+/// within the noise of the benchmark. Memory a compile leaves free
 /// stays with the allocator, so a heap once grown is not grown again for a
 /// project that needs no more (a recompile in particular): asking for the
 /// room again could grow it anew when what is free is in pieces. Returns
