@@ -5,6 +5,16 @@ use crate::jinja::macros::MacroDef;
 use crate::ProjectInput;
 use std::collections::BTreeMap;
 
+/// The input of an empty project `t`: its `dbt_project.yml` only.
+pub fn project_t() -> ProjectInput {
+    let mut input = ProjectInput::default();
+    input.add_file(
+        "dbt_project.yml",
+        "name: t\nversion: '1.0'\nconfig-version: 2\nprofile: t\n",
+    );
+    input
+}
+
 /// Compiles a project `t` of `models` (name, SQL) and `files` (path, text),
 /// after `edit` has its say on the input. Returns the compiled SQL by model
 /// name, and the errors, one line each (`file:line:column: message`).
@@ -13,11 +23,7 @@ pub fn compile_models(
     files: &[(&str, &str)],
     edit: impl FnOnce(&mut ProjectInput),
 ) -> (BTreeMap<String, String>, Vec<String>) {
-    let mut input = ProjectInput::default();
-    input.add_file(
-        "dbt_project.yml",
-        "name: t\nversion: '1.0'\nconfig-version: 2\nprofile: t\n",
-    );
+    let mut input = project_t();
     for (path, text) in files {
         input.add_file(*path, text.to_string());
     }

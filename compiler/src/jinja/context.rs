@@ -1867,18 +1867,12 @@ impl Object for StatementObj {
 
 #[cfg(test)]
 mod tests {
-    use crate::input::ProjectInput;
-
     #[test]
     fn a_statement_body_renders_only_when_executing() {
         // dbt-core 1.11.16 parses `b` to depends_on {nodes: [], macros:
         // [macro.dbt.statement]}: its `statement` renders the body only
         // `if execute`, so the ref inside is no dependency.
-        let mut input = ProjectInput::default();
-        input.add_file(
-            "dbt_project.yml",
-            "name: t\nversion: '1.0'\nconfig-version: 2\nprofile: t\n",
-        );
+        let mut input = crate::test_support::project_t();
         input.add_file("models/a.sql", "select 1 as id".to_string());
         input.add_file(
             "models/b.sql",
